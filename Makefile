@@ -6,7 +6,7 @@ CORES  ?= 2
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.modbound-installed
 
-.PHONY: setup reproduce test test-fast figures lint bench lock-check clean
+.PHONY: setup reproduce test test-fast lint bench envs clean
 
 setup: $(STAMP)
 
@@ -35,3 +35,8 @@ bench: setup
 
 clean:
 	rm -rf results .snakemake logs
+
+# Regenerate the conda env file from the lock (keeps the two in step).
+envs:
+	{ sed -n '1,10p' envs/modbound.yaml; sed 's/^/      - /' requirements.lock; } > envs/modbound.yaml.new
+	mv envs/modbound.yaml.new envs/modbound.yaml

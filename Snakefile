@@ -1,0 +1,22 @@
+# modbound: regenerate the figures of "Modular boundaries in recurrent neural networks".
+#   snakemake --cores 2                                  # default: offline, reduced scale
+#   snakemake --cores 2 results/figures/fig1.pdf         # one figure
+#   snakemake --configfile configs/paper.yaml --profile profiles/slurm   # paper scale on SLURM
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/rnn.smk"
+include: "rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        figure_targets(FIGURES),
+        "results/claims.md",

@@ -1,0 +1,93 @@
+"""Comparing partitions across conditions (Figs S3, S4, S5).
+
+A "condition" is a task, a digit or a sentence: activity recorded under it gives one partition.
+Partitions are compared with the adjusted Rand index (ARI); if partitions carry information
+about the condition, ARI is higher within than between conditions, and each set can be
+assigned to its condition from ARI alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activity as act_mod
+from . import modularity
+from . import stats as st
+
+__all__ = ["partition_sets", "ari_matrix", "within_between", "classify_by_similarity"]
+
+
+def partition_sets(activity: np.ndarray, set_of_step: np.ndarray, *, gamma: float, louvain_runs: int,
+                   seed: int) -> np.ndarray:
+    """One Louvain partition per set of time steps: ``set_of_step[t]`` in 0..S-1 (or -1: unused).
+
+    Returns ``[S, n_units]``; set s is seeded with ``seed`` spawned per set.
+    """
+    set_of_step = np.asarray(set_of_step)
+    n_sets = int(set_of_step.max()) + 1
+    seeds = np.random.SeedSequence(seed).spawn(n_sets)
+    out = []
+    for s in range(n_sets):
+        X = activity[set_of_step == s]
+        C = act_mod.correlation(X)
+        out.append(modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
+                                      seed=int(seeds[s].generate_state(1)[0])).partition)
+    return np.stack(out)
+
+
+def ari_matrix(partitions: np.ndarray) -> np.ndarray:
+    """Symmetric matrix of pairwise ARI between partitions (unit diagonal)."""
+    P = np.asarray(partitions)
+    n = len(P)
+    S = np.eye(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            S[i, j] = S[j, i] = modularity.ari(P[i], P[j])
+    return S
+
+
+def _pairs(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    iu = np.triu_indices(len(labels), k=1)
+    same = labels[iu[0]] == labels[iu[1]]
+    return iu, same
+
+
+def within_between(S: np.ndarray, labels: np.ndarray) -> dict:
+    """ARI within vs between conditions (upper triangle), two-sample t-test."""
+    labels = np.asarray(labels)
+    iu, same = _pairs(labels)
+    vals = S[iu]
+    return {"within": st.describe(vals[same]), "between": st.describe(vals[~same]),
+            "ttest_within_vs_between": st.ttest_ind(vals[same], vals[~same])}
+
+
+def classify_by_similarity(S: np.ndarray, labels: np.ndarray) -> float:
+    """Leave-one-out accuracy of assigning each set to the condition of highest mean ARI."""
+    labels = np.asarray(labels)
+    conditions = np.unique(labels)
+    correct = 0
+    for i in range(len(labels)):
+        others = np.arange(len(labels)) != i
+        score = [S[i, others & (labels == c)].mean() if np.any(others & (labels == c)) else -np.inf
+                 for c in conditions]
+        correct += conditions[int(np.argmax(score))] == labels[i]
+    return correct / len(labels)
+
+
+def sets_by_condition(trial_condition: np.ndarray, trial_of_step: np.ndarray,
+                      n_sets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split each condition's trials (in order) into ``n_sets`` contiguous sets.
+
+    Returns ``set_of_step`` (set index of every step) and ``set_condition`` ``[n_conditions * n_sets]``.
+    """
+    trial_condition = np.asarray(trial_condition)
+    set_of_trial = np.full(len(trial_condition), -1)
+    set_condition = []
+    for c in np.unique(trial_condition):
+        idx = np.flatnonzero(trial_condition == c)
+        if len(idx) < n_sets:
+            raise ValueError(f"condition {c}: {len(idx)} trials cannot form {n_sets} sets")
+        for chunk in np.array_split(idx, n_sets):
+            set_of_trial[chunk] = len(set_condition)
+            set_condition.append(c)
+    return set_of_trial[np.asarray(trial_of_step)], np.asarray(set_condition)

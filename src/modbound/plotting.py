@@ -1,0 +1,156 @@
+"""One shared figure style for every figure of the workflow.
+
+Use :func:`figure` to make a figure with paper-like panel layout, :func:`panel_label` to letter
+panels, :func:`stamp` to state on the figure what data and scale it was made from, and
+:func:`save` to write the PDF and PNG.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from .io import atomic_path  # noqa: E402
+
+__all__ = [
+    "STYLE",
+    "MODULE_COLORS",
+    "CONDITION_COLORS",
+    "module_color",
+    "figure",
+    "panel_label",
+    "stamp",
+    "scale_note",
+    "save",
+    "ordered_matrix",
+    "boxplot",
+    "format_p",
+]
+
+STYLE = {
+    "font.size": 7,
+    "axes.titlesize": 7.5,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6,
+    "ytick.labelsize": 6,
+    "legend.fontsize": 6,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "lines.linewidth": 1.0,
+    "savefig.dpi": 200,
+    "figure.dpi": 100,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.hashsalt": "modbound",
+    "image.cmap": "RdBu_r",
+}
+
+# Colour-blind-safe (Okabe-Ito); module k always gets MODULE_COLORS[k].
+MODULE_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+CONDITION_COLORS = {"control": "#7f7f7f", "lesion": "#D55E00", "null": "#bdbdbd", "observed": "#0072B2"}
+
+plt.rcParams.update(STYLE)
+
+
+def module_color(k: int) -> str:
+    return MODULE_COLORS[int(k) % len(MODULE_COLORS)]
+
+
+def figure(width_mm: float = 180, height_mm: float = 120, **kwargs) -> plt.Figure:
+    """A figure in millimetres (the paper's full width is ~180 mm) with constrained layout."""
+    return plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout="constrained", **kwargs)
+
+
+def panel_label(ax: plt.Axes, letter: str) -> None:
+    """Bold lower-case panel letter at the top-left corner, outside the axes."""
+    ax.text(-0.02, 1.02, letter, transform=ax.transAxes, ha="right", va="bottom", fontsize=9, fontweight="bold")
+
+
+def stamp(fig: plt.Figure, text: str) -> None:
+    """Write provenance (data source, scale, n) in small type at the figure's bottom edge.
+
+    Every figure calls this: a figure made from synthetic or reduced data says so on it.
+    """
+    fig.text(0.005, 0.003, text, fontsize=5.5, color="#555555", ha="left", va="bottom", wrap=True)
+
+
+def scale_note(scale: str, counts: str) -> str:
+    """Standard wording for the scale a figure was made at."""
+    if scale == "paper":
+        return f"Paper scale ({counts})."
+    return f"REDUCED SCALE ('{scale}' config: {counts}); paper scale: configs/paper.yaml."
+
+
+def save(fig: plt.Figure, pdf: str | os.PathLike, png: str | os.PathLike | None = None) -> None:
+    """Save ``fig`` as PDF (and PNG) atomically, with metadata that keeps bytes reproducible."""
+    for path, kw in ((pdf, {"metadata": {"CreationDate": None, "Creator": "modbound"}}), (png, {})):
+        if path is None:
+            continue
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=Path(path).suffix.lstrip("."), **kw)
+    plt.close(fig)
+
+
+def ordered_matrix(ax: plt.Axes, M: np.ndarray, partition: np.ndarray, *, vmax: float | None = None,
+                   label: str = "", cbar: bool = True) -> np.ndarray:
+    """Show a square matrix with rows/columns sorted by module, module borders outlined.
+
+    Returns the ordering used.
+    """
+    partition = np.asarray(partition)
+    order = np.argsort(partition, kind="stable")
+    vmax = float(np.nanmax(np.abs(M))) if vmax is None else vmax
+    im = ax.imshow(M[np.ix_(order, order)], cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    bounds = np.flatnonzero(np.diff(partition[order])) + 0.5
+    start = -0.5
+    for end in [*bounds, len(order) - 0.5]:
+        k = partition[order][int(np.ceil(start + 0.5))]
+        ax.add_patch(plt.Rectangle((start, start), end - start, end - start, fill=False,
+                                   edgecolor=module_color(k), linewidth=1.0))
+        start = end
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if cbar:
+        cb = ax.figure.colorbar(im, ax=ax, shrink=0.7, pad=0.02)
+        cb.set_label(label)
+        cb.ax.tick_params(labelsize=5.5)
+    return order
+
+
+def boxplot(ax: plt.Axes, groups: Sequence[np.ndarray], labels: Sequence[str],
+            colors: Sequence[str] | None = None, jitter_seed: int = 0) -> None:
+    """Box plots with every data point overlaid (deterministic jitter)."""
+    rng = np.random.default_rng(jitter_seed)
+    colors = colors or [MODULE_COLORS[i % len(MODULE_COLORS)] for i in range(len(groups))]
+    bp = ax.boxplot([np.asarray(g) for g in groups], widths=0.55, showfliers=False, patch_artist=True)
+    for patch, c in zip(bp["boxes"], colors):
+        patch.set(facecolor=c, alpha=0.35, edgecolor=c)
+    for median in bp["medians"]:
+        median.set(color="black")
+    for i, (g, c) in enumerate(zip(groups, colors), start=1):
+        g = np.asarray(g)
+        ax.scatter(i + rng.uniform(-0.15, 0.15, g.size), g, s=4, color=c, alpha=0.8, linewidths=0)
+    ax.set_xticks(range(1, len(groups) + 1), labels)
+
+
+def format_p(p: float | None) -> str:
+    """'p = 0.012', 'p < 1e-10' style annotation."""
+    if p is None or not np.isfinite(p):
+        return "p = n/a"
+    if p < 1e-10:
+        return "p < 1e-10"
+    if p < 1e-3:
+        return f"p = {p:.1e}"
+    return f"p = {p:.3f}"

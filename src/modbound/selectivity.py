@@ -1,0 +1,163 @@
+"""Representation and selectivity of activity modules in trained RNNs (Figs 1, S1, S2).
+
+For each network: modules are found by Louvain on the correlation matrix of its recurrent
+activity on test trials; each decision output ("choice") is matched to the module whose mean
+activity tracks it; then (i) module activity is related to outputs and, for PDM, to the
+cumulative stimulus difference, (ii) readout weights of each choice module are lesioned and
+accuracy is scored separately on trials of each correct choice, and (iii) modules are used for
+dimensionality reduction (reconstruction, comparison with principal components).
+
+Matching modules to choices uses the even trials only; every reported statistic uses the odd
+trials, so selecting modules by their output correlation does not inflate the statistics.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy import optimize
+
+from . import activity as act_mod
+from . import lesions, modularity
+from .tasks import TrialSet, cumulative_delta_input
+
+__all__ = ["NetworkModules", "analyse_network", "match_modules", "pearson", "pca_scores",
+           "module_pc_correlation", "split_trials"]
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r of two vectors; NaN when either is constant."""
+    a = np.asarray(a, dtype=np.float64) - np.mean(a)
+    b = np.asarray(b, dtype=np.float64) - np.mean(b)
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else float("nan")
+
+
+def split_trials(trials: TrialSet) -> tuple[np.ndarray, np.ndarray]:
+    """Step masks of the selection half (even trials) and the test half (odd trials)."""
+    even = trials.trial % 2 == 0
+    return even, ~even
+
+
+def match_modules(module_means: np.ndarray, outputs: np.ndarray, choices: np.ndarray) -> np.ndarray:
+    """Module matched to each choice output: maximises the summed correlation, one module each.
+
+    Returns ``[n_choices]`` module indices (-1 where there are fewer modules than choices).
+    """
+    k = module_means.shape[1]
+    r = np.array([[pearson(module_means[:, i], outputs[:, c]) for c in choices] for i in range(k)])
+    r = np.nan_to_num(r, nan=-2.0)
+    rows, cols = optimize.linear_sum_assignment(-r)
+    out = np.full(len(choices), -1, dtype=np.int64)
+    out[cols] = rows
+    return out
+
+
+def pca_scores(X: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores on the first ``n`` principal components and the explained-variance ratios."""
+    Xc = X - X.mean(axis=0)
+    U, S, _ = np.linalg.svd(Xc, full_matrices=False)
+    var = S**2 / max((S**2).sum(), np.finfo(float).tiny)
+    return U[:, :n] * S[:n], var[:n]
+
+
+def module_pc_correlation(module_means: np.ndarray, pcs: np.ndarray) -> np.ndarray:
+    """|r| of each module with its best-matching PC (one PC per module, Hungarian matching)."""
+    r = np.abs(np.array([[pearson(m, p) for p in pcs.T] for m in module_means.T]))
+    r = np.nan_to_num(r)
+    rows, cols = optimize.linear_sum_assignment(-r)
+    out = np.full(module_means.shape[1], np.nan)
+    out[rows] = r[rows, cols]
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkModules:
+    """Per-network results; arrays over choices are ordered as ``choices``."""
+
+    partition: np.ndarray  # [H]
+    q: float
+    n_modules: int
+    choices: np.ndarray  # [C] output units of the decisions
+    choice_module: np.ndarray  # [C] module matched to each choice (-1: none)
+    r_module_output: np.ndarray  # [C] test-half r(choice module mean, its output)
+    r_module_cumdelta: np.ndarray  # [C] test-half r(choice module mean, cumulative delta), PDM only
+    lesion_accuracy: np.ndarray  # [C lesioned module, C trial type]: accuracy on test trials
+    control_accuracy: np.ndarray  # [C trial type]
+    reconstruction_r: float  # mean over time points
+    module_pc_r: float  # mean |r| of modules with matched PCs
+    n_silent: int
+
+
+def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, b_out: np.ndarray,
+                    trials: TrialSet, *, gamma: float, louvain_runs: int, seed: int) -> NetworkModules:
+    """Modules of one network and their selectivity, lesion effects and reduction quality."""
+    X = np.asarray(hidden, dtype=np.float64)
+    C = act_mod.correlation(X)
+    res = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs, seed=seed)
+    part = res.partition
+    means = act_mod.module_activity(X, part)
+    sel, test = split_trials(trials)
+    choices = np.unique(trials.ground_truth)
+    matched = match_modules(means[sel], outputs[sel], choices)
+
+    has_stimulus = "pdm" in trials.task_names and trials.task_names == ("pdm",)
+    cumdelta = cumulative_delta_input(trials.x, trials.trial) if has_stimulus else None
+    stim_test = test & (trials.period == 1)
+    r_out = np.full(len(choices), np.nan)
+    r_cum = np.full(len(choices), np.nan)
+    for i, (c, k) in enumerate(zip(choices, matched)):
+        if k < 0:
+            continue
+        r_out[i] = pearson(means[test, k], outputs[test, c])
+        if cumdelta is not None:
+            r_cum[i] = pearson(means[stim_test, k], cumdelta[stim_test])
+
+    test_trials = np.unique(trials.trial[test])
+    last = trials.last_decision_step[test_trials]
+    truth = trials.ground_truth[test_trials]
+
+    def accuracy_by_type(W: np.ndarray) -> np.ndarray:
+        choice = lesions.readout(X[last], W, b_out).argmax(axis=1)
+        return np.array([np.mean(choice[truth == c] == c) if np.any(truth == c) else np.nan for c in choices])
+
+    control = accuracy_by_type(W_out)
+    lesioned = np.full((len(choices), len(choices)), np.nan)
+    for i, k in enumerate(matched):
+        if k >= 0:
+            lesioned[i] = accuracy_by_type(lesions.output_lesion(W_out, part == k))
+
+    pcs, _ = pca_scores(X, means.shape[1])
+    return NetworkModules(
+        partition=part, q=res.q, n_modules=means.shape[1], choices=choices, choice_module=matched,
+        r_module_output=r_out, r_module_cumdelta=r_cum, lesion_accuracy=lesioned, control_accuracy=control,
+        reconstruction_r=float(np.nanmean(act_mod.reconstruction_r(X, part))),
+        module_pc_r=float(np.nanmean(module_pc_correlation(means, pcs))),
+        n_silent=int(act_mod.silent_units(X).sum()),
+    )
+
+
+_STACKED = ("partition", "q", "n_modules", "choice_module", "r_module_output", "r_module_cumdelta",
+            "lesion_accuracy", "control_accuracy", "reconstruction_r", "module_pc_r", "n_silent")
+
+
+def analyse_ensemble(act, *, gamma: float, louvain_runs: int, seeds: list[int]) -> dict[str, np.ndarray]:
+    """:func:`analyse_network` for every included network of an :class:`~modbound.ensembles.Activity`.
+
+    ``seeds[m]`` seeds network m's Louvain runs. Returns stacked arrays (first axis: included
+    networks, in ensemble order) plus ``model_index`` and ``choices``.
+    """
+    index = np.flatnonzero(act.included)
+    if index.size == 0:
+        raise ValueError("no network reached min_accuracy: nothing to analyse")
+    results = [
+        analyse_network(act.hidden[m], act.outputs[m], act.weights["W_out"][m], act.weights["b_out"][m],
+                        act.trials, gamma=gamma, louvain_runs=louvain_runs, seed=seeds[m])
+        for m in index
+    ]
+    out = {name: np.stack([np.asarray(getattr(r, name)) for r in results]) for name in _STACKED}
+    out["model_index"] = index
+    out["choices"] = results[0].choices
+    out["louvain_seeds"] = np.asarray([seeds[m] for m in index])
+    return out

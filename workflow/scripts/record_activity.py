@@ -1,0 +1,27 @@
+"""Record activity of a trained ensemble on fresh test trials (rule record_activity)."""
+import torch
+
+from modbound import ensembles, io
+
+log = io.setup_logging(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
+act = ensembles.record(
+    snakemake.input.manifest,
+    snakemake.input.models,
+    n_trials=snakemake.params.n_trials,
+    min_accuracy=snakemake.params.min_accuracy,
+    task_cfg=snakemake.params.tasks,
+)
+ensembles.save_activity(snakemake.output.activity, act)
+failed = [int(m) for m in (~act.included).nonzero()[0]]
+io.write_json(snakemake.output.summary, {
+    "accuracy": act.accuracy,
+    "min_accuracy": snakemake.params.min_accuracy,
+    "included": act.included,
+    "excluded_models": failed,
+    "seeds": act.seeds,
+    "n_trials": act.trials.n_trials,
+})
+if failed:
+    log.warning("%d of %d networks below min_accuracy=%.2f are EXCLUDED from analyses: %s",
+                len(failed), act.n_models, snakemake.params.min_accuracy, failed)
