@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
 
@@ -73,9 +74,11 @@ def figure(width_mm: float = 180, height_mm: float = 120, **kwargs) -> plt.Figur
     return plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout="constrained", **kwargs)
 
 
-def panel_label(ax: plt.Axes, letter: str) -> None:
-    """Bold lower-case panel letter at the top-left corner, outside the axes."""
-    ax.text(-0.02, 1.02, letter, transform=ax.transAxes, ha="right", va="bottom", fontsize=9, fontweight="bold")
+def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0.06) -> None:
+    """Bold lower-case panel letter above and left of the axes (clear of a centred title)."""
+    offset = ScaledTranslation(-dx_in, dy_in, ax.figure.dpi_scale_trans)
+    ax.text(0, 1, letter, transform=ax.transAxes + offset, ha="left", va="bottom", fontsize=9,
+            fontweight="bold")
 
 
 def stamp(fig: plt.Figure, text: str) -> None:

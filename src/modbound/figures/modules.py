@@ -114,7 +114,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
 
     ax = fig.add_subplot(gs[0, 1])
     plotting.ordered_matrix(ax, act_mod.correlation(X), part, vmax=1.0, label="r")
-    ax.set_title(f"activity correlation, {means.shape[1]} modules\nQ = {analysis['q'][0]:.2f} (network {m})")
+    ax.set_title(f"correlation: {means.shape[1]} modules, Q = {analysis['q'][0]:.2f}")
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(gs[0, 2:])
@@ -129,11 +129,14 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
                  label="cumulative Δ input")
         ax2.set_ylabel("cumulative Δ input")
         ax2.spines["right"].set_visible(True)
-        ax2.legend(loc="upper right")
     for s in np.flatnonzero(np.diff(trials.trial[ex])) + 0.5:
         ax.axvline(s, color="0.85", lw=0.6, zorder=0)
-    ax.legend(loc="upper left", ncols=2)
-    ax.set_title("example network: module activity across test trials")
+    handles, names_ = ax.get_legend_handles_labels()
+    if task == "pdm":
+        h2, n2 = ax2.get_legend_handles_labels()
+        handles, names_ = handles + h2, names_ + n2
+    ax.legend(handles, names_, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(4, len(handles)),
+              borderaxespad=0.2)
     plotting.panel_label(ax, "c")
 
     ax = fig.add_subplot(gs[1, 0])
@@ -144,9 +147,8 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
                        label=f"mod. {labels[c]} vs out {labels[c]}")
     ax.set_xlabel("module mean activity")
     ax.set_ylabel("output unit activity")
-    ax.legend(markerscale=3)
-    r = [stats_["per_choice"][labels[c]]["r_module_output"]["mean"] for c in choices]
-    ax.set_title("module vs output (example)\nmean r over nets: " + ", ".join(f"{v:.2f}" for v in r if v is not None))
+    ax.legend(markerscale=3, loc="upper left", fontsize=5.5, handletextpad=0.1)
+    ax.set_title(f"module vs output (network {m})")
     plotting.panel_label(ax, "d")
 
     ax = fig.add_subplot(gs[1, 1])
@@ -171,7 +173,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
         ax.set_ylabel("accuracy after lesion")
-        ax.set_title(f"lesion mod. {labels[c]} readout\n{plotting.format_p(tt['p'])} (two-sample t)")
+        ax.set_title(f"lesion mod. {labels[c]} readout: {plotting.format_p(tt['p'])}")
         plotting.panel_label(ax, letter)
 
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} "
