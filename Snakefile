@@ -13,6 +13,7 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 include: "rules/rnn.smk"
 include: "rules/figures.smk"
+include: "rules/claims.smk"
 
 
 rule all:

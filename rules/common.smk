@@ -28,15 +28,13 @@ def ensemble_cfg(name):
     return config["ensembles"][name]
 
 
-rule claims:
-    input:
-        stats=expand("results/stats/{fig}.json", fig=FIGURES),
-    output:
-        md="results/claims.md",
-        json="results/claims.json",
-    log:
-        "logs/claims.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/claims.py"
+# Figures built from module analyses of one ensemble: figure -> ensemble.
+MODULE_FIGURES = {"fig1": "pdm", "figS2": "gng"}
+
+
+def rnn_inputs(ensemble):
+    return {
+        "activity": f"results/rnn/{ensemble}/activity.npz",
+        "evaluation": f"results/rnn/{ensemble}/evaluation.json",
+        "manifest": f"results/rnn/{ensemble}/manifest.json",
+    }

@@ -1,17 +1,6 @@
 # Analyses (compute) and figures (plot). Plot rules only read analysis outputs, so changing a
 # figure's look never retrains or re-analyses anything.
 
-MODULE_FIGURES = {"fig1": "pdm", "figS2": "gng"}
-
-
-def rnn_inputs(ensemble):
-    return {
-        "activity": f"results/rnn/{ensemble}/activity.npz",
-        "evaluation": f"results/rnn/{ensemble}/evaluation.json",
-        "manifest": f"results/rnn/{ensemble}/manifest.json",
-    }
-
-
 rule module_analysis:
     """Per network: activity modules, choice modules, selectivity, output lesions, reduction."""
     input:

@@ -58,3 +58,61 @@ def test_bad_config_value_fails_naming_the_key(tmp_path, mutate, needle):
     out = proc.stdout + proc.stderr
     assert "validating config" in out.lower() or "ValidationError" in out, out
     assert needle in out, out
+
+
+def _run_tiny(workdir: Path, *targets: str):
+    return run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+                         "--configfile", str(ROOT / "configs/test.yaml"), "--cores", "2", *targets)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """The whole workflow at test scale, once per test session."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    _run_tiny(workdir)
+    return workdir
+
+
+@pytest.mark.slow
+def test_tiny_end_to_end_builds_every_figure(tiny_run):
+    stats_dir = tiny_run / "results/stats"
+    stats_files = sorted(stats_dir.glob("*.json"))
+    assert {p.stem for p in stats_files} >= {"fig1", "figS1", "figS2", "figS3"}
+    for p in stats_files:
+        fig = p.stem
+        for ext in ("pdf", "png"):
+            out = tiny_run / f"results/figures/{fig}.{ext}"
+            assert out.exists() and out.stat().st_size > 10_000, out
+        stats = json.loads(p.read_text())
+        assert stats["scale"] == "test"
+    fig1 = json.loads((stats_dir / "fig1.json").read_text())
+    assert fig1["n_networks"] == 3 and len(fig1["init_seeds"]) == 3
+    assert {c["id"] for c in fig1["claims"]} >= {"fig1.lesion_stim 1_module", "fig1.lesion_stim 2_module"}
+    claims_md = (tiny_run / "results/claims.md").read_text()
+    assert claims_md.count("| fig1 |") == len(fig1["claims"])
+    # every rule left a log
+    assert any((tiny_run / "logs/train_ensemble").iterdir())
+
+
+@pytest.mark.slow
+def test_two_runs_give_identical_stats(tiny_run, tmp_path):
+    _run_tiny(tmp_path, "results/stats/fig1.json", "results/stats/figS3.json")
+    for name in ("fig1.json", "figS3.json"):
+        assert (tmp_path / "results/stats" / name).read_bytes() == (tiny_run / "results/stats" / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_corrupted_checkpoint_is_detected(tiny_run, tmp_path):
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns(".snakemake"))
+    ckpt = sorted((work / "results/rnn/pdm/models").glob("*.safetensors"))[0]
+    data = bytearray(ckpt.read_bytes())
+    data[-5] ^= 0xFF
+    ckpt.write_bytes(bytes(data))
+    proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile",
+                         str(ROOT / "configs/test.yaml"), "--cores", "1", "--forcerun", "record_activity",
+                         "results/rnn/pdm/activity.npz", check=False)
+    assert proc.returncode != 0
+    log = (work / "logs/record_activity/pdm.log").read_text()
+    assert "checksum mismatch" in log and ckpt.name in log
+    assert not (work / "results/rnn/pdm/activity.npz").exists()

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -127,4 +128,10 @@ def setup_logging(log_path: str | os.PathLike | None = None, level: int = loggin
     logging.captureWarnings(True)
     for noisy in ("fontTools", "matplotlib", "numba", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return logging.getLogger("modbound")
+    logger = logging.getLogger("modbound")
+
+    def log_uncaught(exc_type, exc, tb):  # the error, with its message, lands in the rule's log
+        logger.error("%s: %s", exc_type.__name__, exc, exc_info=(exc_type, exc, tb))
+
+    sys.excepthook = log_uncaught
+    return logger
