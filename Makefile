@@ -6,7 +6,7 @@ CORES  ?= 2
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.modbound-installed
 
-.PHONY: setup reproduce test test-fast lint bench envs clean
+.PHONY: setup reproduce test test-slurm test-fast lint bench envs clean
 
 setup: $(STAMP)
 
@@ -20,9 +20,14 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES)
 
-# Unit tests + workflow dry-run + tiny end-to-end (configs/test.yaml).
+# Unit tests + workflow dry-run + tiny end-to-end (configs/test.yaml); SLURM test: make test-slurm.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slurm"
+
+# The tiny workflow through profiles/slurm on a single-node SLURM cluster started here (root; CI).
+test-slurm: setup
+	bash .ci/slurm-up.sh
+	MODBOUND_REQUIRE_SLURM=1 $(BIN)/python -m pytest tests/test_slurm.py
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"

@@ -10,9 +10,13 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/rnn.smk"
 include: "rules/figures.smk"
+include: "rules/origin.smk"
 include: "rules/claims.smk"
 
 

@@ -28,7 +28,7 @@ rule figure_modules:
         analysis=lambda wc: f"results/analysis/modules/{MODULE_FIGURES[wc.fig]}.npz",
     output:
         pdf="results/figures/{fig}.pdf",
-        png="results/figures/{fig}.png",
+        png=report("results/figures/{fig}.png", caption=f"{CAPTIONS}/figure_modules.rst", category="Figures"),
         stats="results/stats/{fig}.json",
     wildcard_constraints:
         fig="|".join(MODULE_FIGURES),
@@ -52,7 +52,7 @@ rule figure_reduction:
         gng_analysis="results/analysis/modules/gng.npz",
     output:
         pdf="results/figures/figS1.pdf",
-        png="results/figures/figS1.png",
+        png=report("results/figures/figS1.png", caption=f"{CAPTIONS}/figS1.rst", category="Figures"),
         stats="results/stats/figS1.json",
     params:
         scale=config["scale"],
@@ -91,7 +91,7 @@ rule figure_multitask:
         analysis="results/analysis/multitask.npz",
     output:
         pdf="results/figures/figS3.pdf",
-        png="results/figures/figS3.png",
+        png=report("results/figures/figS3.png", caption=f"{CAPTIONS}/figS3.rst", category="Figures"),
         stats="results/stats/figS3.json",
     params:
         scale=config["scale"],

@@ -77,7 +77,8 @@ def tiny_run(tmp_path_factory):
 def test_tiny_end_to_end_builds_every_figure(tiny_run):
     stats_dir = tiny_run / "results/stats"
     stats_files = sorted(stats_dir.glob("*.json"))
-    assert {p.stem for p in stats_files} >= {"fig1", "figS1", "figS2", "figS3"}
+    assert {p.stem for p in stats_files} >= {"fig1", "figS1", "figS2", "figS3",
+                                              "fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"}
     for p in stats_files:
         fig = p.stem
         for ext in ("pdf", "png"):
@@ -90,6 +91,11 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     assert {c["id"] for c in fig1["claims"]} >= {"fig1.lesion_stim 1_module", "fig1.lesion_stim 2_module"}
     claims_md = (tiny_run / "results/claims.md").read_text()
     assert claims_md.count("| fig1 |") == len(fig1["claims"])
+    for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"):  # origin of modules (issue 4)
+        stats = json.loads((stats_dir / f"{fig}.json").read_text())
+        assert stats["claims"] and claims_md.count(f"| {fig} |") == len(stats["claims"]), fig
+    s11 = json.loads((stats_dir / "figS11.json").read_text())
+    assert s11["ensembles"]["shared_input"]["initial_w_in_r"]["mean"] == pytest.approx(1.0)
     # every rule left a log
     assert any((tiny_run / "logs/train_ensemble").iterdir())
 
@@ -116,3 +122,36 @@ def test_corrupted_checkpoint_is_detected(tiny_run, tmp_path):
     log = (work / "logs/record_activity/pdm.log").read_text()
     assert "checksum mismatch" in log and ckpt.name in log
     assert not (work / "results/rnn/pdm/activity.npz").exists()
+
+
+@pytest.mark.slow
+def test_killed_mid_training_then_rerun_gives_identical_stats(tiny_run, tmp_path):
+    """SIGKILL the whole workflow while an ensemble trains; --rerun-incomplete finishes it identically."""
+    import signal
+    import time
+
+    cmd = [*SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
+           str(ROOT / "configs/test.yaml"), "--cores", "1", "results/stats/fig1.json"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = tmp_path / "logs/train_ensemble/pdm.log"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (log.exists() and "training pdm" in log.read_text()):
+        time.sleep(0.05)
+    assert proc.poll() is None, "workflow finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "results/stats/fig1.json").exists()
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
+                  str(ROOT / "configs/test.yaml"), "--cores", "2", "--rerun-incomplete", "results/stats/fig1.json")
+    assert (tmp_path / "results/stats/fig1.json").read_bytes() == (tiny_run / "results/stats/fig1.json").read_bytes()
+
+
+@pytest.mark.slow
+def test_html_report_holds_every_figure_with_its_caption(tiny_run):
+    report = tiny_run / "report.html"
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
+                  str(ROOT / "configs/test.yaml"), "--report", str(report))
+    html = report.read_text(errors="replace")
+    for stats in (tiny_run / "results/stats").glob("*.json"):
+        assert f"{stats.stem}.png" in html, stats.stem
+    assert "Fig 1 - Modules of a perceptual decision-making RNN" in html
