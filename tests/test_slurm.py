@@ -44,12 +44,12 @@ def test_tiny_workflow_through_slurm_profile(cluster, tmp_path):
            "--slurm-init-seconds-before-status-checks", "2", "--jobs", "4"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
-    # every job went through sbatch: one SLURM log per submitted job
-    slurm_logs = list((tmp_path / ".snakemake/slurm_logs").rglob("*.log"))
+    # every job went through sbatch (the plugin reports each submission with its SLURM job id)
+    out = proc.stdout + proc.stderr
+    submitted = out.count("submitted with SLURM jobid")
     stats = sorted((tmp_path / "results/stats").glob("*.json"))
-    assert stats and len(slurm_logs) >= len(stats)
+    assert stats and submitted >= len(stats) + 1, out[-3000:]
     for p in stats:
         assert (tmp_path / "results/figures" / f"{p.stem}.png").stat().st_size > 10_000
         assert json.loads(p.read_text())["scale"] == "test"
     assert (tmp_path / "results/claims.md").exists()
-    assert "Submitted batch job" in proc.stdout + proc.stderr or "SLURM jobid" in proc.stdout + proc.stderr
