@@ -1,0 +1,8 @@
+"""Fig 2 / S7 compute: feed-forward sector, Hamming and cosine partitions vs N_in (rule ffnn_analysis)."""
+from modbound import io
+from modbound.figures import feedforward
+
+io.setup_logging(snakemake.log[0])
+p = snakemake.params
+io.save_npz(snakemake.output[0], **feedforward.compute(p.cfg, gamma=p.gamma, louvain_runs=p.louvain_runs,
+                                                       n_perm=p.n_perm, master_seed=p.seed))
