@@ -31,3 +31,11 @@ def test_partition_sets_recovers_condition_specific_modules():
     assert len(np.unique(P[0][:4])) == 1 and P[0][0] != P[0][4]
     assert P[1][0] == P[1][2] and P[1][0] != P[1][1]
     assert np.array_equal(P, partitions.partition_sets(X, sets, gamma=1.0, louvain_runs=3, seed=0))
+
+
+def test_partition_sets_labels_silent_units_minus_one():
+    rng = np.random.default_rng(1)
+    s1, s2 = rng.normal(size=(2, 200))
+    X = np.column_stack([s1, s1, s2, s2, np.zeros(200)]) + np.r_[[0.05] * 4, [0]] * rng.normal(size=(200, 5))
+    P = partitions.partition_sets(X, np.zeros(200, dtype=int), gamma=1.0, louvain_runs=2, seed=0)
+    assert P[0, 4] == -1 and P[0, 0] == P[0, 1] != P[0, 2] == P[0, 3] >= 0

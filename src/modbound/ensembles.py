@@ -21,6 +21,9 @@ from .seeding import derive_seed, derive_seeds
 
 __all__ = [
     "ensemble_seeds",
+    "INIT_MODES",
+    "init_model",
+    "initial_weights",
     "make_ensemble_task",
     "train",
     "load",
@@ -32,6 +35,7 @@ __all__ = [
 
 log = logging.getLogger("modbound.ensembles")
 N_VALIDATION_TRIALS = 200
+WARMUP_TRIALS = 1  # discarded before recording (see record)
 
 
 def ensemble_seeds(master: int, name: str, n_models: int) -> dict[str, Any]:
@@ -51,15 +55,69 @@ def make_ensemble_task(spec: Mapping, task_cfg: Mapping, rnn_cfg: Mapping, seed:
     return tasks.make_task(spec["task"], dt=rnn_cfg["dt"], legacy_fixation=legacy, seed=seed)
 
 
+# Initialisation modes of an ensemble spec's optional ``init`` (Fig S11); absent = "random".
+#   random               every network from its own init seed (the default, unchanged)
+#   shared_input         W_in of every network = W_in drawn from one shared seed; rest from its own seed
+#   shared_input_output  as shared_input, and W_out = W_in^T (also shared); needs n_input == n_output
+INIT_MODES = ("random", "shared_input", "shared_input_output")
+
+
+def _shared_overrides(mode: str, shared_seed: int | None, n_input: int, n_hidden: int,
+                      n_output: int) -> dict[str, torch.Tensor]:
+    """Parameters every network of a shared-init ensemble starts from (empty for 'random')."""
+    if mode not in INIT_MODES:
+        raise ValueError(f"unknown init mode {mode!r}; expected one of {INIT_MODES}")
+    if mode == "random":
+        return {}
+    if mode == "shared_input_output" and n_input != n_output:
+        raise ValueError(f"init 'shared_input_output' sets W_out = W_in^T and needs as many inputs as "
+                         f"outputs; the task has {n_input} inputs and {n_output} outputs")
+    w_in = rnn.init_parameters(int(shared_seed), n_input, n_hidden, n_output)["W_in"]
+    return {"W_in": w_in} if mode == "shared_input" else {"W_in": w_in, "W_out": w_in.T.contiguous()}
+
+
+def init_model(name: str, spec: Mapping, *, rnn_cfg: Mapping, master_seed: int, n_input: int,
+               n_output: int) -> tuple[rnn.CTRNNEnsemble, dict[str, Any]]:
+    """The untrained ensemble of spec ``name`` and its seeds (see :data:`INIT_MODES`).
+
+    The shared seed of a shared-init ensemble is ``derive_seed(master, name, "shared_init")`` and is
+    added to the seeds as ``shared_init``; for the default mode the seeds and weights are exactly
+    those of :func:`ensemble_seeds` and :class:`modbound.rnn.CTRNNEnsemble`.
+    """
+    mode = spec.get("init", "random")
+    seeds = ensemble_seeds(master_seed, name, spec["n_models"])
+    if mode != "random":
+        seeds["shared_init"] = derive_seed(master_seed, name, "shared_init")
+    overrides = _shared_overrides(mode, seeds.get("shared_init"), n_input, rnn_cfg["n_hidden"], n_output)
+    model = rnn.CTRNNEnsemble(spec["n_models"], n_input, n_output, n_hidden=rnn_cfg["n_hidden"],
+                              tau=rnn_cfg["tau"], dt=rnn_cfg["dt"], seeds=seeds["init"])
+    with torch.no_grad():
+        for pname, value in overrides.items():
+            getattr(model, pname).copy_(value.expand_as(getattr(model, pname)))
+    return model, seeds
+
+
+def initial_weights(manifest: Mapping, n_input: int, n_output: int) -> dict[str, np.ndarray]:
+    """Initial parameters ``{name: [M, ...]}`` (float32) of a trained ensemble, rebuilt from its
+    manifest's seeds and init mode (the trained ones are in its activity file)."""
+    mode = manifest.get("init", "random")
+    n_hidden = manifest["rnn"]["n_hidden"]
+    params = [rnn.init_parameters(int(s), n_input, n_hidden, n_output) for s in manifest["seeds"]["init"]]
+    overrides = _shared_overrides(mode, manifest["seeds"].get("shared_init"), n_input, n_hidden, n_output)
+    return {pname: np.stack([(overrides.get(pname, p[pname])).numpy() for p in params])
+            for pname in rnn.PARAM_NAMES}
+
+
 def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, master_seed: int,
           models_dir: str | Path, manifest_path: str | Path, progress: bool = True) -> dict:
     """Train ensemble ``name``, write one checkpoint per network and a checksummed manifest."""
-    seeds = ensemble_seeds(master_seed, name, spec["n_models"])
-    task = make_ensemble_task(spec, task_cfg, rnn_cfg, seeds["task"])
-    model = rnn.CTRNNEnsemble(spec["n_models"], task.n_input, task.n_output, n_hidden=rnn_cfg["n_hidden"],
-                              tau=rnn_cfg["tau"], dt=rnn_cfg["dt"], seeds=seeds["init"])
-    log.info("training %s: %d x CTRNN(%d) on %r for %d steps", name, spec["n_models"], rnn_cfg["n_hidden"],
-             task, spec["n_steps"])
+    mode = spec.get("init", "random")
+    seed_task = ensemble_seeds(master_seed, name, spec["n_models"])["task"]
+    task = make_ensemble_task(spec, task_cfg, rnn_cfg, seed_task)
+    model, seeds = init_model(name, spec, rnn_cfg=rnn_cfg, master_seed=master_seed, n_input=task.n_input,
+                              n_output=task.n_output)
+    log.info("training %s: %d x CTRNN(%d) on %r for %d steps (init: %s)", name, spec["n_models"],
+             rnn_cfg["n_hidden"], task, spec["n_steps"], mode)
     history = rnn.train_ensemble(model, task, n_steps=spec["n_steps"], batch_size=rnn_cfg["batch_size"],
                                  seq_len=rnn_cfg["seq_len"], lr=rnn_cfg["lr"], data_seeds=seeds["data"],
                                  progress=progress)
@@ -81,6 +139,8 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
         "loss_curve": history.loss[:, :: max(1, spec["n_steps"] // 200)],
         "files": [{"path": p.name, "sha256": io.sha256(p)} for p in paths],
     }
+    if mode != "random":  # default manifests stay as they were
+        manifest["init"] = mode
     io.write_json(manifest_path, manifest)
     log.info("validation accuracy: mean %.3f, min %.3f (%.1f s)", accuracy.mean(), accuracy.min(),
              history.seconds)
@@ -128,18 +188,36 @@ _WEIGHT_PREFIX = "weights__"
 
 def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, min_accuracy: float,
            task_cfg: Mapping) -> Activity:
-    """Run every network on ``n_trials`` fresh test trials (one continuous sequence)."""
+    """Run every network on ``n_trials`` fresh test trials (one continuous sequence).
+
+    A warm-up trial runs first and is discarded: from h0 = 0 some units fire only at the very first
+    step, and would otherwise form a spurious, perfectly correlated module.
+    """
     manifest, model = load(manifest_path, models_dir)
     spec = {"task": manifest["task"]}
     task = make_ensemble_task(spec, task_cfg, manifest["rnn"], manifest["seeds"]["task"])
-    trials = task.trials(n_trials, seed=manifest["seeds"]["test"])
+    trials = task.trials(n_trials + WARMUP_TRIALS, seed=manifest["seeds"]["test"])
     hidden, outputs = rnn.record_activity(model, trials)
+    start = int(trials.trial_starts[WARMUP_TRIALS])
+    trials = _drop_leading_trials(trials, WARMUP_TRIALS)
+    hidden, outputs = hidden[:, start:], outputs[:, start:]
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
                for name in rnn.PARAM_NAMES}
     return Activity(hidden=hidden.astype(np.float32), outputs=outputs.astype(np.float32), trials=trials,
                     accuracy=accuracy, included=accuracy >= min_accuracy, weights=weights,
                     seeds=np.asarray(model.seeds, dtype=np.int64))
+
+
+def _drop_leading_trials(trials: tasks.TrialSet, k: int) -> tasks.TrialSet:
+    """The same trials without the first ``k`` (trial indices and starts renumbered from 0)."""
+    start = int(trials.trial_starts[k])
+    per_step = {f: getattr(trials, f)[start:] for f in ("x", "y", "period", "task_id")}
+    per_trial = {f: getattr(trials, f)[k:] for f in ("ground_truth", "trial_task")}
+    return dataclasses.replace(
+        trials, **per_step, **per_trial, trial=trials.trial[start:] - k,
+        trial_starts=trials.trial_starts[k:] - start,
+        coherence=None if trials.coherence is None else trials.coherence[k:])
 
 
 def save_activity(path: str | Path, act: Activity) -> None:

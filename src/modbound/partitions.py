@@ -21,7 +21,9 @@ def partition_sets(activity: np.ndarray, set_of_step: np.ndarray, *, gamma: floa
                    seed: int) -> np.ndarray:
     """One Louvain partition per set of time steps: ``set_of_step[t]`` in 0..S-1 (or -1: unused).
 
-    Returns ``[S, n_units]``; set s is seeded with ``seed`` spawned per set.
+    Returns ``[S, n_units]``; set s is seeded with ``seed`` spawned per set. Units silent within a
+    set (zero variance) are left out of Louvain and labelled -1 (one "silent" group), rather than
+    each forming a singleton module.
     """
     set_of_step = np.asarray(set_of_step)
     n_sets = int(set_of_step.max()) + 1
@@ -29,9 +31,12 @@ def partition_sets(activity: np.ndarray, set_of_step: np.ndarray, *, gamma: floa
     out = []
     for s in range(n_sets):
         X = activity[set_of_step == s]
-        C = act_mod.correlation(X)
-        out.append(modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
-                                      seed=int(seeds[s].generate_state(1)[0])).partition)
+        live = ~act_mod.silent_units(X)
+        labels = np.full(X.shape[1], -1, dtype=np.int64)
+        if live.sum() >= 2:
+            labels[live] = modularity.louvain(act_mod.correlation(X[:, live]), gamma=gamma, n_runs=louvain_runs,
+                                              seed=int(seeds[s].generate_state(1)[0])).partition
+        out.append(labels)
     return np.stack(out)
 
 

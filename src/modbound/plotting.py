@@ -75,7 +75,7 @@ def figure(width_mm: float = 180, height_mm: float = 120, **kwargs) -> plt.Figur
 
 
 def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0.06) -> None:
-    """Bold lower-case panel letter above and left of the axes (clear of a centred title)."""
+    """Bold lower-case panel letter above and left of the axes (clear of a short, centred title)."""
     offset = ScaledTranslation(-dx_in, dy_in, ax.figure.dpi_scale_trans)
     ax.text(0, 1, letter, transform=ax.transAxes + offset, ha="left", va="bottom", fontsize=9,
             fontweight="bold")

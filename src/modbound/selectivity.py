@@ -76,7 +76,7 @@ def module_pc_correlation(module_means: np.ndarray, pcs: np.ndarray) -> np.ndarr
 class NetworkModules:
     """Per-network results; arrays over choices are ordered as ``choices``."""
 
-    partition: np.ndarray  # [H]
+    partition: np.ndarray  # [H] module of each unit; -1 for silent units (left out)
     q: float
     n_modules: int
     choices: np.ndarray  # [C] output units of the decisions
@@ -94,10 +94,16 @@ def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, 
                     trials: TrialSet, *, gamma: float, louvain_runs: int, seed: int) -> NetworkModules:
     """Modules of one network and their selectivity, lesion effects and reduction quality."""
     X = np.asarray(hidden, dtype=np.float64)
-    C = act_mod.correlation(X)
-    res = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs, seed=seed)
-    part = res.partition
-    means = act_mod.module_activity(X, part)
+    silent = act_mod.silent_units(X)
+    live = np.flatnonzero(~silent)
+    if live.size < 2:
+        raise ValueError(f"only {live.size} active units: no modules to find")
+    # Silent units have no defined correlation: leave them out (label -1) instead of letting each
+    # form a singleton module.
+    res = modularity.louvain(act_mod.correlation(X[:, live]), gamma=gamma, n_runs=louvain_runs, seed=seed)
+    part = np.full(X.shape[1], -1, dtype=np.int64)
+    part[live] = res.partition
+    means = act_mod.module_activity(X[:, live], res.partition)
     sel, test = split_trials(trials)
     choices = np.unique(trials.ground_truth)
     matched = match_modules(means[sel], outputs[sel], choices)
@@ -128,13 +134,13 @@ def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, 
         if k >= 0:
             lesioned[i] = accuracy_by_type(lesions.output_lesion(W_out, part == k))
 
-    pcs, _ = pca_scores(X, means.shape[1])
+    pcs, _ = pca_scores(X[:, live], means.shape[1])
     return NetworkModules(
         partition=part, q=res.q, n_modules=means.shape[1], choices=choices, choice_module=matched,
         r_module_output=r_out, r_module_cumdelta=r_cum, lesion_accuracy=lesioned, control_accuracy=control,
-        reconstruction_r=float(np.nanmean(act_mod.reconstruction_r(X, part))),
+        reconstruction_r=float(np.nanmean(act_mod.reconstruction_r(X[:, live], res.partition))),
         module_pc_r=float(np.nanmean(module_pc_correlation(means, pcs))),
-        n_silent=int(act_mod.silent_units(X).sum()),
+        n_silent=int(silent.sum()),
     )
 
 

@@ -94,8 +94,9 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
     m = int(analysis["model_index"][0])
     part = analysis["partition"][0]
     mods = analysis["choice_module"][0]
+    live = part >= 0
     X = act.hidden[m].astype(np.float64)
-    means = act_mod.module_activity(X, part)
+    means = act_mod.module_activity(X[:, live], part[live])
     trials = act.trials
     ex = _example_trials(trials)
     t = np.arange(ex.sum())
@@ -109,18 +110,19 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
         ax.plot(t, inputs[:, j] + 1.6 * j, lw=0.8, color="0.3")
     ax.set_yticks([1.6 * j for j in range(inputs.shape[1])], names)
     ax.set_xlabel("time step (dt = 100 ms)")
-    ax.set_title("task inputs, 4 test trials")
+    ax.set_title("inputs, 4 test trials")
     plotting.panel_label(ax, "a")
 
     ax = fig.add_subplot(gs[0, 1])
-    plotting.ordered_matrix(ax, act_mod.correlation(X), part, vmax=1.0, label="r")
-    ax.set_title(f"correlation: {means.shape[1]} modules, Q = {analysis['q'][0]:.2f}")
+    plotting.ordered_matrix(ax, act_mod.correlation(X[:, live]), part[live], vmax=1.0, label="r")
+    ax.set_title(f"{means.shape[1]} modules, Q = {analysis['q'][0]:.2f}")
+    ax.set_xlabel(f"{int(live.sum())} active units ({int((~live).sum())} silent left out)")
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(gs[0, 2:])
     for k in range(means.shape[1]):
         name = next((f"mod. {labels[c]}" for c, mk in zip(choices, mods) if mk == k), f"mod. {k}")
-        ax.plot(t, means[ex, k], color=plotting.module_color(k), label=name)
+        ax.plot(t, means[ex, k], color=plotting.module_color(k), label=name, lw=1.4 if k in mods else 0.7)
     ax.set_xlabel("time step")
     ax.set_ylabel("module mean activity")
     if task == "pdm":
@@ -148,7 +150,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
     ax.set_xlabel("module mean activity")
     ax.set_ylabel("output unit activity")
     ax.legend(markerscale=3, loc="upper left", fontsize=5.5, handletextpad=0.1)
-    ax.set_title(f"module vs output (network {m})")
+    ax.set_title(f"module vs output, net {m}")
     plotting.panel_label(ax, "d")
 
     ax = fig.add_subplot(gs[1, 1])
@@ -162,7 +164,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set_ylabel("r with choice module (test trials)")
     ax.tick_params(axis="x", rotation=30)
-    ax.set_title(f"all networks (n = {stats_['n_networks']})")
+    ax.set_title(f"all nets (n = {stats_['n_networks']})")
     plotting.panel_label(ax, "e")
 
     for i, (c, letter) in enumerate(zip(choices, "fg")):
@@ -173,7 +175,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
         ax.set_ylabel("accuracy after lesion")
-        ax.set_title(f"lesion mod. {labels[c]} readout: {plotting.format_p(tt['p'])}")
+        ax.set_title(f"lesion mod. {labels[c]}: {plotting.format_p(tt['p'])}")
         plotting.panel_label(ax, letter)
 
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} "

@@ -28,8 +28,9 @@ def stats(analyses: dict, *, scale: str) -> dict:
 def _trajectories(ax_pc, ax_mod, act, analysis, task):
     m = int(analysis["model_index"][0])
     part = analysis["partition"][0]
-    X = act.hidden[m].astype(np.float64)
-    means = act_mod.module_activity(X, part)
+    live = part >= 0  # silent units are left out of modules
+    X = act.hidden[m].astype(np.float64)[:, live]
+    means = act_mod.module_activity(X, part[live])
     pcs, var = selectivity.pca_scores(X, 2)
     trials = act.trials
     labels = CHOICE_LABELS[task]
