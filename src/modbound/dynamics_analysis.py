@@ -1,0 +1,415 @@
+"""Dynamics of modules in trained ensembles (Figs 3, 5, 6, S12, S13, S14): per-ensemble analyses.
+
+Each function takes an ensemble's recorded activity (:class:`modbound.ensembles.Activity`), uses its first
+``n_networks`` networks that pass ``min_accuracy`` (the first one is the example network of every figure)
+and returns flat arrays for an ``.npz`` file; the maths lives in :mod:`modbound.dynamics`.
+
+* :func:`fixed_points`: fixed/slow points of every network under a constant input, by gradient descent from
+  recorded states plus noise.
+* :func:`jacobian_analysis` (Fig 3): cosine similarity of the rows of the Jacobian (averaged over the
+  slow points, and along task trajectories) against the activity correlation; modules of the trajectory
+  Jacobian similarity induced on the correlation, with a label-permutation null.
+* :func:`perturbation_analysis` (Fig 5, S12): perturbation trials (one stimulus input held high from the
+  state after fixation) after 0..K within-module lesions of the largest positive recurrent weights, for
+  sign-based and difference-based input modules; distance of the end state from the decision boundary.
+* :func:`flow_analysis` (Fig 6, S13): vector field on a PC1-PC2 grid; single-unit lesions -> flow distances
+  -> lesion similarity, against the activity correlation and its modules.
+* :func:`nullcline_analysis` (Fig S14): higher-order nullclines of every unit; their similarity against the
+  activity correlation and its modules.
+
+Units that are silent on the analysed steps (zero activity variance: correlations undefined) are left out
+of every comparison with the correlation matrix and counted (``n_silent``), as in Fig 4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from . import activity as act_mod
+from . import dynamics as dy
+from . import modularity, nulls
+from .input_weights import analysed_steps
+from .seeding import derive_seed
+from .tasks import PERIODS
+
+__all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
+           "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION"]
+
+FALLBACK_FRACTION = 0.1  # slowest fraction of optimised states kept when none is below speed_tol
+
+
+def select_networks(act, n_networks: int) -> np.ndarray:
+    """Indices of the first ``n_networks`` networks that pass ``min_accuracy`` (ValueError if none)."""
+    index = np.flatnonzero(act.included)[: int(n_networks)]
+    if index.size == 0:
+        raise ValueError("no network reached min_accuracy: nothing to analyse")
+    return index
+
+
+def _weights(act, index) -> dict[str, torch.Tensor]:
+    return dy.as_tensors({k: np.asarray(v)[index] for k, v in act.weights.items()})
+
+
+def _modules_vs_correlation(S: np.ndarray, C: np.ndarray, *, partition_on: str, gamma: float,
+                            louvain_runs: int, n_perm: int, seed: int) -> dict:
+    """Louvain on one matrix, Q induced on the other, permutation null; r of the upper triangles.
+
+    ``partition_on="similarity"``: modules of ``S`` induced on ``C`` (Fig 3, S14);
+    ``"correlation"``: modules of ``C`` induced on ``S`` (Fig 6, S13).
+    """
+    source, target = (S, C) if partition_on == "similarity" else (C, S)
+    lv = modularity.louvain(source, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
+    null = nulls.permutation_null(target, lv.partition, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
+    return {"partition": lv.partition, "q_source": lv.q, "q_induced": null.q_obs, "q_null": null.q_null,
+            "p": null.p, "z": null.z, "r": dy.pearson_upper(S, C), "n_modules": int(lv.partition.max()) + 1}
+
+
+def _stack(rows: list[dict], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    return {k: np.asarray([r[k] for r in rows]) for k in keys}
+
+
+# ------------------------------------------------------------------------------------------ fixed points
+
+
+def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_inits: int, init_noise: float,
+                 n_steps: int, lr: float, seed: int, drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+    """Slow/fixed points of each selected network under the constant input ``x``.
+
+    Initial states: ``n_inits`` recorded states (analysed steps) plus noise (:func:`modbound.dynamics.sample_states`),
+    drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m.
+    Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``x``, ``model_index``.
+    """
+    index = select_networks(act, n_networks)
+    steps = analysed_steps(act.trials, drop_first_trial)
+    h0 = np.concatenate([
+        dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
+                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))))
+        for m in index])
+    states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
+                                  n_steps=n_steps, lr=lr)
+    return {"states": states, "q": q, "init": h0, "x": np.asarray(x, dtype=np.float64), "model_index": index,
+            "seed_path": np.asarray([derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m)) for m in index])}
+
+
+def kept_points(q: np.ndarray, speed_tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Mask ``[n, N]`` of the slow points kept per network (q < speed_tol, or the slowest
+    ``FALLBACK_FRACTION`` when none is) and a per-network flag ``[n]`` telling where the fallback was used."""
+    q = np.asarray(q)
+    kept = q < speed_tol
+    fallback = ~kept.any(axis=1)
+    n_keep = max(1, int(np.ceil(FALLBACK_FRACTION * q.shape[1])))
+    for i in np.flatnonzero(fallback):
+        kept[i, np.argsort(q[i], kind="stable")[:n_keep]] = True
+    return kept, fallback
+
+
+# --------------------------------------------------------------------------------------------- Fig 3
+
+
+def _trajectory_pairs(act, steps: np.ndarray, n_trials: int) -> tuple[np.ndarray, np.ndarray]:
+    """Steps of the first ``n_trials`` analysed trials and, for each, the state before it (``[M, K, H]``) and
+    its input (``[K, I]``): the Jacobian of step t is taken at ``(h_{t-1}, x_t)``."""
+    trials = np.unique(act.trials.trial[steps])[: int(n_trials)]
+    t = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
+    prev = np.where(t[None, :, None] > 0, act.hidden[:, np.maximum(t - 1, 0)], 0.0)
+    return prev, act.trials.x[t], t
+
+
+def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, speed_tol: float,
+                      trajectory_trials: int, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                      drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+    """Fig 3 for the first ``n_networks`` networks of ``fp`` (the output of :func:`fixed_points`).
+
+    Per network: the Jacobian averaged over its kept slow points (input ``fp["x"]``) and averaged along the
+    task trajectory of the first ``trajectory_trials`` analysed trials (the recorded inputs); cosine
+    similarity of their rows (live units); ``r`` of each with the activity correlation (upper triangles),
+    and, as a reference, ``r`` of the cosine similarity of the rows of ``W_rec``. Modules of the trajectory
+    Jacobian similarity induced on the correlation, with a permutation null. With alpha = 1 the mean
+    Jacobian's rows are rows of W_rec scaled by how often the unit is active, so their cosine similarity
+    equals W_rec's wherever the unit is active at least once (``r_w_rec`` shows it).
+    """
+    index = np.asarray(fp["model_index"])[: int(n_networks)]
+    w = _weights(act, index)
+    steps = analysed_steps(act.trials, drop_first_trial)
+    prev, x_traj, t_traj = _trajectory_pairs(act, steps, trajectory_trials)
+    J_traj = dy.mean_jacobian(w, prev[index], x_traj, alpha).numpy()
+    kept, fallback = kept_points(fp["q"][: index.size], speed_tol)
+    J_fp = dy.mean_jacobian(w, fp["states"][: index.size], fp["x"], alpha, valid=kept).numpy()
+    rows = []
+    example = {}
+    for i, m in enumerate(index):
+        X = act.hidden[m][steps].astype(np.float64)
+        live = ~act_mod.silent_units(X)
+        C = act_mod.correlation(X[:, live])
+        sub = np.ix_(live, live)
+        S_traj, S_fp = dy.row_cosine(J_traj[i][sub]), dy.row_cosine(J_fp[i][sub])
+        S_w = dy.row_cosine(np.asarray(act.weights["W_rec"][m], dtype=np.float64)[sub])
+        mod = _modules_vs_correlation(S_traj, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs,
+                                      n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
+        rows.append({"r_trajectory": mod["r"], "r_fixed_point": dy.pearson_upper(S_fp, C),
+                     "r_w_rec": dy.pearson_upper(S_w, C), "q_induced": mod["q_induced"], "q_null": mod["q_null"],
+                     "p": mod["p"], "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
+                     "n_silent": int((~live).sum()), "n_kept": int(kept[i].sum())})
+        if i == 0:
+            example = {"example_J": J_traj[i][sub], "example_S": S_traj, "example_S_fixed_point": S_fp,
+                       "example_C": C, "example_partition": mod["partition"], "example_live": live}
+    out = _stack(rows, list(rows[0]))
+    out.update(example)
+    out.update({"model_index": index, "fp_fallback": fallback, "speed_tol": np.float64(speed_tol),
+                "q_kept_median": np.asarray([np.median(fp["q"][i][kept[i]]) for i in range(index.size)]),
+                "n_trajectory_steps": np.int64(t_traj.size), "trajectory_trials": np.int64(trajectory_trials),
+                "n_steps_used": np.int64(steps.sum()), "fixed_point_input": fp["x"]})
+    # example network in PC space (panel a): task trajectory of the Jacobian's trials and kept slow points
+    X0 = act.hidden[index[0]][steps].astype(np.float64)
+    mean, comps, var = dy.pca(X0, 2)
+    out.update({"example_pc_explained": var,
+                "example_trajectory_pc": dy.project(act.hidden[index[0]][t_traj], mean, comps),
+                "example_trajectory_trial": act.trials.trial[t_traj],
+                "example_fixed_points_pc": dy.project(fp["states"][0][kept[0]], mean, comps)})
+    return out
+
+
+# --------------------------------------------------------------------------------------- Fig 5, S12
+
+PARTITION_KINDS = ("sign", "difference")
+
+
+def module_members(W_in: np.ndarray, kind: str, stimulus_columns: Sequence[int]) -> np.ndarray:
+    """Input-weight modules of every network: ``[M, 2, H]`` bool (module 1, module 2).
+
+    ``"sign"``: module 1 = units with a positive weight from the first stimulus input, module 2 = the rest;
+    ``"difference"``: module 1 = units whose weight from stimulus 1 exceeds that from stimulus 2 (paper
+    Methods, "module lesions").
+    """
+    W = np.asarray(W_in, dtype=np.float64)
+    a, b = (W[..., int(c)] for c in stimulus_columns)
+    if kind == "sign":
+        one = a > 0
+    elif kind == "difference":
+        one = a > b
+    else:
+        raise ValueError(f"partition kind must be one of {PARTITION_KINDS}, got {kind!r}")
+    return np.stack([one, ~one], axis=1)
+
+
+def _end_states(w: dict, rank: np.ndarray, levels: np.ndarray, h_start: torch.Tensor, X: np.ndarray,
+                alpha: float, n_steps: int) -> np.ndarray:
+    """End states ``[M, L, S, H]`` of every network after each number of within-module lesions ``levels [L]``
+    (order ``rank [M, H, H]``, :func:`modbound.dynamics.within_module_rank`), each run from ``h_start [M, 1, H]``
+    under each constant input ``X [S, I]``. All levels of a chunk of networks run as one batch."""
+    W_rec = w["W_rec"].numpy()
+    M, H = W_rec.shape[:2]
+    L = levels.size
+    per_net = L * H * H
+    chunk = max(1, (1 << 23) // per_net)
+    out = []
+    for lo in range(0, M, chunk):
+        Wl = dy.lesion_levels(W_rec[lo:lo + chunk], rank[lo:lo + chunk], levels)  # [c, L, H, H]
+        c = Wl.shape[0]
+        mo = torch.arange(lo, lo + c).repeat_interleave(L)
+        wc = {"W_in": w["W_in"][mo], "b": w["b"][mo], "W_rec": torch.as_tensor(Wl.reshape(c * L, H, H))}
+        h0 = h_start[mo].expand(-1, X.shape[0], -1)
+        out.append(dy.run_constant(wc, h0, X, alpha, n_steps=n_steps).reshape(c, L, X.shape[0], H))
+    return np.concatenate(out)
+
+
+def perturbation_analysis(act, *, n_networks: int, alpha: float, fixation_input, base_input, amplitude: float,
+                          stimulus_columns: Sequence[int], choice_units: Sequence[int], n_steps: int,
+                          max_lesions: int, example_levels: Sequence[int],
+                          drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+    """Fig 5 / S12: perturbation trials after 0..max_lesions within-module lesions.
+
+    Every network starts from the state after one fixation step from h0 = 0 (input ``fixation_input``); a
+    perturbation trial holds ``base_input`` with ``amplitude`` on one stimulus input for ``n_steps`` steps.
+    Decision variable of a state: ``out[choice 1] - out[choice 2]`` (readout with bias; 0 on the decision
+    boundary). ``distance`` = the decision variable signed toward the perturbed stimulus's choice (+ for
+    stimulus 1, - for stimulus 2): it falls as lesions pull the end state to the boundary and is negative
+    past it. For each partition kind (:func:`module_members`) and module, the largest positive
+    within-module recurrent weights are zeroed one at a time (all levels 0..max_lesions batched).
+    Returns ``distance [n, kind, module, level, stimulus]``, ``decision [...]`` (unsigned decision variable),
+    module sizes and eligible-weight counts, and, for the example network, the end state at every level and
+    full trajectories at ``example_levels``, with its PCA (stimulus-period activity of the analysed trials).
+    """
+    index = select_networks(act, n_networks)
+    w = _weights(act, index)
+    M, H = w["W_rec"].shape[:2]
+    cols = [int(c) for c in stimulus_columns]
+    X = np.tile(np.asarray(base_input, dtype=np.float64), (2, 1))
+    X[0, cols[0]] += amplitude
+    X[1, cols[1]] += amplitude
+    h_start = dy.update(w, torch.zeros(M, 1, H, dtype=dy.DTYPE), np.asarray(fixation_input, dtype=np.float64), alpha)
+    W_out = w["W_out"].numpy()
+    b_out = w["b_out"].numpy()
+    c1, c2 = (int(c) for c in choice_units)
+    readout = (W_out[:, c1] - W_out[:, c2]), (b_out[:, c1] - b_out[:, c2])  # [M, H], [M]
+    levels = np.arange(int(max_lesions) + 1)
+    W_rec = w["W_rec"].numpy()
+    sign = np.array([1.0, -1.0])
+    n_kinds = len(PARTITION_KINDS)
+    decision = np.empty((M, n_kinds, 2, levels.size, 2))
+    members_all = np.empty((M, n_kinds, 2, H), dtype=bool)
+    eligible = np.empty((M, n_kinds, 2), dtype=np.int64)
+    example_end = np.empty((n_kinds, 2, levels.size, 2, H))
+    for k, kind in enumerate(PARTITION_KINDS):
+        members = module_members(w["W_in"].numpy(), kind, cols)
+        members_all[:, k] = members
+        for mod in range(2):
+            rank, eligible[:, k, mod] = dy.within_module_rank(W_rec, members[:, mod])
+            end = _end_states(w, rank, levels, h_start, X, alpha, n_steps)  # [M, L, 2, H]
+            decision[:, k, mod] = np.einsum("mlsh,mh->mls", end, readout[0]) + readout[1][:, None, None]
+            example_end[k, mod] = end[0]
+    distance = decision * sign
+    # example network: trajectories at a few lesion levels, in the PC space of its activity
+    ex_levels = np.asarray([lv for lv in example_levels if lv <= max_lesions], dtype=np.int64)
+    w0 = {n: t[:1] for n, t in w.items()}
+    traj = np.empty((n_kinds, 2, ex_levels.size, 2, n_steps + 1, H))
+    for k, kind in enumerate(PARTITION_KINDS):
+        for mod in range(2):
+            rank, _ = dy.within_module_rank(W_rec[:1], members_all[:1, k, mod])
+            Wl = dy.lesion_levels(W_rec[:1], rank, ex_levels)[0]  # [L, H, H]
+            wc = {"W_in": w0["W_in"].expand(ex_levels.size, -1, -1), "b": w0["b"].expand(ex_levels.size, -1),
+                  "W_rec": torch.as_tensor(Wl)}
+            h0 = h_start[:1].expand(ex_levels.size, 2, H)
+            traj[k, mod] = dy.run_constant(wc, h0, X, alpha, n_steps=n_steps, record=True)
+    stimulus = analysed_steps(act.trials, drop_first_trial) & (act.trials.period == PERIODS.index("stimulus"))
+    X0 = act.hidden[index[0]][stimulus].astype(np.float64)
+    mean, comps, var = dy.pca(X0, 2)
+    return {"model_index": index, "distance": distance, "decision": decision, "levels": levels,
+            "members": members_all, "module_size": members_all.sum(-1), "n_eligible": eligible,
+            "inputs": X, "h_start": h_start.numpy()[:, 0], "example_end": example_end,
+            "example_levels": ex_levels, "example_trajectories": traj, "pc_mean": mean, "pc_components": comps,
+            "pc_explained": var, "readout_diff": readout[0][0], "readout_bias": np.float64(readout[1][0]),
+            "example_activity": X0, "example_trial": act.trials.trial[stimulus],
+            "example_ground_truth": act.trials.ground_truth,
+            "choice_units": np.asarray([c1, c2]), "stimulus_columns": np.asarray(cols),
+            "example_W_rec": W_rec[0], "example_W_in": w["W_in"][0].numpy()}
+
+
+# ----------------------------------------------------------------------------------------- Fig 6, S13
+
+
+def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_size: int, margin: float,
+                  run_steps: int, lesion_mode: str, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                  drop_first_trial: bool = True, example_trials: int = 4) -> dict[str, np.ndarray]:
+    """Fig 6 / S13: vector field on a PC1-PC2 grid and single-unit lesion similarity.
+
+    Per network: PCA of the activity (analysed steps), a ``grid_size`` x ``grid_size`` grid spanning the
+    PC1-PC2 scores (:func:`modbound.dynamics.pc_grid`), mapped back to states in the plane through the mean
+    activity and stepped once under the constant input ``x``; one lesioned copy per unit
+    (:func:`modbound.dynamics.flow_distances`, mode ``lesion_mode``) gives a flow-distance array per unit;
+    lesion similarity = Pearson r between the arrays of two units. Compared, on live units, with the
+    activity correlation: r of the upper triangles, and the Louvain modules of the correlation induced on
+    the lesion similarity with a permutation null. The example network also keeps the grid trajectories over
+    ``run_steps`` steps (limit set) and the task trajectory of ``example_trials`` trials.
+    """
+    index = select_networks(act, n_networks)
+    w = _weights(act, index)
+    steps = analysed_steps(act.trials, drop_first_trial)
+    M = index.size
+    pcs = [dy.pca(act.hidden[m][steps], 2) for m in index]
+    grids = [dy.pc_grid(dy.project(act.hidden[m][steps], mean, comps), grid_size, margin)
+             for m, (mean, comps, _) in zip(index, pcs)]
+    states = np.stack([dy.from_pcs(g[0], mean, comps) for g, (mean, comps, _) in zip(grids, pcs)])  # [M, G, H]
+    x = np.asarray(x, dtype=np.float64)
+    D, intact = dy.flow_distances(w, states, x, alpha, mode=lesion_mode)
+    rows = []
+    example = {}
+    for i, m in enumerate(index):
+        X = act.hidden[m][steps].astype(np.float64)
+        live = ~act_mod.silent_units(X)
+        C = act_mod.correlation(X[:, live])
+        L = act_mod.correlation(D[i][live].T)  # units whose lesion changes nothing get r = 0
+        mod = _modules_vs_correlation(L, C, partition_on="correlation", gamma=gamma, louvain_runs=louvain_runs,
+                                      n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "flow", int(m)))
+        own = modularity.louvain(L, gamma=gamma, n_runs=louvain_runs,
+                                 seed=derive_seed(seed, "dynamics", ensemble, "flow_own", int(m)))
+        rows.append({"r": mod["r"], "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
+                     "z": mod["z"], "q_correlation": mod["q_source"], "n_modules": mod["n_modules"],
+                     "q_lesion_own": own.q, "ari_own_vs_correlation": modularity.ari(own.partition, mod["partition"]),
+                     "n_silent": int((~live).sum()), "n_no_effect": int((D[i][live].std(axis=1) == 0).sum()),
+                     "mean_flow_distance": float(D[i][live].mean())})
+        if i == 0:
+            example = {"example_L": L, "example_C": C, "example_partition": mod["partition"], "example_live": live,
+                       "example_distance": D[i], "example_partition_lesion": own.partition}
+    out = _stack(rows, list(rows[0]))
+    out.update(example)
+    mean, comps, var = pcs[0]
+    grid, a1, a2 = grids[0]
+    traj = dy.run_constant({n: t[:1] for n, t in w.items()}, states[:1], x, alpha, n_steps=run_steps, record=True)[0]
+    trials = np.unique(act.trials.trial[steps])[:example_trials]
+    t_ex = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
+    out.update({
+        "model_index": index, "grid": grid, "axis1": a1, "axis2": a2, "pc_explained": var,
+        "flow_pc": dy.project(intact[0], mean, comps) - grid,
+        "speed": np.linalg.norm(intact[0] - states[0], axis=-1),
+        "grid_trajectories_pc": dy.project(traj, mean, comps),  # [G, run_steps + 1, 2]
+        "task_trajectory_pc": dy.project(act.hidden[index[0]][t_ex], mean, comps),
+        "task_trajectory_trial": act.trials.trial[t_ex], "task_trajectory_period": act.trials.period[t_ex],
+        "activity_pc": dy.project(act.hidden[index[0]][steps], mean, comps),
+        "x": x, "grid_size": np.int64(grid_size), "n_steps_used": np.int64(steps.sum()),
+        "lesion_mode": np.asarray(lesion_mode),
+    })
+    return out
+
+
+# --------------------------------------------------------------------------------------------- Fig S14
+
+
+def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, x, n_samples: int,
+                       init_noise: float, n_steps: int, lr: float, speed_tol: float, gamma: float,
+                       louvain_runs: int, n_perm: int, seed: int,
+                       drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+    """Fig S14: higher-order nullclines of every unit and their similarity.
+
+    Per network: ``n_samples`` initial states (recorded states plus noise, seed
+    ``derive_seed(seed, "dynamics", ensemble, "nullclines", m)``), the same for every unit's nullcline;
+    gradient descent on ``1/2 sum_{j != i} (F_j - h_j)^2`` (:func:`modbound.dynamics.nullcline_samples`).
+    Nullcline similarity = cosine similarity of the nullcline directions
+    (:func:`modbound.dynamics.nullcline_directions`) of live units; compared with the activity correlation
+    (r of upper triangles) and its modules: Louvain on the nullcline similarity induced on the correlation,
+    with a permutation null. The example network keeps its samples and its kept slow points (``fp``).
+    """
+    index = select_networks(act, n_networks)
+    w = _weights(act, index)
+    steps = analysed_steps(act.trials, drop_first_trial)
+    h0 = np.concatenate([
+        dy.sample_states(act.hidden[m][None, steps], n_samples, init_noise,
+                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "nullclines", int(m))))
+        for m in index])
+    samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr)
+    directions = dy.nullcline_directions(samples)
+    rows = []
+    example = {}
+    for i, m in enumerate(index):
+        X = act.hidden[m][steps].astype(np.float64)
+        live = ~act_mod.silent_units(X)
+        C = act_mod.correlation(X[:, live])
+        N = dy.row_cosine(directions[i][live])
+        mod = _modules_vs_correlation(
+            N, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm,
+            seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m)))
+        rows.append({"r": mod["r"], "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
+                     "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
+                     "n_silent": int((~live).sum()), "q_median": float(np.median(q[i])),
+                     "frac_converged": float(np.mean(q[i] < speed_tol))})
+        if i == 0:
+            example = {"example_N": N, "example_C": C, "example_partition": mod["partition"], "example_live": live,
+                       "example_samples": samples[0], "example_q": q[0], "example_directions": directions[0]}
+    out = _stack(rows, list(rows[0]))
+    out.update(example)
+    X0 = act.hidden[index[0]][steps & (act.trials.period == PERIODS.index("stimulus"))].astype(np.float64)
+    mean, comps, var = dy.pca(X0, 2)  # display plane: stimulus-period activity
+    pos = int(np.flatnonzero(np.asarray(fp["model_index"]) == index[0])[0]) if index[0] in fp["model_index"] else None
+    fps = np.zeros((0, X0.shape[1]))
+    if pos is not None:
+        kept, _ = kept_points(fp["q"][pos:pos + 1], speed_tol)
+        fps = fp["states"][pos][kept[0]]
+    out.update({"model_index": index, "pc_mean": mean, "pc_components": comps, "pc_explained": var,
+                "example_samples_pc": dy.project(samples[0], mean, comps),  # [H, S, 2]
+                "example_fixed_points_pc": dy.project(fps, mean, comps),
+                "activity_pc": dy.project(X0, mean, comps), "x": np.asarray(x, dtype=np.float64),
+                "speed_tol": np.float64(speed_tol), "n_steps_used": np.int64(steps.sum())})
+    return out

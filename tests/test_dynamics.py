@@ -1,0 +1,225 @@
+"""Tests of modbound.dynamics (Jacobians, slow points, nullclines, grids, lesions) and dynamics_analysis helpers."""
+
+import numpy as np
+import pytest
+import torch
+
+from modbound import dynamics as dy
+from modbound import dynamics_analysis as da
+from modbound.rnn import CTRNNEnsemble
+
+
+def _random_weights(M=3, H=7, I=3, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return dy.as_tensors({"W_in": rng.normal(size=(M, H, I)), "W_rec": scale * rng.normal(size=(M, H, H)) / np.sqrt(H),
+                          "b": 0.3 * rng.normal(size=(M, H)), "W_out": rng.normal(size=(M, 2, H)),
+                          "b_out": rng.normal(size=(M, 2))})
+
+
+def _away_from_kinks(w, h, x, alpha, margin=1e-3):
+    pre = dy._pre(w["W_rec"], dy.input_drive(w, x), torch.as_tensor(h), alpha)
+    return float(pre.abs().min()) > margin
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.4])
+def test_jacobian_matches_autograd_and_finite_differences(alpha):
+    w = _random_weights()
+    rng = np.random.default_rng(1)
+    h = rng.random((3, 5, 7))
+    x = rng.random((5, 3))
+    assert _away_from_kinks(w, h, x, alpha)
+    J = dy.jacobian(w, h, x, alpha).numpy()
+    assert J.shape == (3, 5, 7, 7)
+    np.testing.assert_allclose(dy.jacobian_autograd(w, h, x, alpha).numpy(), J, atol=1e-12)
+    eps = 1e-6
+    fd = np.empty_like(J)
+    for j in range(7):
+        e = np.zeros(7)
+        e[j] = eps
+        fd[..., j] = (dy.update(w, h + e, x, alpha) - dy.update(w, h - e, x, alpha)).numpy() / (2 * eps)
+    np.testing.assert_allclose(J, fd, atol=1e-7)
+    # inactive units have zero rows, and the Jacobian is not trivially zero
+    assert np.abs(J).max() > 0.1
+
+
+def test_jacobian_is_wrong_for_a_wrong_formula():
+    """The finite-difference check can fail: W_rec alone (no ReLU mask) is not the Jacobian."""
+    w = _random_weights()
+    rng = np.random.default_rng(1)
+    h, x = rng.random((3, 5, 7)), rng.random((5, 3))
+    J = dy.jacobian(w, h, x).numpy()
+    assert not np.allclose(J, w["W_rec"].numpy()[:, None].repeat(5, 1))
+
+
+def test_mean_jacobian_equals_mean_of_jacobians_with_valid_mask():
+    w = _random_weights()
+    rng = np.random.default_rng(2)
+    h, x = rng.normal(size=(3, 6, 7)), np.array([1.0, 0.5, 0.5])
+    J = dy.jacobian(w, h, x, 0.7).numpy()
+    np.testing.assert_allclose(dy.mean_jacobian(w, h, x, 0.7).numpy(), J.mean(1), atol=1e-14)
+    valid = rng.random((3, 6)) > 0.4
+    valid[:, 0] = True
+    expected = np.stack([J[m][valid[m]].mean(0) for m in range(3)])
+    np.testing.assert_allclose(dy.mean_jacobian(w, h, x, 0.7, valid=valid).numpy(), expected, atol=1e-14)
+
+
+def test_update_equals_model_step_and_run_constant_equals_loop():
+    model = CTRNNEnsemble(2, 3, 3, n_hidden=6, dt=50.0, seeds=[3, 4]).double()
+    w = dy.weights_of(model)
+    rng = np.random.default_rng(3)
+    h, x = rng.random((2, 4, 6)), rng.random((4, 3))
+    np.testing.assert_allclose(dy.update(w, h, x, model.alpha).numpy(),
+                               model.step(torch.from_numpy(h), torch.from_numpy(x)).detach().numpy(), atol=1e-14)
+    traj = dy.run_constant(w, h, x, model.alpha, n_steps=5, record=True)
+    state = torch.from_numpy(h)
+    for t in range(6):
+        np.testing.assert_allclose(traj[:, :, t], state.numpy(), atol=1e-13)
+        state = model.step(state, torch.from_numpy(x)).detach()
+    np.testing.assert_allclose(dy.run_constant(w, h, x, model.alpha, n_steps=5), traj[:, :, -1])
+
+
+def _linear_network(H=5, seed=0):
+    """Two 'linear-ish' networks (all pre-activations positive near the fixed point) with known fixed points."""
+    rng = np.random.default_rng(seed)
+    W = np.stack([0.4 * np.eye(H) + 0.05 * rng.random((H, H)) for _ in range(2)])
+    b = 0.5 + rng.random((2, H))
+    w = dy.as_tensors({"W_in": np.zeros((2, H, 1)), "W_rec": W, "b": b})
+    fixed = np.stack([np.linalg.solve(np.eye(H) - W[m], b[m]) for m in range(2)])
+    return w, W, b, fixed
+
+
+def test_gradient_descent_recovers_known_fixed_point():
+    w, _, _, fixed = _linear_network()
+    rng = np.random.default_rng(4)
+    h0 = fixed[:, None] + rng.normal(scale=1.0, size=(2, 8, 5))
+    q0 = 0.5 * ((dy.update(w, h0, np.zeros(1)).numpy() - h0) ** 2).sum(-1)
+    assert q0.min() > 1e-3  # the test can fail: the starting states are not fixed points
+    h, q = dy.minimise_speed(w, np.zeros(1), h0, n_steps=3000, lr=0.05)
+    assert q.max() < 1e-8
+    np.testing.assert_allclose(h, np.broadcast_to(fixed[:, None], h.shape), atol=1e-3)
+    speed = np.linalg.norm(dy.update(w, h, np.zeros(1)).numpy() - h, axis=-1)
+    assert speed.max() < 1e-4
+
+
+def test_nullcline_samples_leave_one_unit_free_and_directions_match_theory():
+    w, W, b, fixed = _linear_network(H=4, seed=1)
+    rng = np.random.default_rng(5)
+    h0 = fixed[:, None] + rng.normal(scale=0.8, size=(2, 6, 4))
+    samples, q = dy.nullcline_samples(w, np.zeros(1), h0, n_steps=4000, lr=0.05)
+    assert samples.shape == (2, 4, 6, 4) and q.shape == (2, 4, 6)
+    assert q.max() < 1e-6
+    delta = dy.update(w, samples.reshape(2, -1, 4), np.zeros(1)).numpy().reshape(samples.shape) - samples
+    H = 4
+    for i in range(H):
+        others = [j for j in range(H) if j != i]
+        assert np.abs(delta[:, i][..., others]).max() < 1e-3  # every unit but i stationary
+    assert np.abs(delta[:, np.arange(H), :, np.arange(H)]).max() > 1e-2  # unit i itself is not
+    d = dy.nullcline_directions(samples)
+    for m in range(2):
+        for i in range(H):
+            o = [j for j in range(H) if j != i]
+            slope = np.linalg.solve(np.eye(H - 1) - W[m][np.ix_(o, o)], W[m][o, i])
+            np.testing.assert_allclose(d[m, i, o], slope, atol=1e-2)
+            assert d[m, i, i] == pytest.approx(1.0)
+
+
+def test_pc_grid_has_625_states_spanning_the_scores():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 10))
+    mean, comps, var = dy.pca(X, 2)
+    assert comps.shape == (2, 10) and var[0] >= var[1]
+    np.testing.assert_allclose(comps @ comps.T, np.eye(2), atol=1e-12)
+    scores = dy.project(X, mean, comps)
+    grid, a1, a2 = dy.pc_grid(scores, 25)
+    assert grid.shape == (625, 2)
+    assert grid[:, 0].min() == scores[:, 0].min() and grid[:, 0].max() == scores[:, 0].max()
+    assert grid[:, 1].min() == scores[:, 1].min() and grid[:, 1].max() == scores[:, 1].max()
+    assert np.all(np.diff(grid[:25, 0]) > 0) and np.all(grid[:25, 1] == a2[0])  # PC1 varies fastest
+    states = dy.from_pcs(grid, mean, comps)
+    assert states.shape == (625, 10)
+    np.testing.assert_allclose(dy.project(states, mean, comps), grid, atol=1e-10)
+    wide, _, _ = dy.pc_grid(scores, 25, margin=0.1)
+    assert wide[:, 0].min() < scores[:, 0].min()
+    with pytest.raises(ValueError):
+        dy.pc_grid(scores[:, :1], 25)
+
+
+@pytest.mark.parametrize("mode", ["in_out", "silence"])
+def test_batched_neuron_lesions_equal_a_loop_of_single_lesions(mode):
+    w = _random_weights(M=2, H=6)
+    rng = np.random.default_rng(7)
+    states = rng.normal(size=(2, 11, 6))
+    x = np.array([1.0, 0.0, 0.5])
+    D, intact = dy.flow_distances(w, states, x, 1.0, mode=mode)
+    assert D.shape == (2, 6, 11)
+    for m in range(2):
+        for unit in range(6):
+            Wl = w["W_rec"][m].numpy().copy()
+            Wl[:, unit] = 0.0
+            if mode == "in_out":
+                Wl[unit, :] = 0.0
+            single = {"W_in": w["W_in"][m:m + 1], "b": w["b"][m:m + 1], "W_rec": torch.from_numpy(Wl)[None]}
+            nxt = dy.update(single, states[m:m + 1], x).numpy()[0]
+            if mode == "silence":
+                nxt[:, unit] = 0.0
+            np.testing.assert_allclose(D[m, unit], np.linalg.norm(nxt - intact[m], axis=-1), atol=1e-12)
+    assert D.max() > 0
+
+
+def test_batched_within_module_lesions_equal_iterative_lesions():
+    rng = np.random.default_rng(8)
+    M, H = 3, 8
+    W = rng.normal(size=(M, H, H))
+    members = rng.random((M, H)) > 0.5
+    members[:, 0] = True
+    rank, n_eligible = dy.within_module_rank(W, members)
+    levels = np.arange(0, 12)
+    batched = dy.lesion_levels(W, rank, levels)
+    for m in range(M):
+        assert n_eligible[m] == np.sum(np.outer(members[m], members[m]) & (W[m] > 0))
+        current = W[m].copy()
+        for k in levels:
+            np.testing.assert_array_equal(batched[m, k], current)
+            eligible = np.outer(members[m], members[m]) & (current > 0)
+            if eligible.any():  # paper Methods: zero the largest positive within-module weight, repeat
+                i, j = np.unravel_index(np.argmax(np.where(eligible, current, -np.inf)), current.shape)
+                current[i, j] = 0.0
+    # weights outside the module, or negative, are never touched
+    outside = ~(members[:, :, None] & members[:, None, :]) | (W <= 0)
+    np.testing.assert_array_equal(batched[:, -1][outside], W[outside])
+
+
+def test_module_members_and_kept_points():
+    W_in = np.array([[[1.0, 0.5, -0.2], [1.0, -0.1, 0.3], [0.0, 0.2, 0.1]]])
+    sign = da.module_members(W_in, "sign", [1, 2])
+    np.testing.assert_array_equal(sign[0, 0], [True, False, True])
+    np.testing.assert_array_equal(sign[0, 1], ~sign[0, 0])
+    diff = da.module_members(W_in, "difference", [1, 2])
+    np.testing.assert_array_equal(diff[0, 0], [True, False, True])
+    with pytest.raises(ValueError):
+        da.module_members(W_in, "quadrant", [1, 2])
+    q = np.array([[1e-6, 1e-2, 1e-5], [1.0, 2.0, 0.5]])
+    kept, fallback = da.kept_points(q, 1e-4)
+    np.testing.assert_array_equal(kept[0], [True, False, True])
+    assert fallback.tolist() == [False, True] and kept[1].tolist() == [False, False, True]
+
+
+def test_row_cosine_and_pearson_upper():
+    A = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
+    S = dy.row_cosine(A)
+    assert S[0, 1] == pytest.approx(1.0) and S[0, 2] == 0.0
+    rng = np.random.default_rng(9)
+    B = rng.normal(size=(6, 6))
+    assert dy.pearson_upper(B, B) == pytest.approx(1.0)
+    assert dy.pearson_upper(B, -B) == pytest.approx(-1.0)
+    assert np.isnan(dy.pearson_upper(np.ones((4, 4)), B[:4, :4]))
+
+
+def test_bad_weights_and_inputs_raise():
+    with pytest.raises(ValueError, match="missing"):
+        dy.as_tensors({"W_rec": np.zeros((1, 2, 2))})
+    w = _random_weights(M=1, H=3)
+    with pytest.raises(ValueError, match="channels"):
+        dy.update(w, np.zeros((1, 2, 3)), np.zeros(5))
+    with pytest.raises(ValueError, match="lesion mode"):
+        dy.neuron_lesion_weights(w["W_rec"], "cut")

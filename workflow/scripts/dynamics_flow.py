@@ -1,0 +1,16 @@
+"""Fig 6 / S13 compute: vector field on a PC grid and single-unit lesion similarity (rule dynamics_flow)."""
+import torch
+
+from modbound import dynamics_analysis, ensembles, io
+
+io.setup_logging(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
+p = snakemake.params
+cfg = p.cfg
+act = ensembles.load_activity(snakemake.input.activity)
+manifest = io.read_json(snakemake.input.manifest)
+io.save_npz(snakemake.output[0], **dynamics_analysis.flow_analysis(
+    act, ensemble=snakemake.wildcards.ensemble, n_networks=p.n_networks,
+    alpha=manifest["rnn"]["dt"] / manifest["rnn"]["tau"], x=p.inputs[manifest["task"]], grid_size=cfg["grid_size"],
+    margin=cfg["margin"], run_steps=cfg["run_steps"], lesion_mode=cfg["lesion"], gamma=p.gamma,
+    louvain_runs=p.louvain_runs, n_perm=p.n_perm, seed=p.seed, drop_first_trial=p.drop_first_trial))
