@@ -17,6 +17,10 @@ include: "rules/common.smk"
 include: "rules/rnn.smk"
 include: "rules/figures.smk"
 include: "rules/origin.smk"
+include: "rules/deepnets.smk"
+include: "rules/data.smk"
+include: "rules/brain.smk"
+include: "rules/dynamics.smk"
 include: "rules/claims.smk"
 
 

@@ -78,7 +78,8 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     stats_dir = tiny_run / "results/stats"
     stats_files = sorted(stats_dir.glob("*.json"))
     assert {p.stem for p in stats_files} >= {"fig1", "figS1", "figS2", "figS3",
-                                              "fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"}
+                                              "fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11",
+                                              "figS4", "figS5"}
     for p in stats_files:
         fig = p.stem
         for ext in ("pdf", "png"):
@@ -155,3 +156,64 @@ def test_html_report_holds_every_figure_with_its_caption(tiny_run):
     for stats in (tiny_run / "results/stats").glob("*.json"):
         assert f"{stats.stem}.png" in html, stats.stem
     assert "Fig 1 - Modules of a perceptual decision-making RNN" in html
+
+
+@pytest.mark.slow
+def test_tiny_end_to_end_brain_figures(tiny_run, tmp_path):
+    """Figs 4f-o, S9, S10 (issue 6): built, labelled synthetic, claims listed, byte-identical on a rerun."""
+    stats_dir = tiny_run / "results/stats"
+    claims_md = (tiny_run / "results/claims.md").read_text()
+    for fig in ("fig4_mouse", "fig4_human", "figS9", "figS10"):
+        stats = json.loads((stats_dir / f"{fig}.json").read_text())
+        assert stats["scale"] == "test" and stats["synthetic"] is True, fig
+        assert stats["data"].startswith("synthetic"), fig
+        assert stats["claims"] and claims_md.count(f"| {fig} |") == len(stats["claims"]), fig
+        for ext in ("pdf", "png"):
+            assert (tiny_run / f"results/figures/{fig}.{ext}").stat().st_size > 10_000
+    human = json.loads((stats_dir / "fig4_human.json").read_text())
+    assert human["n_nodes"] == 300 and human["spatial_null"]["n"] == 10
+    assert (tiny_run / "resources/brain/human/distmat.npy").exists()
+    _run_tiny(tmp_path, "results/stats/fig4_human.json", "results/stats/figS10.json")
+    for name in ("fig4_human.json", "figS10.json"):
+        assert (tmp_path / "results/stats" / name).read_bytes() == (stats_dir / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_tiny_deepnets_figures(tiny_run, tmp_path):  # issue 7: Figs S4, S5 (offline data and model)
+    stats_dir = tiny_run / "results/stats"
+    claims_md = (tiny_run / "results/claims.md").read_text()
+    s4 = json.loads((stats_dir / "figS4.json").read_text())
+    assert s4["dataset"] == "sklearn_digits" and s4["n_sets_per_digit"] == 3 and s4["samples_per_set"] == 8
+    assert s4["classifier"]["test_accuracy"] > 0.1 and len(s4["ari_matrix"]) == 30
+    s5 = json.loads((stats_dir / "figS5.json").read_text())
+    assert s5["packaged_model"] and "all-MiniLM-L6-v2" in s5["model"] and s5["layers"] == [1, 2, 3]
+    assert len(s5["sentences"]) == 9
+    for st in (s4, s5):
+        assert st["claims"] and claims_md.count(f"| {st['figure']} |") == len(st["claims"])
+    _run_tiny(tmp_path, "results/stats/figS4.json", "results/stats/figS5.json")
+    for name in ("figS4.json", "figS5.json"):
+        assert (tmp_path / "results/stats" / name).read_bytes() == (stats_dir / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_tiny_end_to_end_dynamics_figures(tiny_run, tmp_path):  # issue 5: Figs 3, 5, 6, S12, S13, S14
+    stats_dir = tiny_run / "results/stats"
+    claims_md = (tiny_run / "results/claims.md").read_text()
+    for fig in ("fig3", "fig5", "fig6", "figS12", "figS13", "figS14"):
+        stats = json.loads((stats_dir / f"{fig}.json").read_text())
+        assert stats["scale"] == "test" and stats["figure"] == fig, fig
+        assert stats["claims"] and claims_md.count(f"| {fig} |") == len(stats["claims"]), fig
+        for ext in ("pdf", "png"):
+            assert (tiny_run / f"results/figures/{fig}.{ext}").stat().st_size > 10_000, fig
+    fig3 = json.loads((stats_dir / "fig3.json").read_text())
+    assert set(fig3["ensembles"]) == {"pdm", "gng"} and fig3["ensembles"]["pdm"]["n_networks"] == 3
+    fig5 = json.loads((stats_dir / "fig5.json").read_text())
+    assert fig5["partition"] == "sign" and fig5["max_lesions"] == 20 and len(fig5["mean_curves"]) == 4
+    assert len(fig5["mean_curves"]["lesion_module1_perturb_stim1"]["mean"]) == 21
+    fig6 = json.loads((stats_dir / "fig6.json").read_text())
+    assert fig6["task"] == "gng" and fig6["grid"]["n_states"] == 625
+    assert json.loads((stats_dir / "figS13.json").read_text())["task"] == "pdm"
+    assert (tiny_run / "results/benchmarks/dynamics/fixed_points_pdm.tsv").exists()
+    _run_tiny(tmp_path, "results/stats/fig5.json", "results/stats/figS14.json")
+    for name in ("fig5.json", "figS14.json"):
+        assert (tmp_path / "results/stats" / name).read_bytes() == (stats_dir / name).read_bytes(), name
