@@ -74,8 +74,8 @@ def figure(width_mm: float = 180, height_mm: float = 120, **kwargs) -> plt.Figur
     return plt.figure(figsize=(width_mm / 25.4, height_mm / 25.4), layout="constrained", **kwargs)
 
 
-def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0.06) -> None:
-    """Bold lower-case panel letter above and left of the axes (clear of a short, centred title)."""
+def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0.2) -> None:
+    """Bold lower-case panel letter left of the axes, raised above a one-line centred title."""
     offset = ScaledTranslation(-dx_in, dy_in, ax.figure.dpi_scale_trans)
     ax.text(0, 1, letter, transform=ax.transAxes + offset, ha="left", va="bottom", fontsize=9,
             fontweight="bold")
@@ -84,8 +84,12 @@ def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0
 def stamp(fig: plt.Figure, text: str) -> None:
     """Write provenance (data source, scale, n) in small type at the figure's bottom edge.
 
-    Every figure calls this: a figure made from synthetic or reduced data says so on it.
+    Every figure calls this: a figure made from synthetic or reduced data says so on it. With the
+    constrained layout of :func:`figure`, a strip at the bottom is kept free for the text.
     """
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set"):
+        engine.set(rect=(0, 0.045, 1, 0.955))
     fig.text(0.005, 0.003, text, fontsize=5.5, color="#555555", ha="left", va="bottom", wrap=True)
 
 

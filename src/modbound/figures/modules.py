@@ -115,8 +115,8 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
 
     ax = fig.add_subplot(gs[0, 1])
     plotting.ordered_matrix(ax, act_mod.correlation(X[:, live]), part[live], vmax=1.0, label="r")
-    ax.set_title(f"{means.shape[1]} modules, Q = {analysis['q'][0]:.2f}")
-    ax.set_xlabel(f"{int(live.sum())} active units ({int((~live).sum())} silent left out)")
+    ax.set_title(f"{means.shape[1]} modules\nQ = {analysis['q'][0]:.2f}")
+    n_silent = int((~live).sum())
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(gs[0, 2:])
@@ -137,7 +137,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
     if task == "pdm":
         h2, n2 = ax2.get_legend_handles_labels()
         handles, names_ = handles + h2, names_ + n2
-    ax.legend(handles, names_, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(4, len(handles)),
+    ax.legend(handles, names_, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(3, len(handles)),
               borderaxespad=0.2)
     plotting.panel_label(ax, "c")
 
@@ -163,23 +163,26 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
     plotting.boxplot(ax, [g[np.isfinite(g)] for g in groups], names, colors=colors)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set_ylabel("r with choice module (test trials)")
-    ax.tick_params(axis="x", rotation=30)
+    ax.tick_params(axis="x", rotation=40)
     ax.set_title(f"all nets (n = {stats_['n_networks']})")
     plotting.panel_label(ax, "e")
 
     for i, (c, letter) in enumerate(zip(choices, "fg")):
         ax = fig.add_subplot(gs[1, 2 + i])
         accs = [analysis["lesion_accuracy"][:, i, j] for j in range(len(choices))]
-        plotting.boxplot(ax, accs, [f"{labels[cc]}\ncorrect" for cc in choices],
+        plotting.boxplot(ax, accs, [labels[cc] for cc in choices],
                          colors=[plotting.module_color(j) for j in range(len(choices))])
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
         ax.set_ylabel("accuracy after lesion")
-        ax.set_title(f"lesion mod. {labels[c]}: {plotting.format_p(tt['p'])}")
+        ax.set_xlabel("correct choice")
+        ax.set_title(f"lesion mod. {labels[c]}")
+        ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
         plotting.panel_label(ax, letter)
 
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} "
                                             f"trained RNNs pass accuracy >= {stats_['min_accuracy']}; "
                                             f"{trials.n_trials} test trials; modules matched on even, "
-                                            "statistics on odd trials"))
+                                            f"statistics on odd trials; example net {m}: {n_silent} silent "
+                                            "units left out of modules"))
     return fig
