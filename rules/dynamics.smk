@@ -27,9 +27,10 @@ DYN_SETTINGS = {
                "drop_first_trial": DYN["drop_first_trial"]},
 }
 DYN_OUTPUTS = {
-    fig: {"pdf": f"results/figures/{fig}.pdf", "png": f"results/figures/{fig}.png",
+    fig: {"pdf": f"results/figures/{fig}.pdf",
+          "png": report(f"results/figures/{fig}.png", caption=f"{CAPTIONS}/{fig}.rst", category="Figures"),
           "stats": f"results/stats/{fig}.json"}
-    for fig in ("fig3", "fig5", "fig6", "figS12", "figS13", "figS14")
+    for fig in ("fig3", "figS14")
 }
 
 
@@ -195,7 +196,7 @@ rule figure_perturbation:
         manifest=f"results/rnn/{DYN_PERTURBATION_ENSEMBLE}/manifest.json",
     output:
         pdf="results/figures/{fig}.pdf",
-        png="results/figures/{fig}.png",
+        png=report("results/figures/{fig}.png", caption=f"{CAPTIONS}/perturbation.rst", category="Figures"),
         stats="results/stats/{fig}.json",
     wildcard_constraints:
         fig="fig5|figS12",
@@ -219,7 +220,7 @@ rule figure_flow:
         manifest=lambda wc: f"results/rnn/{DYN_FLOW_ENSEMBLES[wc.fig]}/manifest.json",
     output:
         pdf="results/figures/{fig}.pdf",
-        png="results/figures/{fig}.png",
+        png=report("results/figures/{fig}.png", caption=f"{CAPTIONS}/flow.rst", category="Figures"),
         stats="results/stats/{fig}.json",
     wildcard_constraints:
         fig="fig6|figS13",

@@ -8,7 +8,8 @@ ORIGIN_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs", "
 # Outputs of each origin figure, and the files of the ensembles Fig S11 compares (ensemble_cfg
 # stops the run, naming the ensemble, if one is not configured).
 ORIGIN_FIGURES = {
-    fig: {"pdf": f"results/figures/{fig}.pdf", "png": f"results/figures/{fig}.png",
+    fig: {"pdf": f"results/figures/{fig}.pdf",
+          "png": report(f"results/figures/{fig}.png", caption=f"{CAPTIONS}/{fig}.rst", category="Figures"),
           "stats": f"results/stats/{fig}.json"}
     for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11")
 }

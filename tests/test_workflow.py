@@ -142,8 +142,10 @@ def test_killed_mid_training_then_rerun_gives_identical_stats(tiny_run, tmp_path
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (tmp_path / "results/stats/fig1.json").exists()
-    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
-                  str(ROOT / "configs/test.yaml"), "--cores", "2", "--rerun-incomplete", "results/stats/fig1.json")
+    common = ["--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path), "--configfile",
+              str(ROOT / "configs/test.yaml")]
+    run_snakemake(*common, "--unlock")  # a killed run leaves its lock behind
+    run_snakemake(*common, "--cores", "2", "--rerun-incomplete", "results/stats/fig1.json")
     assert (tmp_path / "results/stats/fig1.json").read_bytes() == (tiny_run / "results/stats/fig1.json").read_bytes()
 
 
