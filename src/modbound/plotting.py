@@ -8,6 +8,7 @@ panels, :func:`stamp` to state on the figure what data and scale it was made fro
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -81,16 +82,32 @@ def panel_label(ax: plt.Axes, letter: str, dx_in: float = 0.32, dy_in: float = 0
             fontweight="bold")
 
 
-def stamp(fig: plt.Figure, text: str) -> None:
+STAMP_FONTSIZE = 5.5
+
+
+def stamp(fig: plt.Figure, text: str, right: float = 0.985) -> None:
     """Write provenance (data source, scale, n) in small type at the figure's bottom edge.
 
-    Every figure calls this: a figure made from synthetic or reduced data says so on it. With the
-    constrained layout of :func:`figure`, a strip at the bottom is kept free for the text.
+    Every figure calls this: a figure made from synthetic or reduced data says so on it. The text
+    is wrapped to the figure's width (measured, not guessed), and the constrained layout of
+    :func:`figure` keeps a strip at the bottom exactly as tall as the wrapped text, so no axis label
+    runs into it; ``right`` leaves a thin right margin (centred titles of the last column may
+    otherwise overhang the edge by a few pixels).
     """
+    renderer = fig.canvas.get_renderer()
+    paragraphs = text.split("\n")
+    t = fig.text(0.005, 0.004, "", fontsize=STAMP_FONTSIZE, color="#555555", ha="left", va="bottom",
+                 linespacing=1.15)
+    width = int(fig.get_figwidth() * 72 / (0.5 * STAMP_FONTSIZE))  # start wide, narrow until it fits
+    while True:
+        t.set_text("\n".join(line for para in paragraphs for line in (textwrap.wrap(para, width) or [""])))
+        if t.get_window_extent(renderer).width <= 0.99 * fig.bbox.width or width <= 40:
+            break
+        width -= 4
+    bottom = (t.get_window_extent(renderer).height + 0.04 * fig.dpi) / fig.bbox.height
     engine = fig.get_layout_engine()
     if engine is not None and hasattr(engine, "set"):
-        engine.set(rect=(0, 0.045, 1, 0.955))
-    fig.text(0.005, 0.003, text, fontsize=5.5, color="#555555", ha="left", va="bottom", wrap=True)
+        engine.set(rect=(0, bottom, right, 1 - bottom))  # (left, bottom, width, height)
 
 
 def scale_note(scale: str, counts: str) -> str:

@@ -14,7 +14,6 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import stamp
 from .thalamocortical import _is_synthetic, _map_coords, data_note
 
 SENSORY = ("Visual", "Somatomotor")
@@ -121,8 +120,8 @@ def plot(res: dict, stats_: dict, dataset: dict):
                  if sv["t"] is not None else "sensory vs other: n/a", pad=30)
     plotting.panel_label(ax, "c")
 
-    stamp(fig, data_note(stats_, " (generator: focal 'core' projections into visual/somatomotor cortex, diffuse elsewhere)") + ".\n" + plotting.scale_note(
-        stats_["scale"], f"{stats_['n_nodes']} vertices") + " " + stats_["note"] + ".", bottom=0.06)
+    plotting.stamp(fig, data_note(stats_, " (generator: focal 'core' projections into visual/somatomotor cortex, diffuse elsewhere)") + ".\n" + plotting.scale_note(
+        stats_["scale"], f"{stats_['n_nodes']} vertices") + " " + stats_["note"] + ".")
     return fig
 
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import claims, ffnn, plotting
 from .. import stats as st
-from .feedforward import KIND_COLORS, band, stamp
+from .feedforward import KIND_COLORS, band
 from .generative import MODELS, PARAM_LABEL, TITLES
 
 
@@ -129,7 +129,7 @@ def plot(ff: dict, gen: dict, stats_: dict):
     ax.legend(loc="lower right", fontsize=5)
     ax.set_title("models vs δ")
     plotting.panel_label(ax, "h")
-    stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_seeds_per_n_in']} random networks per N_in and per parameter value (bands: "
         "mean ± sd); synthetic feed-forward networks, Gaussian input")
         + " Sign model: covariance is exactly ± cosine (r = 1) once both signs occur.")

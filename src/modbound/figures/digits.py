@@ -137,12 +137,6 @@ def stats(res: dict, training: dict, *, scale: str, gamma: float, louvain_runs: 
     return out
 
 
-def _stamp(fig, text: str, bottom: float = 0.04) -> None:
-    """:func:`modbound.plotting.stamp` with the bottom of the figure kept free for it."""
-    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))
-    plotting.stamp(fig, text)
-
-
 def plot(res: dict, stats_: dict):
     fig = plotting.figure(180, 125)
     gs = fig.add_gridspec(2, 3, width_ratios=[1, 1.15, 1.15], height_ratios=[1, 1.05])
@@ -252,5 +246,5 @@ def plot(res: dict, stats_: dict):
     note = f"{stats_['n_sets_per_digit']} sets x {stats_['samples_per_set']} training images per digit"
     if stats_["samples_per_set_reduced"]:
         note += f"; paper: 10 x 100; rarest digit has {min(stats_['train_samples_per_digit'].values())}"
-    _stamp(fig, f"Data: {stats_['dataset_description']}. " + plotting.scale_note(stats_["scale"], note))
+    plotting.stamp(fig, f"Data: {stats_['dataset_description']}. " + plotting.scale_note(stats_["scale"], note))
     return fig

@@ -12,13 +12,6 @@ JACOBIAN_COLORS = {"fixed_point": "#E69F00", "trajectory": "#009E73"}  # paper F
 STIMULUS_COLORS = ("#009E73", "#CC79A7")  # paper Fig 5d: stimulus 1 green, stimulus 2 purple
 
 
-def stamp(fig, text: str, bottom: float = 0.045, right: float = 0.985) -> None:
-    """:func:`modbound.plotting.stamp`, with the bottom ``bottom`` of the figure kept free for it and a thin
-    right margin (constrained layout lets centred titles of the last column overhang the edge by a few px)."""
-    fig.get_layout_engine().set(rect=(0, bottom, right, 1 - bottom))  # (left, bottom, width, height)
-    plotting.stamp(fig, text)
-
-
 def ensemble_info(model_index, evaluation: dict, manifest: dict, ensemble: str) -> dict:
     """Which networks a figure used, out of how many trained, and their seeds."""
     idx = [int(m) for m in np.asarray(model_index)]

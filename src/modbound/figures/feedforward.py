@@ -120,12 +120,6 @@ def band(ax, x, Y, *, color, label, marker="o", ls="-"):
     ax.plot(x, mean, color=color, marker=marker, ms=2.5, ls=ls, label=label)
 
 
-def stamp(fig, text: str, bottom: float = 0.045) -> None:
-    """:func:`modbound.plotting.stamp`, with the bottom ``bottom`` of the figure kept free for it."""
-    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))  # (left, bottom, width, height)
-    plotting.stamp(fig, text)
-
-
 def sector_color(code: int) -> str:
     return plotting.module_color(int(code))
 
@@ -267,7 +261,7 @@ def plot(res: dict, stats_: dict):
     plotting.panel_label(ax, "l")
     ax.legend(loc="upper right", fontsize=5)
 
-    stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_seeds_per_n_in']} random networks per N_in (bands: mean ± sd), "
         f"{stats_['n_outputs']} outputs, {stats_['n_samples']} Gaussian input samples; synthetic data")
         + f" Louvain: best of {stats_['louvain_runs']} runs, gamma {stats_['gamma']}.")

@@ -158,9 +158,9 @@ def plot(res: dict, stats_: dict):
     plotting.panel_label(ax, "h")
 
     s = stats_["settings"]
-    dc.stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} trained {label} RNNs (accuracy >= "
         f"{stats_['min_accuracy']}); example network {ex['network']}") +
         f" Constant input {[float(v) for v in res['x']]}; lesion: {LESION_TEXT[s['lesion']]}; grid spans the "
-        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out.", bottom=0.06)
+        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out.")
     return fig

@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 from .. import activity as act_mod
 from .. import claims, ffnn, plotting
 from .. import stats as st
-from .feedforward import band, stamp
+from .feedforward import band
 
 MODELS = ("sign", "difference", "sign_difference")
 TITLES = {"sign": "sign-based", "difference": "difference-based", "sign_difference": "sign-difference"}
@@ -209,7 +209,7 @@ def plot(res: dict, wc: dict, stats_: dict):
         plotting.panel_label(ax, next(letters))
 
     tr = stats_["trained_rnns"]
-    stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"generative models: {stats_['models']['sign']['n_seeds']} seeds per value (bands: "
         f"mean ± sd), {stats_['n_outputs']} outputs, {stats_['n_samples']} Gaussian input samples (synthetic); "
         f"trained: {tr['n_networks']} of {tr['n_trained']} '{tr['ensemble']}' RNNs, initial weights rebuilt from "

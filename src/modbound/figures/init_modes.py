@@ -7,7 +7,6 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import stamp
 
 MODES = ("random", "shared_input", "shared_input_output")
 LABELS = {"random": "random init", "shared_input": "same W_in", "shared_input_output": "same W_in = W_outᵀ"}
@@ -90,7 +89,7 @@ def plot(res: dict, stats_: dict, *, ensembles: dict):
             plotting.panel_label(ax, next(letters))
     e = stats_["ensembles"]
     counts = ", ".join(f"{LABELS[m]} {e[m]['n_networks']}/{e[m]['n_trained']} ('{e[m]['name']}')" for m in MODES)
-    stamp(fig, plotting.scale_note(stats_["scale"], f"PDM RNNs passing the accuracy threshold: {counts}")
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"PDM RNNs passing the accuracy threshold: {counts}")
           + " Per network: mean similarity to the others of its ensemble (unit i vs unit i; ARI over units active "
-          "in both).", bottom=0.06)
+          "in both).")
     return fig

@@ -7,7 +7,6 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import stamp
 
 
 def stats(res: dict, *, scale: str, ensemble: str, evaluation: dict, manifest: dict, input_names,
@@ -111,7 +110,7 @@ def plot(res: dict, stats_: dict, *, input_names):
 
     ax = fig.add_subplot(top[2])
     plotting.ordered_matrix(ax, res["example_C"], part, vmax=1.0, label="r")
-    ax.set_title(f"recurrent correlation, same order\ninduced Q = {ex['q_induced']:.3f}")
+    ax.set_title(f"recurrent r, same order\ninduced Q = {ex['q_induced']:.3f}")
     plotting.panel_label(ax, "c")
 
     ax = fig.add_subplot(top[3])
@@ -168,7 +167,7 @@ def plot(res: dict, stats_: dict, *, input_names):
     plotting.panel_label(ax, "h")
 
     sil = stats_["silent_units_excluded"]
-    stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} trained '{stats_['ensemble']}' RNNs pass "
         f"accuracy >= {stats_['min_accuracy']}; {stats_['n_perm']} label permutations per network")
         + f" Silent units (zero variance; mean {sil['mean']:.1f} of {stats_['n_hidden']}) are left out; "

@@ -156,8 +156,7 @@ def plot(results: dict, stats_: dict):
     s = stats_["settings"]
     counts = "; ".join(f"{TASK_LABELS.get(k, k)}: {v['n_networks']} of {v['n_trained']} trained RNNs "
                        f"(accuracy >= {v['min_accuracy']})" for k, v in stats_["ensembles"].items())
-    dc.stamp(fig, plotting.scale_note(stats_["scale"], counts) +
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], counts) +
              f" Slow points: {s['n_inits']} inits, {s['n_steps']} Adam steps, q < {s['speed_tol']:g}; "
-             f"trajectory J: {s['trajectory_trials']} trials; {s['n_perm']} permutations; silent units left out.",
-             bottom=0.06)
+             f"trajectory J: {s['trajectory_trials']} trials; {s['n_perm']} permutations; silent units left out.")
     return fig

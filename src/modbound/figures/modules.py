@@ -149,7 +149,7 @@ def plot(act, analysis: dict, stats_: dict, *, task: str):
                        label=f"mod. {labels[c]} vs out {labels[c]}")
     ax.set_xlabel("module mean activity")
     ax.set_ylabel("output unit activity")
-    ax.legend(markerscale=3, loc="upper left", fontsize=5.5, handletextpad=0.1)
+    ax.legend(markerscale=3, loc="best", fontsize=5.5, handletextpad=0.1)
     ax.set_title(f"module vs output, net {m}")
     plotting.panel_label(ax, "d")
 

@@ -136,9 +136,9 @@ def plot(res: dict, stats_: dict):
     plotting.panel_label(ax, "h")
 
     s = stats_["settings"]
-    dc.stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} trained {label} RNNs (accuracy >= "
         f"{stats_['min_accuracy']})") +
         f" {s['n_samples']} samples per nullcline, {s['n_steps']} Adam steps (lr {s['lr']:g}); constant input "
-        f"{[float(v) for v in res['x']]}; {mods['n_perm']} permutations; silent units left out.", bottom=0.06)
+        f"{[float(v) for v in res['x']]}; {mods['n_perm']} permutations; silent units left out.")
     return fig

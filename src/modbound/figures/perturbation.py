@@ -211,7 +211,6 @@ def plot(res: dict, fp: dict | None, stats_: dict):
         ax = fig.add_subplot(gs[3])
         _final_boxes(ax, res, kind)
         plotting.panel_label(ax, "d")
-        bottom = 0.09
     else:
         fig = plotting.figure(180, 165)
         rows = fig.add_gridspec(3, 1, height_ratios=[1, 1, 1])
@@ -274,11 +273,10 @@ def plot(res: dict, fp: dict | None, stats_: dict):
         ax = fig.add_subplot(low[2])
         _final_boxes(ax, res, kind)
         plotting.panel_label(ax, "j")
-        bottom = 0.04
     s = stats_["settings"]
-    dc.stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} trained PDM RNNs (accuracy >= "
         f"{stats_['min_accuracy']})") + f" Modules: {KIND_LABEL[kind]}. Perturbation: stimulus input held at "
         f"{s['amplitude']:g} for {s['n_steps']} steps from the state after fixation; lesions: largest positive "
-        f"within-module W_rec, one at a time, up to {K}; curves: mean +- sem.", bottom=bottom)
+        f"within-module W_rec, one at a time, up to {K}; curves: mean +- sem.")
     return fig

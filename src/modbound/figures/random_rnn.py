@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import band, stamp
+from .feedforward import band
 
 COLORS = {"input": plotting.CONDITION_COLORS["observed"], "none": "#D55E00"}
 
@@ -136,7 +136,7 @@ def plot(res: dict, stats_: dict):
     ax.set_title("steady-state modules\n" + plotting.format_p(stats_["tests"]["ari_same_vs_different_w_in"]["p"]) + ", t-test")
     plotting.panel_label(ax, "h")
 
-    stamp(fig, plotting.scale_note(
+    plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_w_in']} W_in x {stats_['n_w_rec']} W_rec random sigmoid RNNs, "
         f"{stats_['n_units']} units, {stats_['n_inputs']} Gaussian inputs; correlations over {stats_['n_samples']} "
         f"runs per step, steady state = last {stats_['steady_steps']} of {stats_['n_steps']} steps; "

@@ -12,7 +12,6 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import stamp
 from .thalamocortical import _is_synthetic, data_note
 
 
@@ -74,6 +73,6 @@ def plot(res: dict, stats_: dict, dataset: dict):
     ax.set_title(f"group FC (thalamus rank {stats_['thalamus_rank']})")
     plotting.panel_label(ax, "b")
 
-    stamp(fig, data_note(stats_, " (the generator gives the thalamus the strongest coupling and the most precise topography)") + ".\n" + plotting.scale_note(
-        stats_["scale"], f"{stats_['n_nodes']} cortical nodes, {stats_['n_subjects']} mice"), bottom=0.08)
+    plotting.stamp(fig, data_note(stats_, " (the generator gives the thalamus the strongest coupling and the most precise topography)") + ".\n" + plotting.scale_note(
+        stats_["scale"], f"{stats_['n_nodes']} cortical nodes, {stats_['n_subjects']} mice"))
     return fig

@@ -7,7 +7,6 @@ import numpy as np
 
 from .. import claims, plotting
 from .. import stats as st
-from .feedforward import stamp
 
 _LETTERS = {"mouse": "fghij", "human": "klmno"}
 
@@ -148,7 +147,7 @@ def plot(res: dict, stats_: dict, dataset: dict):
                 f"check: a median spatial-null partition\nsame-module neighbours: {na['observed']:.2f} observed,\n"
                 f"{na['spatial_null']['mean']:.2f} spatial null, {na['permutation_null']['mean']:.2f} permuted", size)
 
-    stamp(fig, data_note(stats_) + ".\n" + plotting.scale_note(
+    plotting.stamp(fig, data_note(stats_) + ".\n" + plotting.scale_note(
         stats_["scale"], f"{stats_['n_nodes']} cortical nodes, {stats_['louvain_runs']} Louvain runs, "
-        f"{sn_['n']} brainsmash surrogates, {stats_['distance']} distances"), bottom=0.06)
+        f"{sn_['n']} brainsmash surrogates, {stats_['distance']} distances"))
     return fig

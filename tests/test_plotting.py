@@ -1,0 +1,31 @@
+"""The shared figure style: the provenance stamp fits the figure and never overlaps a panel."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from modbound import plotting
+
+LONG = ("SYNTHETIC DATA, not a result about brains: " + "a long provenance sentence with counts and seeds, " * 6
+        + "end.\nREDUCED SCALE ('default' config: 20 networks); paper scale: configs/paper.yaml.")
+
+
+@pytest.mark.parametrize("size_mm,text", [((180, 60), LONG), ((180, 120), LONG), ((90, 80), LONG),
+                                          ((180, 120), "one short line")])
+def test_stamp_fits_width_and_clears_every_panel(size_mm, text):
+    fig = plotting.figure(*size_mm)
+    gs = fig.add_gridspec(2, 3)
+    for i in range(6):
+        ax = fig.add_subplot(gs[i])
+        ax.plot(np.arange(5), np.arange(5))
+        ax.set_xlabel("a x-axis label\nwith two lines")
+        ax.set_title(f"panel {i}")
+    plotting.stamp(fig, text)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    stamp = fig.texts[-1]
+    box = stamp.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width, "stamp runs off the figure"
+    assert stamp.get_text().count("\n") >= text.count("\n")
+    for ax in fig.axes:
+        assert ax.get_tightbbox(renderer).y0 >= box.y1, "a panel overlaps the stamp"
+    plt.close(fig)
