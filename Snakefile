@@ -22,6 +22,7 @@ include: "rules/data.smk"
 include: "rules/brain.smk"
 include: "rules/dynamics.smk"
 include: "rules/claims.smk"
+include: "rules/replicates.smk"
 
 
 rule all:

@@ -41,6 +41,17 @@ FIGURES = {
 }
 
 
+# Replicate master seeds (rules/replicates.smk): the whole analysis again under each, in its own folder.
+REPLICATE_SEEDS = list(config["replicates"]["seeds"])
+if config["seed"] in REPLICATE_SEEDS:
+    raise ValueError(f"config replicates.seeds = {REPLICATE_SEEDS} contains the master seed {config['seed']}: "
+                     f"a replicate must use another seed")
+
+
+def replicate_dir(seed):
+    return f"results/replicates/seed{seed}"
+
+
 def figure_targets(figs):
     return [f"results/{kind}/{fig}.{ext}" for fig in figs
             for kind, ext in (("figures", "pdf"), ("figures", "png"), ("stats", "json"))]

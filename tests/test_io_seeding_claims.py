@@ -93,3 +93,42 @@ def test_claims_markdown_lists_every_row():
     assert "not significant: 1" in md and "supported: 1" in md
     with pytest.raises(ValueError, match="direction"):
         claims.claim("c", "s", test="t", statistic=1, p=0.1, n=1, direction="up")
+
+
+def _stats(stat_a, p_a, with_b=True, data=None):
+    st = {"scale": "test", "claims": [claims.claim("a", "A holds", test="t", statistic=stat_a, p=p_a, n=3,
+                                                   direction="greater")]}
+    if with_b:
+        st["claims"].append(claims.claim("b", "B holds", test="t", statistic=-1.0, p=0.01, n=3, direction="greater"))
+    if data:
+        st["data"] = data
+    return st
+
+
+def test_claims_spread_across_seeds():
+    by_seed = {0: claims.collect({"fig1": _stats(2.0, 0.01)}, seed=0),
+               1: claims.collect({"fig1": _stats(4.0, 0.04)}, seed=1),
+               2: claims.collect({"fig1": _stats(3.0, 0.20, with_b=False)}, seed=2)}
+    rows = {r["id"]: r for r in claims.spread(by_seed)}
+    a, b = rows["a"], rows["b"]
+    assert a["seeds"] == [0, 1, 2] and a["missing_seeds"] == []
+    assert a["statistic_mean"] == pytest.approx(3.0) and a["statistic_sd"] == pytest.approx(1.0)
+    assert (a["statistic_min"], a["statistic_max"]) == (2.0, 4.0)
+    assert a["p_median"] == pytest.approx(0.04) and a["p_max"] == pytest.approx(0.20)
+    assert a["n_supported"] == 2 and a["verdicts"] == {"not significant": 1, "supported": 2}
+    assert b["seeds"] == [0, 1] and b["missing_seeds"] == [2] and b["verdicts"] == {"opposite": 2}
+    assert b["statistic_sd"] == pytest.approx(0.0)
+    md = claims.to_markdown(by_seed[0], claims.spread(by_seed), [0, 1, 2])
+    assert "## Spread across 3 master seeds (0, 1, 2)" in md
+    assert "| fig1 | A holds | 3 +- 1 [2, 4] | 0.04 (0.2) | 2/3 |" in md
+    assert "0/3 (no claim under seed 2)" in md
+    # without replicates there is no spread section
+    assert "Spread across" not in claims.to_markdown(by_seed[0])
+
+
+def test_claims_mark_synthetic_data():
+    rows = claims.collect({"fig4_human": _stats(1.0, 0.01, data="synthetic: generated ..."),
+                           "fig1": _stats(1.0, 0.01)}, seed=0)
+    assert {r["figure"]: r["data"] for r in rows} == {"fig4_human": "SYNTHETIC", "fig1": ""}
+    md = claims.to_markdown(rows)
+    assert "| default |" not in md and md.count("| SYNTHETIC |") == 2

@@ -23,10 +23,16 @@ def run_snakemake(*args, cwd=ROOT, check=True):
 
 @pytest.mark.parametrize("configfile", ["config.yaml", "configs/test.yaml", "configs/paper.yaml"])
 def test_dry_run_plans_every_figure(configfile, tmp_path):
-    proc = run_snakemake("-n", "--quiet", "rules", "--configfile", configfile, "--directory", str(ROOT))
+    # an empty working directory, so that outputs of an earlier run in the checkout cannot hide jobs
+    proc = run_snakemake("-n", "--quiet", "rules", "--snakefile", str(ROOT / "Snakefile"),
+                         "--configfile", str(ROOT / configfile), "--directory", str(tmp_path))
     out = proc.stdout + proc.stderr
     for rule in ("train_ensemble", "claims"):
         assert rule in out, out
+    seeds = yaml.safe_load((ROOT / configfile).read_text())["replicates"]["seeds"]
+    assert (configfile == "configs/paper.yaml") == bool(seeds)  # the paper config gives each claim's spread
+    for s in seeds:
+        assert f"seed{s}_train_ensemble" in out and f"seed{s}_figure_fig3" in out, s
 
 
 def test_lint_is_clean():
@@ -219,3 +225,64 @@ def test_tiny_end_to_end_dynamics_figures(tiny_run, tmp_path):  # issue 5: Figs 
     _run_tiny(tmp_path, "results/stats/fig5.json", "results/stats/figS14.json")
     for name in ("fig5.json", "figS14.json"):
         assert (tmp_path / "results/stats" / name).read_bytes() == (stats_dir / name).read_bytes(), name
+
+
+def _replicates_config(tmp_path, seeds):
+    path = tmp_path / "replicates.yaml"
+    path.write_text(yaml.safe_dump({"replicates": {"seeds": seeds}}))
+    return path
+
+
+def test_dry_run_with_replicate_seeds_plans_each_seed_in_its_own_folder(tmp_path):
+    cfg = _replicates_config(tmp_path, [3, 5])
+    proc = run_snakemake("-n", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+                         "--configfile", str(ROOT / "configs/test.yaml"), str(cfg))
+    out = proc.stdout + proc.stderr
+    for s in (3, 5):
+        assert f"rule seed{s}_train_ensemble:" in out, out
+        for path in (f"results/replicates/seed{s}/stats/fig1.json", f"results/replicates/seed{s}/rnn/pdm/manifest.json",
+                     f"results/replicates/seed{s}/stats/fig4_human.json", f"logs/replicates/seed{s}/train_ensemble/pdm.log"):
+            assert path in out, path
+        # data in resources/ is shared: made once, by the main workflow's rules
+        assert f"seed{s}_brain_distances" not in out and f"seed{s}_brain_prepare" not in out
+    assert out.count("rule brain_distances:") == 2  # human and mouse, once each
+    assert out.count("rule claims:") == 1
+
+
+def test_replicate_seed_equal_to_master_seed_is_refused(tmp_path):
+    cfg = _replicates_config(tmp_path, [0])
+    proc = run_snakemake("-n", "--configfile", str(ROOT / "configs/test.yaml"), str(cfg), check=False)
+    assert proc.returncode != 0
+    assert "replicates.seeds" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_replicate_seed_reruns_the_analysis_and_claims_show_the_spread(tiny_run, tmp_path):
+    """configs/paper.yaml's replicate seeds at tiny scale: one more seed, in its own folder, next to an
+    untouched main run; results/claims.{md,json} then summarise every claim across both seeds."""
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns(".snakemake", "report.html"))
+    main_stats = {p.name: p.read_bytes() for p in (work / "results/stats").glob("*.json")}
+    cfg = _replicates_config(tmp_path, [1])
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile",
+                  str(ROOT / "configs/test.yaml"), str(cfg), "--cores", "2")
+    assert {p.name: p.read_bytes() for p in (work / "results/stats").glob("*.json")} == main_stats
+    rep = work / "results/replicates/seed1"
+    assert {p.name for p in (rep / "stats").glob("*.json")} == set(main_stats)
+    assert (rep / "figures/fig1.png").stat().st_size > 10_000
+    assert (work / "logs/replicates/seed1/train_ensemble/pdm.log").exists()
+    main_fig1 = json.loads(main_stats["fig1.json"])
+    rep_fig1 = json.loads((rep / "stats/fig1.json").read_text())
+    assert rep_fig1["init_seeds"] != main_fig1["init_seeds"]  # the replicate really uses another seed
+    out = json.loads((work / "results/claims.json").read_text())
+    assert out["seeds"] == [0, 1]
+    assert [r for r in out["claims"] if r["seed"] != 0] == []
+    ids = {(r["figure"], r["id"]) for r in out["claims"]}
+    assert ids <= {(r["figure"], r["id"]) for r in out["spread"]}
+    both = [r for r in out["spread"] if r["n_seeds"] == 2]
+    assert both and all(r["statistic_min"] <= r["statistic_mean"] <= r["statistic_max"] for r in both)
+    row = next(r for r in both if r["figure"] == "fig1")
+    own = next(c for c in rep_fig1["claims"] if c["id"] == row["id"])
+    assert row["statistic_by_seed"]["1"] == pytest.approx(own["statistic"])
+    md = (work / "results/claims.md").read_text()
+    assert "## Spread across 2 master seeds (0, 1)" in md

@@ -2,15 +2,18 @@
 
 Every figure's stats JSON carries a ``claims`` list built with :func:`claim`; the ``claims``
 rule gathers them into ``results/claims.md`` and ``results/claims.json`` with :func:`collect`
-and :func:`to_markdown`.
+and :func:`to_markdown`. With replicate seeds (config ``replicates.seeds``), :func:`spread`
+summarises each claim across the seeds.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
+from collections import Counter
 from typing import Any, Iterable, Mapping
 
-__all__ = ["claim", "collect", "to_markdown", "ALPHA"]
+__all__ = ["claim", "collect", "spread", "to_markdown", "ALPHA"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -40,13 +43,48 @@ def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | N
             "direction": direction, "alpha": alpha, "verdict": verdict, "detail": detail}
 
 
-def collect(stats: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Flatten ``{figure: stats_json}`` into rows, each tagged with its figure and scale."""
+def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
+    """Flatten ``{figure: stats_json}`` into rows, each tagged with its figure, scale, master seed and
+    whether the figure was made from generated (synthetic) data."""
     rows = []
     for fig, st in stats.items():
+        synthetic = str(st.get("data", "")).startswith("synthetic")
         for c in st.get("claims", []):
-            rows.append({"figure": fig, "scale": st.get("scale", "?"), **c})
+            rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed,
+                         "data": "SYNTHETIC" if synthetic else "", **c})
     return rows
+
+
+def spread(rows_by_seed: Mapping[int, Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Each claim (figure, id) across master seeds: statistic mean, sd, min and max, median and largest
+    p, and how many seeds gave each verdict. A claim missing under some seed lists it in
+    ``missing_seeds`` (its figure made no such claim there, e.g. too few networks passed)."""
+    seeds = sorted(rows_by_seed)
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for seed in seeds:
+        for r in rows_by_seed[seed]:
+            entry = table.setdefault((r["figure"], r["id"]), {
+                "figure": r["figure"], "id": r["id"], "statement": r["statement"], "test": r["test"],
+                "direction": r["direction"], "data": r.get("data", ""), "by_seed": {}})
+            entry["by_seed"][seed] = r
+    out = []
+    for entry in table.values():
+        by = entry.pop("by_seed")
+        have = [s for s in seeds if s in by]
+        stat = [by[s]["statistic"] for s in have if math.isfinite(by[s]["statistic"])]
+        ps = [by[s]["p"] for s in have if by[s]["p"] is not None]
+        verdicts = Counter(by[s]["verdict"] for s in have)
+        out.append({
+            **entry, "seeds": have, "missing_seeds": [s for s in seeds if s not in by], "n_seeds": len(have),
+            "statistic_mean": statistics.fmean(stat) if stat else None,
+            "statistic_sd": statistics.stdev(stat) if len(stat) > 1 else None,
+            "statistic_min": min(stat) if stat else None, "statistic_max": max(stat) if stat else None,
+            "p_median": statistics.median(ps) if ps else None, "p_max": max(ps) if ps else None,
+            "n_supported": verdicts.get("supported", 0), "verdicts": dict(sorted(verdicts.items())),
+            "statistic_by_seed": {str(s): by[s]["statistic"] for s in have},
+            "p_by_seed": {str(s): by[s]["p"] for s in have},
+        })
+    return out
 
 
 def _fmt(x: Any) -> str:
@@ -57,7 +95,10 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def to_markdown(rows: Iterable[Mapping[str, Any]]) -> str:
+def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping[str, Any]] | None = None,
+                seeds: Iterable[int] | None = None) -> str:
+    """The claims table of one run (``rows``, from :func:`collect`) and, with replicate seeds, the
+    table of each claim's spread across ``seeds`` (``spread_rows``, from :func:`spread`)."""
     rows = list(rows)
     counts: dict[str, int] = {}
     for r in rows:
@@ -69,14 +110,40 @@ def to_markdown(rows: Iterable[Mapping[str, Any]]) -> str:
         "Verdict: *supported* = significant (alpha shown) in the paper's direction; *opposite* ="
         " significant the other way; *not significant*; *untestable* = no p-value could be computed.",
         "",
+        "Data: SYNTHETIC marks figures made from generated data (the offline brain data): such rows test the"
+        " pipeline, not the paper.",
+        "",
         "Summary: " + (", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "no claims"),
         "",
-        "| figure | claim | test | statistic | p | n | verdict | scale |",
-        "|---|---|---|---|---|---|---|---|",
+        "| figure | claim | test | statistic | p | n | verdict | scale | data |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['figure']} | {r['statement']} | {r['test']} | {_fmt(r['statistic'])} | {_fmt(r['p'])} "
-            f"| {r['n']} | {r['verdict']} | {r['scale']} |"
+            f"| {r['n']} | {r['verdict']} | {r['scale']} | {r.get('data', '')} |"
         )
+    spread_rows = list(spread_rows or [])
+    if spread_rows:
+        seeds = list(seeds or sorted({s for r in spread_rows for s in r["seeds"]}))
+        lines += [
+            "",
+            f"## Spread across {len(seeds)} master seeds ({', '.join(map(str, seeds))})",
+            "",
+            "Each seed reruns everything (training, Louvain, nulls) on the same data; results/replicates/seed<k>/."
+            " Statistic: mean +- sd [min, max] over seeds; supported: seeds whose verdict is *supported*.",
+            "",
+            "| figure | claim | statistic | p median (max) | supported | verdicts | data |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in spread_rows:
+            sd = "" if r["statistic_sd"] is None else f" +- {_fmt(r['statistic_sd'])}"
+            rng = f" [{_fmt(r['statistic_min'])}, {_fmt(r['statistic_max'])}]" if r["statistic_min"] is not None else ""
+            verdicts = ", ".join(f"{v}: {n}" for v, n in r["verdicts"].items())
+            missing = f" (no claim under seed {', '.join(map(str, r['missing_seeds']))})" if r["missing_seeds"] else ""
+            lines.append(
+                f"| {r['figure']} | {r['statement']} | {_fmt(r['statistic_mean'])}{sd}{rng} "
+                f"| {_fmt(r['p_median'])} ({_fmt(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
+                f"| {verdicts} | {r.get('data', '')} |"
+            )
     return "\n".join(lines) + "\n"

@@ -1,11 +1,18 @@
-"""Gather the claims of every figure's stats JSON into results/claims.{md,json}."""
+"""Gather the claims of every figure's stats JSON into results/claims.{md,json} (with replicate seeds:
+each claim's spread across seeds)."""
 from pathlib import Path
 
 from modbound import claims, io
 
 io.setup_logging(snakemake.log[0])
-stats = {Path(p).stem: io.read_json(p) for p in snakemake.input.stats}
-rows = claims.collect(stats)
-io.write_json(snakemake.output.json, {"claims": rows})
+figures, seeds = snakemake.params.figures, [snakemake.params.seed, *snakemake.params.replicate_seeds]
+files = [list(snakemake.input.stats)]
+rep = list(snakemake.input.replicate_stats)
+files += [rep[i * len(figures):(i + 1) * len(figures)] for i in range(len(snakemake.params.replicate_seeds))]
+rows_by_seed = {seed: claims.collect({Path(p).stem: io.read_json(p) for p in paths}, seed=seed)
+                for seed, paths in zip(seeds, files)}
+rows = rows_by_seed[snakemake.params.seed]
+spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
+io.write_json(snakemake.output.json, {"seeds": seeds, "claims": rows, "spread": spread})
 with io.atomic_path(snakemake.output.md) as tmp:
-    tmp.write_text(claims.to_markdown(rows))
+    tmp.write_text(claims.to_markdown(rows, spread, seeds))
