@@ -16,7 +16,7 @@ FIGURES = {
     "figS1": "Modules as dimensionality reduction (PDM)",
     "figS2": "GNG version of Fig 1",
     "figS3": "Multitask RNN: task identified from partitions",
-    # origin of modules (rules/origin.smk)
+    # origin of modules (rules/ffnn.smk)
     "fig2": "Feed-forward nets: sign sectors, Hamming and cosine partitions vs N_in",
     "fig4_rnn": "Fig 4a-e: input-weight similarity modules induced on RNN correlation",
     "figS6": "Generative models of module boundaries; input weights before/after training",

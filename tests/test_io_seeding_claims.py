@@ -124,6 +124,11 @@ def test_claims_spread_across_seeds():
     assert "0/3 (no claim under seed 2)" in md
     # without replicates there is no spread section
     assert "Spread across" not in claims.to_markdown(by_seed[0])
+    # an untestable claim (NaN statistic; None once read back from the stats JSON) is left out of the numbers
+    untestable = json.loads(json.dumps(io.to_jsonable(claims.collect({"fig1": _stats(float("nan"), None)}, seed=3))))
+    assert untestable[0]["statistic"] is None and untestable[0]["verdict"] == "untestable"
+    row = next(r for r in claims.spread({**by_seed, 3: untestable}) if r["id"] == "a")
+    assert row["n_seeds"] == 4 and row["statistic_mean"] == pytest.approx(3.0) and row["verdicts"]["untestable"] == 1
 
 
 def test_claims_mark_synthetic_data():

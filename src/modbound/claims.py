@@ -71,7 +71,8 @@ def spread(rows_by_seed: Mapping[int, Iterable[Mapping[str, Any]]]) -> list[dict
     for entry in table.values():
         by = entry.pop("by_seed")
         have = [s for s in seeds if s in by]
-        stat = [by[s]["statistic"] for s in have if math.isfinite(by[s]["statistic"])]
+        # an untestable claim's statistic is NaN, or None once read back from JSON
+        stat = [v for v in (by[s]["statistic"] for s in have) if v is not None and math.isfinite(v)]
         ps = [by[s]["p"] for s in have if by[s]["p"] is not None]
         verdicts = Counter(by[s]["verdict"] for s in have)
         out.append({

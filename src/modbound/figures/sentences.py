@@ -139,7 +139,7 @@ def plot(res: dict, stats_: dict):
     for k, s in enumerate(sents):
         ax.text(0.0, 1 - (k + 0.5) / len(sents), f"{k + 1}. {s}", transform=ax.transAxes, va="center",
                 fontsize=6.5, color=subj_cols[int(res["subject"][k])]).set_in_layout(False)
-    ax.set_title("nine sentences (colour: subject)", loc="left")
+    ax.set_title("nine sentences\n(colour: subject)", loc="left")
     plotting.panel_label(ax, "a", dx_in=0.12)
 
     letters = "bcdefghij"

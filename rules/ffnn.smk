@@ -1,4 +1,5 @@
-# Origin of modules (issue 4): Figs 2, 4a-e (fig4_rnn), S6, S7, S8, S11.
+# Origin of modules (issue 4): feed-forward nets (Fig 2, S7), generative models (S6), random RNNs (S8),
+# input-weight modules of trained RNNs (Fig 4a-e = fig4_rnn) and initialisation modes (S11).
 # Compute rules write results/analysis/origin/*.npz; plot rules (figure_origin.py) only read them.
 
 ORIGIN = config["origin"]
