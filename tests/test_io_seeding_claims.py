@@ -101,7 +101,7 @@ def _stats(stat_a, p_a, with_b=True, data=None):
     if with_b:
         st["claims"].append(claims.claim("b", "B holds", test="t", statistic=-1.0, p=0.01, n=3, direction="greater"))
     if data:
-        st["data"] = data
+        st["data"], st["synthetic"] = data, data.startswith("synthetic")
     return st
 
 

@@ -45,13 +45,12 @@ def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | N
 
 def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
     """Flatten ``{figure: stats_json}`` into rows, each tagged with its figure, scale, master seed and
-    whether the figure was made from generated (synthetic) data."""
+    whether the figure was made from generated data (the stats' ``synthetic`` flag)."""
     rows = []
     for fig, st in stats.items():
-        synthetic = str(st.get("data", "")).startswith("synthetic")
         for c in st.get("claims", []):
             rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed,
-                         "data": "SYNTHETIC" if synthetic else "", **c})
+                         "data": "SYNTHETIC" if st.get("synthetic") else "", **c})
     return rows
 
 
