@@ -1,13 +1,14 @@
 # modbound: regenerate the figures of "Modular boundaries in recurrent neural networks".
 #   snakemake --cores 2                                  # default: offline, reduced scale
 #   snakemake --cores 2 results/figures/fig1.pdf         # one figure
-#   snakemake --configfile configs/paper.yaml --profile profiles/slurm   # paper scale on SLURM
+#   snakemake --profile profiles/slurm --configfile configs/paper.yaml   # paper scale on SLURM
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# The defaults; --configfile files (configs/test.yaml, configs/paper.yaml, yours) are merged over them.
+configfile: f"{workflow.basedir}/config.yaml"
 
 
 report: "report/workflow.rst"

@@ -1,14 +1,8 @@
-# Brain data (issue 6): Figs 4f-j (fig4_mouse), 4k-o (fig4_human), S9 (human systems), S10 (mouse sources).
-# Data preparation lives in rules/data.smk; compute rules write results/analysis/brain/*.npz, plot rules
-# (workflow/scripts/figure_brain.py) only read them.
+# Brain data: compute rules of Figs 4f-j (fig4_mouse), 4k-o (fig4_human), S9 (human systems), S10 (mouse
+# sources). Data preparation lives in rules/data.smk; compute rules write results/analysis/brain/*.npz, the
+# plot rules (rules/figures.smk) only read them.
 
 BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "hist_bins", "max_plot_nodes", "surrogates")}
-BRAIN_FIGURES = {
-    fig: {"pdf": f"results/figures/{fig}.pdf",
-          "png": report(f"results/figures/{fig}.png", caption=f"{CAPTIONS}/brain.rst", category="Figures"),
-          "stats": f"results/stats/{fig}.json"}
-    for fig in ("fig4_mouse", "fig4_human", "figS9", "figS10")
-}
 
 
 rule brain_analysis:
@@ -61,79 +55,3 @@ rule brain_source_groups:
         ENV
     script:
         f"{SCRIPTS}/brain_source_groups.py"
-
-
-rule figure_fig4_mouse:
-    """Fig 4f-j: mouse thalamocortical modules in cortical FC."""
-    input:
-        analysis="results/analysis/brain/mouse.npz",
-        dataset="resources/brain/mouse/dataset.npz",
-    output:
-        **BRAIN_FIGURES["fig4_mouse"],
-    params:
-        figure="fig4_mouse",
-        scale=config["scale"],
-        seed=config["seed"],
-    log:
-        "logs/figure/fig4_mouse.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_brain.py"
-
-
-rule figure_fig4_human:
-    """Fig 4k-o: human thalamocortical modules in cortical FC."""
-    input:
-        analysis="results/analysis/brain/human.npz",
-        dataset="resources/brain/human/dataset.npz",
-    output:
-        **BRAIN_FIGURES["fig4_human"],
-    params:
-        figure="fig4_human",
-        scale=config["scale"],
-        seed=config["seed"],
-    log:
-        "logs/figure/fig4_human.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_brain.py"
-
-
-rule figure_figS9:
-    """Fig S9: thalamocortical similarity within vs between Yeo-7 systems (human)."""
-    input:
-        analysis="results/analysis/brain/human.npz",
-        dataset="resources/brain/human/dataset.npz",
-    output:
-        **BRAIN_FIGURES["figS9"],
-    params:
-        figure="figS9",
-        scale=config["scale"],
-        seed=config["seed"],
-    log:
-        "logs/figure/figS9.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_brain.py"
-
-
-rule figure_figS10:
-    """Fig S10: mouse thalamus vs other subcortical sources."""
-    input:
-        analysis="results/analysis/brain/mouse_sources.npz",
-        dataset="resources/brain/mouse/dataset.npz",
-    output:
-        **BRAIN_FIGURES["figS10"],
-    params:
-        figure="figS10",
-        scale=config["scale"],
-        seed=config["seed"],
-    log:
-        "logs/figure/figS10.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_brain.py"

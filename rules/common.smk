@@ -2,6 +2,8 @@
 from snakemake.utils import validate
 from pathlib import Path
 
+from modbound import registry
+
 
 validate(config, schema="../workflow/schemas/config.schema.yaml")
 
@@ -10,35 +12,10 @@ ENV = "../envs/modbound.yaml"
 SCRIPTS = "../workflow/scripts"
 CAPTIONS = "../report/captions"  # figure captions for `snakemake --report` (our own words)
 
-# Figures the workflow builds (extended as issues land); name -> one-line description.
-FIGURES = {
-    "fig1": "PDM modules: correlation, input/output selectivity, output lesions",
-    "figS1": "Modules as dimensionality reduction (PDM)",
-    "figS2": "GNG version of Fig 1",
-    "figS3": "Multitask RNN: task identified from partitions",
-    # origin of modules (rules/ffnn.smk)
-    "fig2": "Feed-forward nets: sign sectors, Hamming and cosine partitions vs N_in",
-    "fig4_rnn": "Fig 4a-e: input-weight similarity modules induced on RNN correlation",
-    "figS6": "Generative models of module boundaries; input weights before/after training",
-    "figS7": "Cosine similarity of in-weights vs output covariance",
-    "figS8": "Random RNNs with/without input: correlation stabilisation, W_in imprint",
-    "figS11": "Same initial W_in (and W_in = W_out^T) vs random init across trained RNNs",
-    # deep networks (rules/deepnets.smk)
-    "figS4": "Digit classifier: digit identified from hidden-layer partitions (ARI)",
-    "figS5": "Transformer: sentence partitions by subject and form, first three layers",
-    # brain data (rules/data.smk, rules/brain.smk)
-    "fig4_mouse": "Fig 4f-j: mouse thalamocortical in-weight modules induced on cortical FC, spatial null",
-    "fig4_human": "Fig 4k-o: human thalamocortical in-weight modules induced on cortical FC, spatial null",
-    "figS9": "Human thalamocortical similarity concentrated within Yeo-7 systems",
-    "figS10": "Mouse: thalamus vs other subcortical sources (similarity vs FC)",
-    # dynamics of modules (rules/dynamics.smk)
-    "fig3": "Jacobian-row similarity vs activity correlation (slow points vs trajectories; PDM, GNG)",
-    "fig5": "PDM line attractor, decision boundary, perturbations; lesions within sign-based input modules",
-    "fig6": "GNG vector field on a PC grid; single-unit lesion similarity vs correlation and modules",
-    "figS12": "Fig 5 lesions with difference-based input modules",
-    "figS13": "PDM version of Fig 6 (lesion similarity)",
-    "figS14": "Higher-order nullclines: similarity vs correlation and modules",
-}
+# The figure registry (workflow/figures.yaml): id -> panels, title, inputs, params. `rule all`, the plot rules
+# (rules/figures.smk), the claims rule and the README table all come from it; figure <id> is drawn by
+# src/modbound/figures/<id>.py and captioned by report/captions/<id>.rst.
+FIGURES = registry.load(Path(workflow.basedir) / "workflow" / "figures.yaml")
 
 
 # Replicate master seeds (rules/replicates.smk): the whole analysis again under each, in its own folder.
@@ -53,18 +30,13 @@ def replicate_dir(seed):
 
 
 def figure_targets(figs):
-    return [f"results/{kind}/{fig}.{ext}" for fig in figs
-            for kind, ext in (("figures", "pdf"), ("figures", "png"), ("stats", "json"))]
+    return [path for fig in figs for path in registry.outputs(fig).values()]
 
 
 def ensemble_cfg(name):
     if name not in config["ensembles"]:
         raise ValueError(f"config: no ensemble named {name!r} (have {sorted(config['ensembles'])})")
     return config["ensembles"][name]
-
-
-# Figures built from module analyses of one ensemble: figure -> ensemble.
-MODULE_FIGURES = {"fig1": "pdm", "figS2": "gng"}
 
 
 def rnn_inputs(ensemble):

@@ -1,5 +1,5 @@
-# Deep networks (issue 7): Fig S4 (digit classifier) and Fig S5 (transformer), paper Supplement .0.1.
-# Compute rules write results/deepnets/* and results/analysis/deepnets/*; plot rules only read them.
+# Deep networks: compute rules of Fig S4 (digit classifier) and Fig S5 (transformer), paper Supplement .0.1.
+# They write results/deepnets/* and results/analysis/deepnets/*; the plot rules (rules/figures.smk) only read them.
 
 DEEP = config["deepnets"]
 DEEP_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs")}
@@ -84,26 +84,6 @@ rule digits_analysis:
         f"{SCRIPTS}/deepnets_digits_analysis.py"
 
 
-rule figure_figS4:
-    """Fig S4: digit identified from hidden-layer partitions."""
-    input:
-        analysis="results/analysis/deepnets/digits.npz",
-        summary="results/deepnets/digits/training.json",
-    output:
-        pdf="results/figures/figS4.pdf",
-        png=report("results/figures/figS4.png", caption=f"{CAPTIONS}/figS4.rst", category="Figures"),
-        stats="results/stats/figS4.json",
-    params:
-        scale=config["scale"],
-        **DEEP_ANALYSIS,
-    log:
-        "logs/figure/figS4.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_digits.py"
-
-
 rule transformer_activity:
     """Fig S5: hidden states of the first transformer layers for the nine sentences (local files only)."""
     input:
@@ -144,23 +124,3 @@ rule transformer_analysis:
         ENV
     script:
         f"{SCRIPTS}/deepnets_transformer_analysis.py"
-
-
-rule figure_figS5:
-    """Fig S5: transformer partitions reflect subject matter and sentence form."""
-    input:
-        analysis="results/analysis/deepnets/transformer.npz",
-        info="results/deepnets/transformer/model.json",
-    output:
-        pdf="results/figures/figS5.pdf",
-        png=report("results/figures/figS5.png", caption=f"{CAPTIONS}/figS5.rst", category="Figures"),
-        stats="results/stats/figS5.json",
-    params:
-        scale=config["scale"],
-        **DEEP_ANALYSIS,
-    log:
-        "logs/figure/figS5.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/figure_sentences.py"

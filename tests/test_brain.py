@@ -12,7 +12,8 @@ import pytest
 import scipy.sparse as sp
 import yaml
 
-from modbound import brain, brain_synthetic, spatial_nulls
+from modbound import allen, brain, brain_synthetic, download, hcp, similarity, spatial_nulls
+from modbound.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +51,7 @@ def dconn(tmp_path):
 
 def test_dconn_left_cortex_block_is_tanh_of_z(dconn):
     path, Z, verts = dconn
-    fc, v = brain.read_hcp_dconn_block(path, expected_vertices=verts)
+    fc, v = hcp.read_hcp_dconn_block(path, expected_vertices=verts)
     assert fc.shape == (12, 12) and fc.dtype == np.float32
     np.testing.assert_array_equal(v, verts)
     off = ~np.eye(12, dtype=bool)
@@ -61,7 +62,7 @@ def test_dconn_left_cortex_block_is_tanh_of_z(dconn):
 def test_dconn_with_wrong_vertices_names_the_file(dconn):
     path, _, verts = dconn
     with pytest.raises(ValueError, match=r"tiny\.dconn\.nii.*do not match"):
-        brain.read_hcp_dconn_block(path, expected_vertices=verts + 1)
+        hcp.read_hcp_dconn_block(path, expected_vertices=verts + 1)
 
 
 def test_dconn_without_left_cortex_is_rejected(tmp_path):
@@ -71,14 +72,14 @@ def test_dconn_without_left_cortex_is_rejected(tmp_path):
     path = tmp_path / "thal.dconn.nii"
     _write_dconn(path, np.eye(3), ax)
     with pytest.raises(ValueError, match=r"thal\.dconn\.nii: no CIFTI_STRUCTURE_CORTEX_LEFT"):
-        brain.read_hcp_dconn_block(path)
+        hcp.read_hcp_dconn_block(path)
 
 
 def test_not_a_cifti_file_is_rejected(tmp_path):
     path = tmp_path / "junk.dconn.nii"
     path.write_bytes(b"not a nifti file at all" * 20)
     with pytest.raises(ValueError, match="junk.dconn.nii"):
-        brain.read_hcp_dconn_block(path)
+        hcp.read_hcp_dconn_block(path)
 
 
 def test_thalamocortical_sc_from_dconn_and_sparse_and_npy(tmp_path, dconn):
@@ -87,22 +88,22 @@ def test_thalamocortical_sc_from_dconn_and_sparse_and_npy(tmp_path, dconn):
     A = np.abs(Z)
     sc_path = tmp_path / "sc.dconn.nii"
     _write_dconn(sc_path, A, ax)
-    W = brain.read_thalamocortical_sc(sc_path, n_cortex=12)
+    W = hcp.read_thalamocortical_sc(sc_path, n_cortex=12)
     np.testing.assert_allclose(W, A[:12, 12:], rtol=1e-6)          # left + right thalamus columns
     # grayordinate sparse connectome, stored as an upper triangle
-    M = sp.lil_matrix((brain.HCP_N_GRAYORDINATES,) * 2, dtype=np.float32)
+    M = sp.lil_matrix((hcp.HCP_N_GRAYORDINATES,) * 2, dtype=np.float32)
     M[5, 88746] = 2.0      # left cortex vertex 5 -> first left-thalamus voxel
     M[7, 91281] = 3.0      # -> last right-thalamus voxel
     sp.save_npz(tmp_path / "sc.npz", M.tocsr())
-    W = brain.read_thalamocortical_sc(tmp_path / "sc.npz", n_cortex=brain.HCP_N_LEFT)
-    assert W.shape == (brain.HCP_N_LEFT, 91282 - 88746)
+    W = hcp.read_thalamocortical_sc(tmp_path / "sc.npz", n_cortex=hcp.HCP_N_LEFT)
+    assert W.shape == (hcp.HCP_N_LEFT, 91282 - 88746)
     assert W[5, 0] == 2.0 and W[7, -1] == 3.0 and W.sum() == 5.0
     np.save(tmp_path / "bad.npy", np.ones((10, 4)))
     with pytest.raises(ValueError, match="bad.npy"):
-        brain.read_thalamocortical_sc(tmp_path / "bad.npy", n_cortex=12)
+        hcp.read_thalamocortical_sc(tmp_path / "bad.npy", n_cortex=12)
     np.save(tmp_path / "neg.npy", -np.ones((12, 4)))
     with pytest.raises(ValueError, match="non-negative"):
-        brain.read_thalamocortical_sc(tmp_path / "neg.npy", n_cortex=12)
+        hcp.read_thalamocortical_sc(tmp_path / "neg.npy", n_cortex=12)
 
 
 def test_prepare_human_hcp_on_tiny_files(tmp_path, dconn, monkeypatch):
@@ -112,16 +113,16 @@ def test_prepare_human_hcp_on_tiny_files(tmp_path, dconn, monkeypatch):
     geo = {"mesh_vertex": verts, "coords": rng.normal(size=(n, 3)), "flat": rng.normal(size=(n, 2)),
            "yeo7": np.arange(n) % 8, "yeo7_names": {k: f"s{k}" for k in range(8)},
            "yeo7_rgba": {k: np.ones(4) for k in range(8)}}
-    monkeypatch.setattr(brain, "hcp_geometry", lambda: geo)
+    monkeypatch.setattr(hcp, "hcp_geometry", lambda: geo)
     np.save(tmp_path / "sc.npy", rng.random((n, 5)).astype(np.float32))
-    d = brain.prepare_human_hcp(path, tmp_path / "sc.npy", vertices_keep=np.array([0, 2, 5, 7]))
+    d = hcp.prepare_human_hcp(path, tmp_path / "sc.npy", vertices_keep=np.array([0, 2, 5, 7]))
     np.testing.assert_allclose(d["fc"], np.tanh(Z[np.ix_([0, 2, 5, 7], [0, 2, 5, 7])]) * (1 - np.eye(4)) + np.eye(4),
                                rtol=1e-5)
     assert d["W"].shape == (4, 5) and d["labels"].tolist() == [0, 2, 5, 7]
     assert d["description"].startswith("HCP S1200")
     np.save(tmp_path / "sc_bad.npy", rng.random((n + 1, 5)).astype(np.float32))
     with pytest.raises(ValueError, match=r"sc_bad\.npy: expected \[12 cortical"):
-        brain.prepare_human_hcp(path, tmp_path / "sc_bad.npy")
+        hcp.prepare_human_hcp(path, tmp_path / "sc_bad.npy")
 
 
 def test_dlabel_reader(tmp_path):
@@ -130,7 +131,7 @@ def test_dlabel_reader(tmp_path):
     lab_ax = nib.cifti2.LabelAxis(["yeo7"], [table])
     values = np.r_[np.arange(12) % 3, np.zeros(5)][None].astype(np.float32)
     nib.Cifti2Image(values, nib.cifti2.Cifti2Header.from_axes((lab_ax, ax))).to_filename(str(tmp_path / "y.dlabel.nii"))
-    labels, names = brain.read_dlabel(tmp_path / "y.dlabel.nii")
+    labels, names = hcp.read_dlabel(tmp_path / "y.dlabel.nii")
     np.testing.assert_array_equal(labels, np.arange(12) % 3)
     assert names[1] == "Visual" and names[2] == "Default"
 
@@ -144,13 +145,13 @@ def test_nifti_timeseries_mean_per_label(tmp_path):
     lab[3, 0, 1] = 3
     nib.Nifti1Image(data.astype(np.float32), np.eye(4)).to_filename(str(tmp_path / "ts.nii.gz"))
     nib.Nifti1Image(lab, np.eye(4)).to_filename(str(tmp_path / "lab.nii.gz"))
-    (ts,) = brain.read_timeseries([tmp_path / "ts.nii.gz"], tmp_path / "lab.nii.gz", n_nodes=3)
+    (ts,) = allen.read_timeseries([tmp_path / "ts.nii.gz"], tmp_path / "lab.nii.gz", n_nodes=3)
     for k in range(3):
         np.testing.assert_allclose(ts[k], data.astype(np.float32)[lab == k + 1].mean(axis=0), atol=1e-6)
     with pytest.raises(ValueError, match="label image"):
-        brain.read_timeseries([tmp_path / "ts.nii.gz"])
+        allen.read_timeseries([tmp_path / "ts.nii.gz"])
     with pytest.raises(ValueError, match="expected 5"):
-        brain.read_timeseries([tmp_path / "ts.nii.gz"], tmp_path / "lab.nii.gz", n_nodes=5)
+        allen.read_timeseries([tmp_path / "ts.nii.gz"], tmp_path / "lab.nii.gz", n_nodes=5)
 
 
 def _allen_files(tmp_path):
@@ -173,7 +174,7 @@ def _allen_files(tmp_path):
 
 def test_allen_voxel_model_and_groups(tmp_path):
     weights, nodes, ctx, ts = _allen_files(tmp_path)
-    d = brain.prepare_mouse_allen(tmp_path / "weights.csv.gz", tmp_path / "nodes.csv.gz", tmp_path / "groups.csv",
+    d = allen.prepare_mouse_allen(tmp_path / "weights.csv.gz", tmp_path / "nodes.csv.gz", tmp_path / "groups.csv",
                                   [tmp_path / "fmri.npy"])
     assert list(d["group_names"]) == ["thalamus", "pallidum"]
     np.testing.assert_allclose(d["W"], (weights[:5] @ nodes[:, ctx]).T, rtol=1e-6)
@@ -184,55 +185,31 @@ def test_allen_voxel_model_and_groups(tmp_path):
     with gzip.open(tmp_path / "nodes_bad.csv.gz", "wt") as fh:
         np.savetxt(fh, nodes[:2], delimiter=",")
     with pytest.raises(ValueError, match="inner dimensions"):
-        brain.read_allen_voxel_model(tmp_path / "weights.csv.gz", tmp_path / "nodes_bad.csv.gz")
+        allen.read_allen_voxel_model(tmp_path / "weights.csv.gz", tmp_path / "nodes_bad.csv.gz")
 
 
 def test_allen_mask_params_and_regional_csv(tmp_path):
     (tmp_path / "m.json").write_text(json.dumps({"structure_ids": [315, 549], "hemisphere_id": 2}))
-    assert brain.read_allen_mask_params(tmp_path / "m.json")["hemisphere_id"] == 2
+    assert allen.read_allen_mask_params(tmp_path / "m.json")["hemisphere_id"] == 2
     (tmp_path / "bad.json").write_text(json.dumps({"hemisphere_id": 9, "structure_ids": []}))
     with pytest.raises(ValueError, match="bad.json"):
-        brain.read_allen_mask_params(tmp_path / "bad.json")
+        allen.read_allen_mask_params(tmp_path / "bad.json")
     csv = ",ipsi,ipsi,contra\n,385,549,385\n385,0.1,0.2,0.3\n549,0.0,1.5,0.05\n"
     with gzip.open(tmp_path / "ncs.csv.gz", "wt") as fh:
         fh.write(csv)
-    df = brain.read_allen_regional(tmp_path / "ncs.csv.gz")
+    df = allen.read_allen_regional(tmp_path / "ncs.csv.gz")
     assert df.shape == (2, 3) and df.loc[549, ("ipsi", "549")] == 1.5
     (tmp_path / "bad.csv").write_text(",left,right\n,1,2\n1,0.1,0.2\n")
     with pytest.raises(ValueError, match="ipsi/contra"):
-        brain.read_allen_regional(tmp_path / "bad.csv")
+        allen.read_allen_regional(tmp_path / "bad.csv")
 
 
 # --------------------------------------------------------------------------- downloads
 
-def test_fetch_checks_sha256_and_leaves_no_partial_file(tmp_path):
-    src = tmp_path / "src.bin"
-    src.write_bytes(b"voxel model" * 1000)
-    good = brain.verify_sha256(src, None)
-    dest = tmp_path / "res" / "weights.csv.gz"
-    assert brain.fetch(src.as_uri(), dest, good) == good and dest.read_bytes() == src.read_bytes()
-    dest2 = tmp_path / "res" / "nodes.csv.gz"
-    with pytest.raises(ValueError, match=r"nodes\.csv\.gz: checksum mismatch"):
-        brain.fetch(src.as_uri(), dest2, "0" * 64)
-    with pytest.raises(OSError, match=r"nodes\.csv\.gz: download .* failed"):
-        brain.fetch((tmp_path / "missing.bin").as_uri(), dest2, None)
-    assert not dest2.exists()
-    assert sorted(p.name for p in (tmp_path / "res").iterdir()) == ["weights.csv.gz"]   # no .part left
-    with pytest.raises(ValueError, match="refusing"):
-        brain.fetch("ftp://example.org/x", dest2)
-
-
-def test_verify_sha256_names_the_file(tmp_path):
-    f = tmp_path / "HCP_tiny.dconn.nii"
-    f.write_bytes(b"abc")
-    with pytest.raises(ValueError, match=r"HCP_tiny\.dconn\.nii: checksum mismatch"):
-        brain.verify_sha256(f, "f" * 64)
-
-
 # --------------------------------------------------------------------------- configured but missing
 
 def _dry_run_with(tmp_path, mutate):
-    cfg = yaml.safe_load((ROOT / "configs/test.yaml").read_text())
+    cfg = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
     mutate(cfg["brain"])
     path = tmp_path / "cfg.yaml"
     path.write_text(yaml.safe_dump(cfg))
@@ -331,7 +308,7 @@ def _spatial_example(tmp_path, related: bool, n_side=16, seed=0):
     W = brain_synthetic.projection_fields(xyz, centres, np.full(12, 2.5), np.ones(12), 0.01, rng)
     drive = [W] if related else []
     X = brain_synthetic._activity(xyz, drive, [1.0] * len(drive), 300, 4.0, 1.0, 0.5, rng)
-    fc = brain.timeseries_fc(X)
+    fc = allen.timeseries_fc(X)
     paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
     return brain.thalamocortical_analysis(W, fc, paths["distmat"], paths["index"], louvain_runs=3, n_surrogates=40,
                                           seed=3, hist_bins=8, surrogate_kw={"knn": 100, "ns": 100})
@@ -360,33 +337,6 @@ def test_spatial_null_p_values_on_a_tiny_example(tmp_path):
 
 # --------------------------------------------------------------------------- analysis pieces
 
-def test_pair_stats_match_numpy():
-    rng = np.random.default_rng(4)
-    A = rng.normal(size=(30, 30)).astype(np.float32)
-    A = (A + A.T) / 2
-    B = (A + rng.normal(size=(30, 30)).astype(np.float32))
-    B = (B + B.T) / 2
-    res = brain.pair_stats(A, B, bins=5)
-    iu = np.triu_indices(30, 1)
-    assert res["r"] == pytest.approx(np.corrcoef(A[iu], B[iu])[0, 1], abs=1e-6)
-    assert res["hist"].sum() == res["n_pairs"] == iu[0].size
-    H, _, _ = np.histogram2d(A[iu], B[iu], bins=[res["edges_a"], res["edges_b"]])
-    np.testing.assert_array_equal(res["hist"], H)
-
-
-def test_cosine_similarity_is_exactly_symmetric_and_correct():
-    rng = np.random.default_rng(5)
-    W = rng.random((300, 7)).astype(np.float32)
-    W[3] = 0
-    S = brain.cosine_similarity(W, block=64)
-    assert (S == S.T).all() and S.dtype == np.float32
-    Wn = W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-30)
-    ref = Wn @ Wn.T
-    np.fill_diagonal(ref, 1)
-    np.testing.assert_allclose(S, ref, atol=1e-5)
-    assert S[3, 5] == 0 and S[3, 3] == 1
-
-
 def test_system_concentration_brute_force():
     rng = np.random.default_rng(6)
     S = rng.random((12, 12))
@@ -409,9 +359,9 @@ def test_source_group_r_orders_the_coupled_group_first():
     xyz = _grid(10)
     Wa = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
     Wb = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
-    fcs = np.stack([brain.timeseries_fc(brain_synthetic._activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
+    fcs = np.stack([allen.timeseries_fc(brain_synthetic._activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
                     for _ in range(3)])
-    res = brain.source_group_r(np.hstack([Wa, Wb]), np.repeat([0, 1], 6), ["thalamus", "pons"], fcs, brain.fisher_mean(fcs))
+    res = brain.source_group_r(np.hstack([Wa, Wb]), np.repeat([0, 1], 6), ["thalamus", "pons"], fcs, similarity.fisher_mean(fcs))
     assert (res["r_subject"][0] > res["r_subject"][1]).all() and res["r_group"][0] > res["r_group"][1]
 
 
@@ -428,10 +378,10 @@ def test_dataset_roundtrip_and_inconsistency(tmp_path):
 
 
 def test_synthetic_human_uses_real_hcp_surface():
-    geo = brain.hcp_geometry()
-    assert geo["coords"].shape == (brain.HCP_N_LEFT, 3) and geo["thalamus_n"] == 2536
+    geo = hcp.hcp_geometry()
+    assert geo["coords"].shape == (hcp.HCP_N_LEFT, 3) and geo["thalamus_n"] == 2536
     assert set(np.unique(geo["yeo7"])) <= set(range(8)) and geo["yeo7_names"][1] == "Visual"
-    assert geo["faces"].max() < brain.HCP_N_LEFT
+    assert geo["faces"].max() < hcp.HCP_N_LEFT
     d = brain_synthetic.synthetic_human(200, 20, 50, seed=0)
     assert d["W"].shape == (200, 20) and d["fc"].shape == (200, 200)
     np.testing.assert_array_equal(d["coords"], geo["coords"][d["vertices"]])
@@ -458,13 +408,13 @@ def _tiny_allen_project(tmp_path, corrupt_sha=False):
     for m in range(3):
         np.save(tmp_path / f"mouse{m}.npy", rng.normal(size=(ctx.size, 40)))
         fmri.append(str(tmp_path / f"mouse{m}.npy"))
-    cfg = yaml.safe_load((ROOT / "configs/test.yaml").read_text())
-    allen = cfg["brain"]["mouse"]["allen"]
-    allen["base_url"] = pub.as_uri() + "/"
+    cfg = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
+    allen_cfg = cfg["brain"]["mouse"]["allen"]
+    allen_cfg["base_url"] = pub.as_uri() + "/"
     for key in ("weights", "nodes"):
-        digest = brain.verify_sha256(pub / allen["files"][key]["name"], None)
-        allen["files"][key]["sha256"] = ("0" * 64) if (corrupt_sha and key == "nodes") else digest
-    allen.update(voxel_groups=str(tmp_path / "groups.csv"), fmri=fmri)
+        digest = download.verify_sha256(pub / allen_cfg["files"][key]["name"], None)
+        allen_cfg["files"][key]["sha256"] = ("0" * 64) if (corrupt_sha and key == "nodes") else digest
+    allen_cfg.update(voxel_groups=str(tmp_path / "groups.csv"), fmri=fmri)
     cfg["brain"]["mouse"]["source"] = "allen"
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     return tmp_path / "cfg.yaml"

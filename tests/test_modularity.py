@@ -132,7 +132,7 @@ def test_same_node_orders_as_bctpy_give_its_partition_then_refine_it(kind, n, B)
     random orders, and best-of-R is at least bctpy's best-of-R, whatever R.
     """
     W = matrix(kind, n)
-    obj = mm._objective(W, 1.0, B)
+    obj = mm.objective(W, 1.0, B)
     base = mm._Level(W, obj.ap, obj.an, obj.kp, obj.kn)
     for s in range(4):
         ci, q_bct = bct.community_louvain(W, B=B, seed=s)
@@ -319,3 +319,37 @@ def test_bad_arguments_raise():
         louvain(W, method="fastest")
     with pytest.raises(ValueError, match="n_runs"):
         louvain(W, n_runs=0)
+
+
+# ------------------------------------------------------------------ merged kernels: same floats as before
+
+@mm.njit(cache=False)
+def _old_module_sums(M, ap, an, labels, K):
+    n = M.shape[0]
+    Ht = np.zeros((K, n))
+    for j in range(n):
+        row = Ht[labels[j]]
+        for i in range(n):
+            row[i] += mm._f(M[j, i], ap, an)
+    return Ht
+
+
+@mm.njit(cache=False)
+def _old_aggregate(M, ap, an, labels, k):
+    n = M.shape[0]
+    A = np.zeros((k, k))
+    for i in range(n):
+        row = A[labels[i]]
+        for j in range(n):
+            row[labels[j]] += mm._f(M[i, j], ap, an)
+    return A
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_module_sums_and_aggregate_equal_old_kernels(dtype):
+    W, _ = planted_signed(90, 4, seed=21)
+    W = W.astype(dtype)
+    labels = np.random.default_rng(22).integers(0, 7, 90).astype(np.int64)
+    for ap, an in ((0.013, 0.007), (1.0, 0.0)):
+        assert np.array_equal(mm._module_sums(W, ap, an, labels, 11), _old_module_sums(W, ap, an, labels, 11))
+        assert np.array_equal(mm._aggregate(W, ap, an, labels, 7), _old_aggregate(W, ap, an, labels, 7))

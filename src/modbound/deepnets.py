@@ -26,8 +26,6 @@ import gzip
 import importlib.metadata
 import os
 import struct
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,9 +34,11 @@ import torch
 from torch import nn
 
 from . import io
+from .download import verify_sha256
+from .seeding import derive_seed
 
 __all__ = [
-    "MNIST_FILES", "DIGIT_DATASETS", "DigitData", "download_checked", "read_idx", "load_mnist",
+    "MNIST_FILES", "DIGIT_DATASETS", "DigitData", "read_idx", "load_mnist",
     "load_sklearn_digits", "load_digit_data", "DigitMLP", "train_classifier", "hidden_activity",
     "accuracy", "save_classifier", "load_classifier", "digit_sets", "SUBJECTS", "FORMS", "sentences",
     "sentence_labels", "PACKAGED_MODEL", "resolve_model_path", "load_transformer", "hidden_states",
@@ -76,44 +76,6 @@ class DigitData:
     y_test: np.ndarray
 
 
-def download_checked(url: str, dest: str | os.PathLike, sha256: str, *, size: int | None = None,
-                     timeout: float = 120.0) -> Path:
-    """Download ``url`` to ``dest`` and check its SHA-256 (and size).
-
-    The bytes go to a temporary file next to ``dest`` that is renamed into place only when the
-    checksum matches, so a failed or corrupted download never leaves a (partial) ``dest``.
-    Raises ``RuntimeError`` (download failed) or ``ValueError`` (wrong size or checksum), both
-    naming the URL and the destination.
-    """
-    dest = Path(dest)
-    with io.atomic_path(dest) as tmp:
-        try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as fh:
-                while block := resp.read(1 << 20):
-                    fh.write(block)
-        except (urllib.error.URLError, OSError, TimeoutError) as err:
-            raise RuntimeError(f"{dest}: download of {url} failed ({err}); no file was written. "
-                               f"Check the network, or place the file at {dest} yourself "
-                               f"(SHA-256 {sha256}).") from None
-        got_size = tmp.stat().st_size
-        if size is not None and got_size != size:
-            raise ValueError(f"{dest}: {url} gave {got_size} bytes, expected {size}; file discarded")
-        got = io.sha256(tmp)
-        if got != sha256:
-            raise ValueError(f"{dest}: checksum mismatch for {url}: SHA-256 {got}, expected {sha256}; "
-                             "file discarded")
-    return dest
-
-
-def _check_file(path: Path, expected_sha: str) -> None:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: MNIST file missing (the workflow's mnist_download rule fetches it)")
-    got = io.sha256(path)
-    if got != expected_sha:
-        raise ValueError(f"{path}: checksum mismatch: SHA-256 {got}, expected {expected_sha} "
-                         "(corrupted or not the original MNIST file; delete it and download again)")
-
-
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read a gzipped IDX file (MNIST format) into a uint8 array; ``ValueError`` naming the file if malformed."""
     path = Path(path)
@@ -142,7 +104,9 @@ def load_mnist(folder: str | os.PathLike, *, verify: bool = True) -> DigitData:
     for name, (_, sha) in MNIST_FILES.items():
         path = folder / name
         if verify:
-            _check_file(path, sha)
+            if not path.exists():
+                raise FileNotFoundError(f"{path}: MNIST file missing (the workflow's mnist_download rule fetches it)")
+            verify_sha256(path, sha, "corrupted or not the original MNIST file; delete it and download again")
         arrays[name] = read_idx(path)
     Xtr = arrays["train-images-idx3-ubyte.gz"]
     Xte = arrays["t10k-images-idx3-ubyte.gz"]
@@ -252,8 +216,8 @@ def load_classifier(path: str | os.PathLike, *, sha256: str | None = None) -> Di
     import safetensors.torch
 
     path = Path(path)
-    if sha256 is not None and io.sha256(path) != sha256:
-        raise ValueError(f"{path}: checksum mismatch (expected SHA-256 {sha256}): checkpoint changed or corrupted")
+    if sha256 is not None:
+        verify_sha256(path, sha256, "checkpoint changed or corrupted")
     try:
         state = safetensors.torch.load_file(str(path))
     except Exception as err:  # safetensors raises its own error types
@@ -400,3 +364,13 @@ def hidden_states(tokenizer, model, sentence: str, *, n_layers: int,
     if states.shape[1] < 3:
         raise ValueError(f"sentence {sentence!r}: {states.shape[1]} tokens kept; need >= 3 to correlate units")
     return states.double().numpy(), [str(t) for t in tokens]
+
+
+def split_seed(master_seed: int) -> int:
+    """Seed of Fig S4's train/test split (scikit-learn digits), derived from the master seed."""
+    return derive_seed(master_seed, "figS4", "split")
+
+
+def classifier_seed(master_seed: int) -> int:
+    """Seed of Fig S4's classifier initialisation and batches, derived from the master seed."""
+    return derive_seed(master_seed, "figS4", "classifier")

@@ -36,6 +36,8 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from .similarity import upper  # noqa: F401  alias for the figures (modbound.similarity.upper); remove when unused
+
 __all__ = [
     "DTYPE",
     "as_tensors",
@@ -58,9 +60,6 @@ __all__ = [
     "within_module_rank",
     "lesion_levels",
     "run_constant",
-    "row_cosine",
-    "upper",
-    "pearson_upper",
 ]
 
 DTYPE = torch.float64
@@ -411,28 +410,3 @@ def run_constant(w: Mapping[str, torch.Tensor], h0, x, alpha: float = 1.0, *, n_
             if record:
                 states.append(h)
     return (torch.stack(states, dim=2) if record else h).numpy()
-
-
-# --------------------------------------------------------------------------------------- similarities
-
-
-def row_cosine(A: np.ndarray) -> np.ndarray:
-    """Cosine similarity of the rows of ``A [..., H, K]`` -> ``[..., H, H]`` (a zero row gets 0)."""
-    A = np.asarray(A, dtype=np.float64)
-    norm = np.linalg.norm(A, axis=-1, keepdims=True)
-    Z = np.divide(A, norm, out=np.zeros_like(A), where=norm > 0)
-    return np.clip(Z @ np.swapaxes(Z, -1, -2), -1.0, 1.0)
-
-
-def upper(M: np.ndarray) -> np.ndarray:
-    """Upper-triangle entries (k = 1) of a square matrix."""
-    M = np.asarray(M)
-    return M[np.triu_indices(M.shape[0], k=1)]
-
-
-def pearson_upper(A: np.ndarray, B: np.ndarray) -> float:
-    """Pearson r between the upper triangles of two square matrices (NaN if either is constant)."""
-    a, b = upper(A).astype(np.float64), upper(B).astype(np.float64)
-    a, b = a - a.mean(), b - b.mean()
-    den = np.sqrt((a * a).sum() * (b * b).sum())
-    return float((a * b).sum() / den) if den > 0 else float("nan")

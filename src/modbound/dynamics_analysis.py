@@ -23,20 +23,23 @@ of every comparison with the correlation matrix and counted (``n_silent``), as i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 
 from . import activity as act_mod
 from . import dynamics as dy
-from . import modularity, nulls
+from . import ensembles, modularity, nulls
+from . import stats as st
+from .similarity import cosine_similarity, pearson_upper
 from .input_weights import analysed_steps
 from .seeding import derive_seed
 from .tasks import PERIODS
 
 __all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
-           "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION"]
+           "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION", "SEED_DERIVATION",
+           "figure_settings", "similarity_summary"]
 
 FALLBACK_FRACTION = 0.1  # slowest fraction of optimised states kept when none is below speed_tol
 
@@ -64,7 +67,25 @@ def _modules_vs_correlation(S: np.ndarray, C: np.ndarray, *, partition_on: str, 
     lv = modularity.louvain(source, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
     null = nulls.permutation_null(target, lv.partition, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
     return {"partition": lv.partition, "q_source": lv.q, "q_induced": null.q_obs, "q_null": null.q_null,
-            "p": null.p, "z": null.z, "r": dy.pearson_upper(S, C), "n_modules": int(lv.partition.max()) + 1}
+            "p": null.p, "z": null.z, "r": pearson_upper(S, C), "n_modules": int(lv.partition.max()) + 1}
+
+
+def _initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
+                    analysis: str) -> np.ndarray:
+    """``n`` recorded states (analysed steps) plus noise per network ``[len(index) * n, H]``
+    (:func:`modbound.dynamics.sample_states`), drawn with ``derive_seed(seed, "dynamics", ensemble, analysis, m)``
+    for network m."""
+    return np.concatenate([
+        dy.sample_states(act.hidden[m][None, steps], n, noise,
+                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, analysis, int(m))))
+        for m in index])
+
+
+def _live_correlation(act, m: int, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units of network ``m`` active on the analysed ``steps`` (mask ``[H]``) and their activity correlation."""
+    X = act.hidden[m][steps].astype(np.float64)
+    live = ~act_mod.silent_units(X)
+    return live, act_mod.correlation(X[:, live])
 
 
 def _stack(rows: list[dict], keys: Sequence[str]) -> dict[str, np.ndarray]:
@@ -84,10 +105,8 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
     """
     index = select_networks(act, n_networks)
     steps = analysed_steps(act.trials, drop_first_trial)
-    h0 = np.concatenate([
-        dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
-                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))))
-        for m in index])
+    h0 = _initial_states(act, index, steps, n_inits, init_noise, seed=seed, ensemble=ensemble,
+                         analysis="fixed_points")
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
                                   n_steps=n_steps, lr=lr)
     return {"states": states, "q": q, "init": h0, "x": np.asarray(x, dtype=np.float64), "model_index": index,
@@ -141,16 +160,14 @@ def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: f
     rows = []
     example = {}
     for i, m in enumerate(index):
-        X = act.hidden[m][steps].astype(np.float64)
-        live = ~act_mod.silent_units(X)
-        C = act_mod.correlation(X[:, live])
+        live, C = _live_correlation(act, m, steps)
         sub = np.ix_(live, live)
-        S_traj, S_fp = dy.row_cosine(J_traj[i][sub]), dy.row_cosine(J_fp[i][sub])
-        S_w = dy.row_cosine(np.asarray(act.weights["W_rec"][m], dtype=np.float64)[sub])
+        S_traj, S_fp = cosine_similarity(J_traj[i][sub]), cosine_similarity(J_fp[i][sub])
+        S_w = cosine_similarity(np.asarray(act.weights["W_rec"][m], dtype=np.float64)[sub])
         mod = _modules_vs_correlation(S_traj, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs,
                                       n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
-        rows.append({"r_trajectory": mod["r"], "r_fixed_point": dy.pearson_upper(S_fp, C),
-                     "r_w_rec": dy.pearson_upper(S_w, C), "q_induced": mod["q_induced"], "q_null": mod["q_null"],
+        rows.append({"r_trajectory": mod["r"], "r_fixed_point": pearson_upper(S_fp, C),
+                     "r_w_rec": pearson_upper(S_w, C), "q_induced": mod["q_induced"], "q_null": mod["q_null"],
                      "p": mod["p"], "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
                      "n_silent": int((~live).sum()), "n_kept": int(kept[i].sum())})
         if i == 0:
@@ -318,9 +335,7 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
     rows = []
     example = {}
     for i, m in enumerate(index):
-        X = act.hidden[m][steps].astype(np.float64)
-        live = ~act_mod.silent_units(X)
-        C = act_mod.correlation(X[:, live])
+        live, C = _live_correlation(act, m, steps)
         L = act_mod.correlation(D[i][live].T)  # units whose lesion changes nothing get r = 0
         mod = _modules_vs_correlation(L, C, partition_on="correlation", gamma=gamma, louvain_runs=louvain_runs,
                                       n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "flow", int(m)))
@@ -375,19 +390,15 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     index = select_networks(act, n_networks)
     w = _weights(act, index)
     steps = analysed_steps(act.trials, drop_first_trial)
-    h0 = np.concatenate([
-        dy.sample_states(act.hidden[m][None, steps], n_samples, init_noise,
-                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "nullclines", int(m))))
-        for m in index])
+    h0 = _initial_states(act, index, steps, n_samples, init_noise, seed=seed, ensemble=ensemble,
+                         analysis="nullclines")
     samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr)
     directions = dy.nullcline_directions(samples)
     rows = []
     example = {}
     for i, m in enumerate(index):
-        X = act.hidden[m][steps].astype(np.float64)
-        live = ~act_mod.silent_units(X)
-        C = act_mod.correlation(X[:, live])
-        N = dy.row_cosine(directions[i][live])
+        live, C = _live_correlation(act, m, steps)
+        N = cosine_similarity(directions[i][live])
         mod = _modules_vs_correlation(
             N, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm,
             seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m)))
@@ -413,3 +424,38 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
                 "activity_pc": dy.project(X0, mean, comps), "x": np.asarray(x, dtype=np.float64),
                 "speed_tol": np.float64(speed_tol), "n_steps_used": np.int64(steps.sum())})
     return out
+
+
+# How every dynamics analysis seeds network m (stated in the figures' stats).
+SEED_DERIVATION = "derive_seed(seed, 'dynamics', ensemble, analysis, network)"
+
+
+def figure_settings(kind: str, dynamics: Mapping, analysis: Mapping | None = None, *, seed: int | None = None,
+                    ensemble: str | None = None) -> dict:
+    """The settings a dynamics figure states it was made with (its stats' ``settings``), from the config's
+    ``dynamics`` and ``analysis`` sections: ``kind`` is 'jacobian' (Fig 3), 'perturbation' (Figs 5, S12),
+    'flow' (Figs 6, S13) or 'nullclines' (Fig S14)."""
+    fp = dynamics["fixed_points"]
+    if kind == "perturbation":
+        return {**dynamics["perturbation"], "ensemble": ensemble, "speed_tol": fp["speed_tol"],
+                "drop_first_trial": dynamics["drop_first_trial"]}
+    louvain = {k: analysis[k] for k in ("gamma", "louvain_runs", "n_perm")}
+    seeds = {"seed": seed, "seed_derivation": SEED_DERIVATION}
+    common = {"inputs": dynamics["inputs"], "drop_first_trial": dynamics["drop_first_trial"]}
+    if kind == "jacobian":
+        return {**fp, **dynamics["jacobian"], **louvain, **seeds, **common}
+    if kind == "flow":
+        return {**dynamics["flow"], **louvain, **seeds, **common, "ensemble": ensemble}
+    if kind == "nullclines":
+        return {**dynamics["nullclines"], **louvain, **seeds, "ensemble": ensemble, **common,
+                "init_noise": fp["init_noise"], "speed_tol": fp["speed_tol"]}
+    raise ValueError(f"figure_settings: unknown kind {kind!r} (jacobian, perturbation, flow, nullclines)")
+
+
+def similarity_summary(res: Mapping, evaluation: Mapping, manifest: Mapping, ensemble: str) -> tuple[dict, dict, dict]:
+    """Across the networks of a flow or nullcline analysis: which networks were used
+    (:func:`modbound.ensembles.summary`), r(similarity, activity correlation) with its one-sample t-test on
+    Fisher z, and the permutation-null summary of the correlation modules (:func:`modbound.nulls.null_summary`)."""
+    info = ensembles.summary(res["model_index"], evaluation, manifest, ensemble)
+    r = {**st.describe(res["r"]), **st.ttest_1samp_r(res["r"])}
+    return info, r, nulls.null_summary(res, res["q_null"].shape[1])

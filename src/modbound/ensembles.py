@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from . import io, rnn, tasks
+from . import stats as st
 from .seeding import derive_seed, derive_seeds
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "save_activity",
     "load_activity",
     "Activity",
+"summary",
 ]
 
 log = logging.getLogger("modbound.ensembles")
@@ -253,3 +255,13 @@ def load_activity(path: str | Path) -> Activity:
     return Activity(hidden=hidden, outputs=data["outputs"], trials=tasks.TrialSet(**trial_fields),
                     accuracy=data["accuracy"], included=data["included"].astype(bool), weights=weights,
                     seeds=data["seeds"])
+
+
+def summary(model_index, evaluation: dict, manifest: dict, ensemble: str) -> dict:
+    """Which networks of an ensemble a figure used, out of how many trained, their seeds and accuracy."""
+    idx = [int(m) for m in np.asarray(model_index)]
+    return {"ensemble": ensemble, "task": manifest["task"], "n_networks": len(idx),
+            "n_trained": int(manifest["n_models"]), "excluded_models": evaluation["excluded_models"],
+            "min_accuracy": evaluation["min_accuracy"], "model_index": idx,
+            "init_seeds": [manifest["seeds"]["init"][m] for m in idx],
+            "test_accuracy": st.describe(np.asarray(evaluation["accuracy"])[idx])}

@@ -13,7 +13,7 @@ Weight-based partitions of the outputs (one row of ``W`` = one output's in-weigh
   ``N_in = 2``, octants for 3, ``2**N_in`` sectors in general;
 * **Hamming** (:func:`hamming_similarity`): Louvain on the Hamming similarity of the sign patterns,
   ``1 - (number of differing signs) / N_in`` (the paper's "sector collapse": nearby sectors merge);
-* **cosine** (:func:`cosine_similarity`): Louvain on the cosine similarity of the weight rows. For
+* **cosine** (:func:`modbound.similarity.cosine_similarity`): Louvain on the cosine similarity of the weight rows. For
   isotropic input the expected output correlation *is* the cosine similarity of the rows.
 
 Generative models of module boundaries (paper Methods "Generative models", Supplement .0.2), each
@@ -32,15 +32,17 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import activity as act_mod
-from . import modularity
+from . import modularity, nulls
 from .checks import as_matrix
 from .seeding import derive_seed
+from .similarity import cosine_similarity, upper  # ffnn.cosine_similarity, ffnn.upper: aliases for the figures
 
 __all__ = [
     "gaussian_weights", "gaussian_input", "output_activity", "output_correlation", "sign_codes",
-    "sign_partition", "hamming_similarity", "cosine_similarity", "block_means", "upper",
+    "sign_partition", "hamming_similarity", "block_means",
     "weight_partitions", "sample_network", "sweep_inputs", "GENERATIVE_MODELS", "sign_model", "difference_model",
     "sign_difference_model", "make_model", "rule_partition", "natural_partition", "sweep_generative",
+    "sweep_with_examples", "generative_params", "generative_with_examples", "GENERATIVE_EXAMPLE",
 ]
 
 PARTITION_KINDS = ("sector", "hamming", "cosine")
@@ -109,15 +111,6 @@ def hamming_similarity(W: np.ndarray) -> np.ndarray:
     return 1.0 - differ / n_in
 
 
-def cosine_similarity(W: np.ndarray) -> np.ndarray:
-    """Cosine similarity of the rows of ``W`` (a zero row gets similarity 0 with every row)."""
-    W = as_matrix(W, name="W", square=False).astype(np.float64)
-    norm = np.linalg.norm(W, axis=1)
-    Z = np.divide(W, norm[:, None], out=np.zeros_like(W), where=norm[:, None] > 0)
-    S = np.clip(Z @ Z.T, -1.0, 1.0)
-    return S
-
-
 def block_means(C: np.ndarray, partition: np.ndarray) -> np.ndarray:
     """Mean of ``C`` over each module-by-module block (diagonal entries excluded)."""
     C = np.asarray(C, dtype=np.float64)
@@ -130,12 +123,6 @@ def block_means(C: np.ndarray, partition: np.ndarray) -> np.ndarray:
             if mask.any():
                 out[a, b] = C[mask].mean()
     return out
-
-
-def upper(M: np.ndarray) -> np.ndarray:
-    """Upper-triangle entries (k = 1) of a square matrix, as a vector."""
-    M = np.asarray(M)
-    return M[np.triu_indices(M.shape[0], k=1)]
 
 
 def weight_partitions(W: np.ndarray, *, gamma: float, louvain_runs: int, seed: int) -> dict[str, np.ndarray]:
@@ -328,4 +315,65 @@ def sweep_generative(params: Mapping[str, Sequence[float]], *, n_seeds: int, n_o
                         res["r_cos_corr"][j, s] = np.corrcoef(cos, upper(C))[0, 1]
         res["param"] = np.asarray(values, dtype=np.float64)
         out.update({f"{model}__{k}": v for k, v in res.items()})
+    return out
+
+
+# ---- Fig 2 / S7: the N_in sweep with two example networks --------------------------------------
+
+def sweep_with_examples(cfg: Mapping, *, gamma: float, louvain_runs: int, n_perm: int,
+                        master_seed: int) -> dict[str, np.ndarray]:
+    """The N_in sweep (:func:`sweep_inputs`) plus the two example networks (network 0
+    of the sweep at each ``cfg['example_inputs']``): weights, correlation, covariance, sector codes,
+    Louvain partition and the permutation null of the sector partition."""
+    out = sweep_inputs(cfg["n_inputs"], n_seeds=cfg["n_seeds"], n_outputs=cfg["n_outputs"],
+                       n_samples=cfg["n_samples"], gamma=gamma, louvain_runs=louvain_runs, master_seed=master_seed)
+    for n_in in cfg["example_inputs"]:
+        seed, W, Y = sample_network(n_in, 0, n_outputs=cfg["n_outputs"], n_samples=cfg["n_samples"],
+                                    master_seed=master_seed)
+        C = act_mod.correlation(Y)
+        codes = sign_codes(W)
+        null = nulls.permutation_null(C, codes, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
+        lv = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
+        parts = weight_partitions(W, gamma=gamma, louvain_runs=louvain_runs, seed=seed)
+        pre = f"example{n_in}_"
+        out.update({pre + "hamming": parts["hamming"], pre + "cosine": parts["cosine"]})
+        out.update({pre + "W": W, pre + "C": C, pre + "cov": np.cov(Y, rowvar=False), pre + "codes": codes,
+                    pre + "louvain": lv.partition, pre + "q_louvain": np.float64(lv.q),
+                    pre + "q_sector": np.float64(null.q_obs), pre + "q_null": null.q_null,
+                    pre + "p": np.float64(null.p), pre + "seed": np.int64(seed)})
+    out["example_inputs"] = np.asarray(cfg["example_inputs"], dtype=np.int64)
+    out["n_outputs"] = np.int64(cfg["n_outputs"])
+    out["n_samples"] = np.int64(cfg["n_samples"])
+    return out
+
+
+# ---- Fig S6 / S7: the generative-model sweeps with one example network per model ---------------
+
+# Example parameter shown per model (the configured value nearest to it is used).
+GENERATIVE_EXAMPLE = {"sign": 0.3, "difference": 1.0, "sign_difference": 1.0}
+
+
+def generative_params(cfg: Mapping) -> dict[str, list[float]]:
+    return {"sign": list(cfg["fractions"]), "difference": list(cfg["deltas"]),
+            "sign_difference": list(cfg["deltas"])}
+
+
+def generative_with_examples(cfg: Mapping, *, gamma: float, louvain_runs: int,
+                             master_seed: int) -> dict[str, np.ndarray]:
+    """:func:`sweep_generative` over the configured parameters, plus one example network
+    per model (seed 0 at the parameter nearest :data:`GENERATIVE_EXAMPLE`): weights and output correlation."""
+    params = generative_params(cfg)
+    out = sweep_generative(params, n_seeds=cfg["n_seeds"], n_outputs=cfg["n_outputs"],
+                           n_samples=cfg["n_samples"], gamma=gamma, louvain_runs=louvain_runs, master_seed=master_seed)
+    for model, values in params.items():
+        j = int(np.argmin(np.abs(np.asarray(values) - GENERATIVE_EXAMPLE[model])))
+        seed = int(out[f"{model}__seeds"][j, 0])
+        rng = np.random.default_rng(seed)  # as in sweep_generative: weights first, then inputs
+        W = make_model(model, cfg["n_outputs"], float(values[j]), rng)
+        Y = output_activity(W, gaussian_input(cfg["n_samples"], 2, rng))
+        out.update({f"{model}__example_W": W, f"{model}__example_C": act_mod.correlation(Y),
+                    f"{model}__example_cov": np.cov(Y, rowvar=False),
+                    f"{model}__example_param": np.float64(values[j]), f"{model}__example_seed": np.int64(seed)})
+    out["n_outputs"] = np.int64(cfg["n_outputs"])
+    out["n_samples"] = np.int64(cfg["n_samples"])
     return out

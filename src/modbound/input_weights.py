@@ -22,8 +22,8 @@ import numpy as np
 
 from . import activity as act_mod
 from . import modularity, nulls
-from .ffnn import cosine_similarity, upper
-from .seeding import derive_seed
+from .seeding import derive_seed, derive_seeds
+from .similarity import cosine_similarity, upper
 
 __all__ = ["stimulus_columns", "analysed_steps", "analyse_network", "analyse_ensemble", "weight_change", "node_strength",
            "init_comparison"]
@@ -70,7 +70,8 @@ def analyse_network(W_in: np.ndarray, hidden: np.ndarray, *, gamma: float, louva
 
 
 def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_runs: int, n_perm: int,
-                     seeds: Sequence[int], hist_bins: int, drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+                     master_seed: int, ensemble: str, hist_bins: int,
+                     drop_first_trial: bool = True) -> dict[str, np.ndarray]:
     """Fig 4a-e for every included network of an ensemble (:class:`modbound.ensembles.Activity`).
 
     Per network, with all inputs (keys without suffix) and with the stimulus inputs only (suffix
@@ -79,6 +80,7 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
     2-D histogram (``hist_bins`` per axis over [-1, 1]^2) of (similarity, correlation) are kept.
     Activity: the steps of :func:`analysed_steps`.
     """
+    seeds = derive_seeds(master_seed, act.n_models, ensemble, "input_modules")  # network m: seeds[m]
     steps = analysed_steps(act.trials, drop_first_trial)
     index = np.flatnonzero(act.included)
     if index.size == 0:

@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -27,6 +27,8 @@ __all__ = [
     "sha256",
     "setup_logging",
     "to_jsonable",
+    "merge_config",
+    "load_config",
 ]
 
 
@@ -135,3 +137,31 @@ def setup_logging(log_path: str | os.PathLike | None = None, level: int = loggin
 
     sys.excepthook = log_uncaught
     return logger
+
+
+def merge_config(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` applied over ``base`` key by key, recursively into mappings (lists and values are
+    replaced whole), as Snakemake merges ``--configfile`` files over the Snakefile's ``configfile``."""
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge_config(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(*paths: str | os.PathLike) -> dict[str, Any]:
+    """Config files merged in order (:func:`merge_config`); an error names the file that is not valid YAML."""
+    import yaml
+
+    merged: dict[str, Any] = {}
+    for path in paths:
+        try:
+            data = yaml.safe_load(Path(path).read_text())
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path}: not valid YAML ({err})") from None
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{path}: a config file must be a mapping of keys to values")
+        merged = merge_config(merged, data)
+    return merged

@@ -41,7 +41,7 @@ Internally every objective is written as
 ``Q = sum_same f(W_ij) - cp sum_c Kp_c^2 + cn sum_c Kn_c^2`` with
 ``f(w) = ap w`` for ``w > 0`` and ``an w`` otherwise, ``Kp_c``/``Kn_c`` the
 module sums of ``k+``/``k-``, and scalars ``ap, an, cp, cn`` set by the
-objective (see :func:`_objective`).  On an aggregated (module-level) matrix
+objective (see :func:`objective`).  On an aggregated (module-level) matrix
 ``f`` is already applied, so the same formula holds with ``ap = an = 1``.
 """
 
@@ -55,8 +55,8 @@ from numba import njit
 
 from modbound.checks import as_matrix, as_partition
 
-__all__ = ["OBJECTIVES", "LouvainResult", "modularity", "induced_modularity",
-           "louvain", "consensus", "agreement", "ari"]
+__all__ = ["OBJECTIVES", "Objective", "LouvainResult", "modularity", "induced_modularity",
+           "louvain", "consensus", "agreement", "ari", "objective", "symmetric_matrix"]
 
 OBJECTIVES = ("negative_asym", "negative_sym", "modularity")
 _MOVE_TOL = 1e-12     # minimum gain (in units of Q) for a node move
@@ -277,27 +277,27 @@ def _kl_pass(M, ap, an, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, Ht, patienc
 
 
 @njit(cache=True)
+def _grouped_sums(M, ap, an, rows, cols, k_rows, k_cols):
+    """``out[a, b] = sum_{rows[j] == a, cols[i] == b} f(M_ji)`` (float64 k_rows x k_cols), added in
+    the order of the entries of ``M`` (row by row)."""
+    n = M.shape[0]
+    out = np.zeros((k_rows, k_cols))
+    for j in range(n):
+        row = out[rows[j]]
+        for i in range(n):
+            row[cols[i]] += _f(M[j, i], ap, an)
+    return out
+
+
 def _module_sums(M, ap, an, labels, K):
     """Table Ht (K x n) of node-to-module sums ``Ht[c, i] = sum_{j in c} f(M_ji)``."""
     n = M.shape[0]
-    Ht = np.zeros((K, n))
-    for j in range(n):
-        row = Ht[labels[j]]
-        for i in range(n):
-            row[i] += _f(M[j, i], ap, an)
-    return Ht
+    return _grouped_sums(M, ap, an, labels, np.arange(n), K, n)
 
 
-@njit(cache=True)
 def _aggregate(M, ap, an, labels, k):
     """Module-level matrix ``A_cd = sum_{i in c, j in d} f(M_ij)``, float64 k x k."""
-    n = M.shape[0]
-    A = np.zeros((k, k))
-    for i in range(n):
-        row = A[labels[i]]
-        for j in range(n):
-            row[labels[j]] += _f(M[i, j], ap, an)
-    return A
+    return _grouped_sums(M, ap, an, labels, labels, k, k)
 
 
 @njit(cache=True)
@@ -331,8 +331,12 @@ def _agreement_fill(P, tau, out):
 # --------------------------------------------------------------------------
 
 @dataclass(frozen=True, eq=False)
-class _Objective:
-    """Scalars and degree vectors of ``Q`` for one symmetric matrix (see module doc)."""
+class Objective:
+    """Scalars and degree vectors of ``Q`` for one symmetric matrix (see module doc).
+
+    Built by :func:`objective`; :meth:`q` evaluates any partition of that matrix in O(N^2) time
+    and O(N) memory, so one objective serves many partitions (e.g. a permutation null).
+    """
 
     ap: float
     an: float
@@ -350,8 +354,15 @@ class _Objective:
                      - self.cp * np.dot(Kp, Kp) + self.cn * np.dot(Kn, Kn))
 
 
-def _objective(W: np.ndarray, gamma: float, B: str) -> _Objective:
-    """Build the objective ``B`` (one of OBJECTIVES) for symmetric ``W``."""
+def objective(W: np.ndarray, gamma: float, B: str) -> Objective:
+    """The modularity objective ``B`` (one of :data:`OBJECTIVES`) of ``W`` at resolution ``gamma``.
+
+    ``W`` must already be exactly symmetric and validated (pass it through
+    :func:`symmetric_matrix`). ``objective(W, gamma, B).q(W, labels)`` is the ``Q`` of the
+    partition ``labels`` (int64, 0..k-1) -- what :func:`modularity` returns -- without
+    recomputing the degrees for every partition. ``ValueError`` for an unknown ``B``, a negative
+    or non-finite ``gamma``, negative weights with ``B="modularity"``, or zero total weight.
+    """
     if B not in OBJECTIVES:
         raise ValueError(f"unknown objective B={B!r}; expected one of {OBJECTIVES}")
     gamma = float(gamma)
@@ -372,11 +383,12 @@ def _objective(W: np.ndarray, gamma: float, B: str) -> _Objective:
         ap, an = 1.0 / sp, 0.0
     cp = gamma * ap / sp if sp else 0.0
     cn = gamma * an / sn if sn else 0.0
-    return _Objective(ap, an, cp, cn, kp, kn)
+    return Objective(ap, an, cp, cn, kp, kn)
 
 
-def _symmetric_matrix(W, name: str = "W") -> np.ndarray:
-    """Validate ``W`` and return it C-contiguous and exactly symmetric.
+def symmetric_matrix(W, name: str = "W") -> np.ndarray:
+    """Validate ``W`` (:func:`modbound.checks.as_matrix`, square) and return it C-contiguous and
+    exactly symmetric, as :func:`objective` needs it.
 
     float32/float64 input is not copied when already contiguous and
     symmetric; otherwise ``(W + W.T) / 2`` is returned (same dtype; a new
@@ -420,9 +432,9 @@ def modularity(W, ci, gamma: float = 1.0, B: str = "negative_asym") -> float:
         ``Q = sum_{i,j same module} B_ij``, computed in O(N^2) time and O(N)
         extra memory.
     """
-    W = _symmetric_matrix(W)
+    W = symmetric_matrix(W)
     labels = as_partition(ci, W.shape[0], name="ci")
-    return _objective(W, gamma, B).q(W, labels)
+    return objective(W, gamma, B).q(W, labels)
 
 
 def induced_modularity(ci, W, gamma: float = 1.0, B: str = "negative_asym") -> float:
@@ -505,7 +517,7 @@ class _Level:
                       np.bincount(labels, weights=self.kn))
 
 
-def _local_moving(level: _Level, obj: _Objective, labels, rng, kl: bool):
+def _local_moving(level: _Level, obj: Objective, labels, rng, kl: bool):
     """Louvain phase 1: move single nodes of ``level`` until no move increases Q.
 
     Each sweep visits the nodes in a fresh random order from ``rng``.  While
@@ -659,8 +671,8 @@ def louvain(W, gamma: float = 1.0, B: str = "negative_asym", n_runs: int = 10,
     if int(n_runs) < 1:
         raise ValueError(f"n_runs must be >= 1, got {n_runs}")
     n_runs = int(n_runs)
-    W = _symmetric_matrix(W)
-    obj = _objective(W, gamma, B)
+    W = symmetric_matrix(W)
+    obj = objective(W, gamma, B)
     rng = np.random.default_rng(seed)
     parts, q_runs = _runs(W, obj, rng.spawn(n_runs))
     if method == "best":
@@ -733,7 +745,7 @@ def consensus(partitions, *, tau: float = 0.5, rng=None, max_iter: int = 20) -> 
         D = agreement(P, tau=tau, dtype=np.float32)
         if not D.any():
             return np.arange(P.shape[1], dtype=np.int64)
-        P, q_runs = _runs(D, _objective(D, 1.0, "modularity"), rng.spawn(P.shape[0]))
+        P, q_runs = _runs(D, objective(D, 1.0, "modularity"), rng.spawn(P.shape[0]))
     return P[int(np.argmax(q_runs))]
 
 

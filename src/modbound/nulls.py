@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from modbound import stats as st
 from modbound.checks import as_partition
-from modbound.modularity import _objective, _symmetric_matrix
+from modbound.modularity import objective, symmetric_matrix
 
-__all__ = ["NullResult", "permutation_null", "empirical_p"]
+__all__ = ["NullResult", "permutation_null", "empirical_p", "null_summary"]
 
 _TAILS = ("greater", "less", "two-sided")
 
@@ -90,9 +91,9 @@ def permutation_null(W, ci, n_perm: int = 1000, seed: int | None = 0,
     if int(n_perm) < 1:
         raise ValueError(f"n_perm must be >= 1, got {n_perm}")
     n_perm = int(n_perm)
-    W = _symmetric_matrix(W)
+    W = symmetric_matrix(W)
     labels = as_partition(ci, W.shape[0], name="ci")
-    obj = _objective(W, gamma, B)
+    obj = objective(W, gamma, B)
     q_obs = obj.q(W, labels)
     rng = np.random.default_rng(seed)
     q_null = np.array([obj.q(W, rng.permutation(labels)) for _ in range(n_perm)])
@@ -100,3 +101,18 @@ def permutation_null(W, ci, n_perm: int = 1000, seed: int | None = 0,
     z = (q_obs - q_null.mean()) / sd if sd > 0 else float("nan")
     return NullResult(q_obs=q_obs, q_null=q_null, p=empirical_p(q_obs, q_null),
                       z=float(z), n_perm=n_perm, seed=seed)
+
+
+def null_summary(res: dict, n_perm: int) -> dict:
+    """Across networks: induced Q, permutation-null means, their paired t-test, fraction with p < 0.05,
+    and the example network (the first)."""
+    q, qn, p = res["q_induced"], res["q_null"], res["p"]
+    null_mean = qn.mean(axis=1)
+    return {"q_induced": st.describe(q), "q_null_mean": st.describe(null_mean), "z": st.describe(res["z"]),
+            "n_modules": st.describe(res["n_modules"]), "p_per_network": p,
+            "fraction_p_below_0.05": float(np.mean(p < 0.05)), "n_perm": int(n_perm),
+            "ttest_q_induced_vs_null_mean": st.ttest_ind(q, null_mean),
+            "example": {"q_induced": float(q[0]), "q_null_mean": float(null_mean[0]),
+                        "q_null_sd": float(qn[0].std(ddof=1)) if qn.shape[1] > 1 else None, "p": float(p[0]),
+                        "z": float(res["z"][0]) if np.isfinite(res["z"][0]) else None,
+                        "n_modules": int(res["n_modules"][0]), "r": float(res["r"][0]) if "r" in res else None}}

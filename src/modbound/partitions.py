@@ -13,8 +13,9 @@ import numpy as np
 from . import activity as act_mod
 from . import modularity
 from . import stats as st
+from .seeding import derive_seeds
 
-__all__ = ["partition_sets", "ari_matrix", "within_between", "classify_by_similarity"]
+__all__ = ["partition_sets", "ari_matrix", "within_between", "classify_by_similarity", "task_partitions"]
 
 
 def partition_sets(activity: np.ndarray, set_of_step: np.ndarray, *, gamma: float, louvain_runs: int,
@@ -96,3 +97,30 @@ def sets_by_condition(trial_condition: np.ndarray, trial_of_step: np.ndarray,
             set_of_trial[chunk] = len(set_condition)
             set_condition.append(c)
     return set_of_trial[np.asarray(trial_of_step)], np.asarray(set_condition)
+
+
+def task_partitions(act, *, n_sets: int, gamma: float, louvain_runs: int, master_seed: int) -> dict[str, np.ndarray]:
+    """Per included network of a multitask ensemble: partitions of ``n_sets`` trial sets per task, their ARI
+    matrix, within/between-task ARI means and leave-one-out task classification accuracy. Network m's Louvain
+    seed is ``derive_seed(master_seed, "multitask", "partition_sets", m)``."""
+    seeds = derive_seeds(master_seed, act.n_models, "multitask", "partition_sets")
+    trials = act.trials
+    set_of_step, set_task = sets_by_condition(trials.trial_task, trials.trial, n_sets)
+    index = np.flatnonzero(act.included)
+    if index.size == 0:
+        raise ValueError("no network reached min_accuracy: nothing to analyse")
+    ari, within, between, accuracy, parts = [], [], [], [], []
+    for m in index:
+        P = partition_sets(act.hidden[m], set_of_step, gamma=gamma, louvain_runs=louvain_runs,
+                                      seed=seeds[m])
+        S = ari_matrix(P)
+        wb = within_between(S, set_task)
+        ari.append(S)
+        parts.append(P)
+        within.append(wb["within"]["mean"])
+        between.append(wb["between"]["mean"])
+        accuracy.append(classify_by_similarity(S, set_task))
+    return {"ari": np.stack(ari), "partitions": np.stack(parts), "set_task": set_task,
+            "within": np.asarray(within, dtype=float), "between": np.asarray(between, dtype=float),
+            "accuracy": np.asarray(accuracy), "model_index": index,
+            "louvain_seeds": np.asarray([seeds[m] for m in index])}

@@ -33,8 +33,20 @@ __all__ = [
     "scale_note",
     "save",
     "ordered_matrix",
+    "colorbar",
+    "weight_fan",
     "boxplot",
     "format_p",
+    "JACOBIAN_COLORS",
+    "STIMULUS_COLORS",
+    "band",
+    "violins",
+    "null_panel",
+    "pair_scatter",
+    "paired_q",
+    "induced_panels",
+    "ensemble_counts",
+    "data_note",
 ]
 
 STYLE = {
@@ -127,9 +139,30 @@ def save(fig: plt.Figure, pdf: str | os.PathLike, png: str | os.PathLike | None 
     plt.close(fig)
 
 
+def colorbar(mappable, ax: plt.Axes, label: str = ""):
+    """The shared colour bar: beside ``ax``, 70% of its height, labelled, small ticks."""
+    cb = ax.figure.colorbar(mappable, ax=ax, shrink=0.7, pad=0.02)
+    cb.set_label(label)
+    cb.ax.tick_params(labelsize=5.5)
+    return cb
+
+
+def weight_fan(ax: plt.Axes, sources, targets, rng: np.random.Generator, *, lw: tuple[float, float] = (0.3, 0.5),
+               alpha: float = 0.6) -> None:
+    """Schematic random weights from every source to every target point: blue positive, vermillion
+    negative, line width growing with |w| (drawings of networks in Figs 2a and 4a)."""
+    for xi, yi in sources:
+        for xo, yo in targets:
+            w = rng.standard_normal()
+            ax.plot([xi, xo], [yi, yo], color="#D55E00" if w < 0 else "#0072B2", lw=lw[0] + lw[1] * min(abs(w), 1.5),
+                    alpha=alpha, zorder=1)
+
+
 def ordered_matrix(ax: plt.Axes, M: np.ndarray, partition: np.ndarray, *, vmax: float | None = None,
-                   label: str = "", cbar: bool = True) -> np.ndarray:
-    """Show a square matrix with rows/columns sorted by module, module borders outlined.
+                   label: str = "", cbar: bool = True, title: str | None = None,
+                   letter: str | None = None) -> np.ndarray:
+    """Show a square matrix with rows/columns sorted by module, module borders outlined (optionally with a
+    title and a panel letter).
 
     Returns the ordering used.
     """
@@ -147,9 +180,11 @@ def ordered_matrix(ax: plt.Axes, M: np.ndarray, partition: np.ndarray, *, vmax: 
     ax.set_xticks([])
     ax.set_yticks([])
     if cbar:
-        cb = ax.figure.colorbar(im, ax=ax, shrink=0.7, pad=0.02)
-        cb.set_label(label)
-        cb.ax.tick_params(labelsize=5.5)
+        colorbar(im, ax, label)
+    if title is not None:
+        ax.set_title(title)
+    if letter is not None:
+        panel_label(ax, letter)
     return order
 
 
@@ -178,3 +213,100 @@ def format_p(p: float | None) -> str:
     if p < 1e-3:
         return f"p = {p:.1e}"
     return f"p = {p:.3f}"
+
+
+# ---- shared panels (lines with bands, violins, permutation nulls, pair scatter, paired Q) ----------
+
+JACOBIAN_COLORS = {"fixed_point": "#E69F00", "trajectory": "#009E73"}  # paper Fig 3: orange, green
+STIMULUS_COLORS = ("#009E73", "#CC79A7")  # paper Fig 5d: stimulus 1 green, stimulus 2 purple
+
+
+def band(ax, x, Y, *, color, label, marker="o", ls="-"):
+    """Mean +- sd over axis 1 of ``Y [len(x), n]`` as a line with a shaded band."""
+    Y = np.asarray(Y, dtype=np.float64)
+    mean, sd = np.nanmean(Y, axis=1), np.nanstd(Y, axis=1, ddof=1)
+    ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, linewidth=0)
+    ax.plot(x, mean, color=color, marker=marker, ms=2.5, ls=ls, label=label)
+
+
+def violins(ax, groups, positions, colors, jitter_seed: int = 0) -> None:
+    """Violin plots with every value overlaid (deterministic jitter); empty groups are skipped."""
+    rng = np.random.default_rng(jitter_seed)
+    for g, x, c in zip(groups, positions, colors):
+        g = np.asarray(g, dtype=float)
+        g = g[np.isfinite(g)]
+        if g.size == 0:
+            continue
+        if g.size > 1 and np.ptp(g) > 0:
+            vp = ax.violinplot([g], positions=[x], widths=0.7, showextrema=False)
+            for body in vp["bodies"]:
+                body.set(facecolor=c, edgecolor=c, alpha=0.35)
+        ax.scatter(x + rng.uniform(-0.1, 0.1, g.size), g, s=5, color=c, linewidths=0, zorder=3)
+        ax.plot([x - 0.2, x + 0.2], [np.median(g)] * 2, color="black", lw=1.0, zorder=4)
+
+
+def null_panel(ax, q_null: np.ndarray, q_obs: float, p: float, label: str = "observed",
+               letter: str | None = None) -> None:
+    """Histogram of a permutation null with the observed value."""
+    ax.hist(q_null, bins=30, color=CONDITION_COLORS["null"], edgecolor="white", linewidth=0.3)
+    ax.axvline(q_obs, color=CONDITION_COLORS["observed"], lw=1.5, label=label)
+    ax.set_xlabel("induced Q")
+    ax.set_ylabel("permutations")
+    ax.legend(loc="upper right", fontsize=5.5)
+    ax.set_title(f"{q_null.size} label permutations\n{format_p(p)}")
+    if letter is not None:
+        panel_label(ax, letter)
+
+
+def pair_scatter(ax, S: np.ndarray, C: np.ndarray, xlabel: str, r: float) -> None:
+    """Upper-triangle entries of a similarity matrix against the activity correlation, with the LS line."""
+    iu = np.triu_indices(S.shape[0], k=1)
+    x, y = S[iu], C[iu]
+    ax.scatter(x, y, s=2, color="0.35", alpha=0.35, linewidths=0, rasterized=True)
+    if np.ptp(x) > 0:
+        slope, icept = np.polyfit(x, y, 1)
+        xs = np.array([x.min(), x.max()])
+        ax.plot(xs, icept + slope * xs, color=CONDITION_COLORS["observed"], lw=1.0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("activity correlation")
+    ax.set_title(f"unit pairs ({x.size}): r = {r:.2f}")
+
+
+def induced_panels(axes, source: np.ndarray, target: np.ndarray, partition: np.ndarray, example: dict,
+                   q_null: np.ndarray, *, source_label: str, source_name: str, target_label: str, target_name: str,
+                   null_label: str, letters: str) -> None:
+    """The three panels of "modules of one matrix, induced on another": ``source`` ordered by its modules,
+    ``target`` in the same order with the induced Q, and the label-permutation null (``example``: the
+    stats' example network, with n_modules, q_induced and p)."""
+    ordered_matrix(axes[0], source, partition, vmax=1.0, label=source_label,
+                   title=f"{source_name}:\n{example['n_modules']} modules", letter=letters[0])
+    ordered_matrix(axes[1], target, partition, vmax=1.0, label=target_label,
+                   title=f"{target_name}, same\norder: induced Q = {example['q_induced']:.3f}", letter=letters[1])
+    null_panel(axes[2], q_null, example["q_induced"], example["p"], label=null_label, letter=letters[2])
+
+
+def ensemble_counts(stats_: dict, label: str, example: bool = False) -> str:
+    """'n of N trained <label> RNNs (accuracy >= a)', for a figure's stamp (with its example network)."""
+    text = (f"{stats_['n_networks']} of {stats_['n_trained']} trained {label} RNNs (accuracy >= "
+            f"{stats_['min_accuracy']})")
+    return text + (f"; example network {stats_['example']['network']}" if example else "")
+
+
+def paired_q(ax, res: dict, title: str) -> None:
+    """Induced Q against the permutation-null mean, one line per network."""
+    null_mean = res["q_null"].mean(axis=1)
+    boxplot(ax, [null_mean, res["q_induced"]], ["null mean", "observed"],
+                     colors=[CONDITION_COLORS["null"], CONDITION_COLORS["observed"]])
+    for a, b in zip(null_mean, res["q_induced"]):
+        ax.plot([1, 2], [a, b], color="0.8", lw=0.4, zorder=0)
+    ax.set_ylabel("induced Q")
+    ax.set_title(title)
+
+
+def data_note(stats_: dict, built_in: str = "") -> str:
+    """Provenance sentence for a figure's stamp: synthetic data are named as such, first."""
+    d = stats_["data"]
+    if not stats_["synthetic"]:
+        return f"Data: {d}"
+    d = d.split(":", 1)[1].strip() if d.lower().startswith("synthetic:") else d
+    return f"SYNTHETIC DATA, not a result about brains{built_in}: {d}"

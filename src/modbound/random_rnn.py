@@ -19,8 +19,8 @@ import numpy as np
 
 from . import activity as act_mod
 from . import modularity
-from .ffnn import cosine_similarity, upper
 from .seeding import derive_seed
+from .similarity import cosine_similarity, upper
 
 __all__ = ["random_weights", "simulate", "correlation_series", "matrix_similarity", "stabilisation",
            "steady_state", "experiment"]

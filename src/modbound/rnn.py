@@ -153,6 +153,11 @@ def _leaky_recurrence(w_rec: torch.Tensor, alpha: float) -> torch.Tensor:
     return alpha * w_rec + (1 - alpha) * eye
 
 
+def _shape_property(parameter: str, axis: int, doc: str) -> property:
+    """Read-only property ``getattr(self, parameter).shape[axis]`` (an int)."""
+    return property(lambda self: getattr(self, parameter).shape[axis], doc=doc)
+
+
 class CTRNNEnsemble(nn.Module):
     """``n_models`` independent CTRNNs with parameters stacked along axis 0.
 
@@ -160,17 +165,8 @@ class CTRNNEnsemble(nn.Module):
     ``W_out [M, O, H]``, ``b_out [M, O]``.  ``seeds[m]`` initialises network m.
     """
 
-    def __init__(
-        self,
-        n_models: int,
-        n_input: int,
-        n_output: int,
-        n_hidden: int = 64,
-        tau: float = 100.0,
-        dt: float = 100.0,
-        *,
-        seeds: Sequence[int],
-    ) -> None:
+    def __init__(self, n_models: int, n_input: int, n_output: int, n_hidden: int = 64, tau: float = 100.0,
+                 dt: float = 100.0, *, seeds: Sequence[int]) -> None:
         super().__init__()
         if len(seeds) != n_models:
             raise ValueError(f"need one seed per model: {n_models} models, {len(seeds)} seeds")
@@ -186,25 +182,10 @@ class CTRNNEnsemble(nn.Module):
         """Euler step dt / tau."""
         return self.dt / self.tau
 
-    @property
-    def n_models(self) -> int:
-        """Number of networks M."""
-        return self.W_rec.shape[0]
-
-    @property
-    def n_input(self) -> int:
-        """Input size I."""
-        return self.W_in.shape[2]
-
-    @property
-    def n_hidden(self) -> int:
-        """Hidden size H."""
-        return self.W_rec.shape[1]
-
-    @property
-    def n_output(self) -> int:
-        """Output size O."""
-        return self.W_out.shape[1]
+    n_models = _shape_property("W_rec", 0, "Number of networks M.")
+    n_input = _shape_property("W_in", 2, "Input size I.")
+    n_hidden = _shape_property("W_rec", 1, "Hidden size H.")
+    n_output = _shape_property("W_out", 1, "Output size O.")
 
     def extra_repr(self) -> str:
         return (

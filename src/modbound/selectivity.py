@@ -20,6 +20,7 @@ from scipy import optimize
 
 from . import activity as act_mod
 from . import lesions, modularity
+from .seeding import derive_seeds
 from .tasks import TrialSet, cumulative_delta_input
 
 __all__ = ["NetworkModules", "analyse_network", "match_modules", "pearson", "pca_scores",
@@ -148,12 +149,13 @@ _STACKED = ("partition", "q", "n_modules", "choice_module", "r_module_output", "
             "lesion_accuracy", "control_accuracy", "reconstruction_r", "module_pc_r", "n_silent")
 
 
-def analyse_ensemble(act, *, gamma: float, louvain_runs: int, seeds: list[int]) -> dict[str, np.ndarray]:
+def analyse_ensemble(act, *, gamma: float, louvain_runs: int, master_seed: int, ensemble: str) -> dict[str, np.ndarray]:
     """:func:`analyse_network` for every included network of an :class:`~modbound.ensembles.Activity`.
 
     ``seeds[m]`` seeds network m's Louvain runs. Returns stacked arrays (first axis: included
     networks, in ensemble order) plus ``model_index`` and ``choices``.
     """
+    seeds = derive_seeds(master_seed, act.n_models, ensemble, "louvain")  # network m: seeds[m]
     index = np.flatnonzero(act.included)
     if index.size == 0:
         raise ValueError("no network reached min_accuracy: nothing to analyse")

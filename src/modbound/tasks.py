@@ -47,6 +47,11 @@ DEFAULT_POOL_SIZE = 4096
 _TRIALS_DOMAIN, _BATCHES_DOMAIN = 0, 1
 
 
+def _length_property(attribute: str, doc: str) -> property:
+    """Read-only property ``len(getattr(self, attribute))``."""
+    return property(lambda self: len(getattr(self, attribute)), doc=doc)
+
+
 @dataclass(frozen=True)
 class TrialSet:
     """``n_trials`` consecutive trials concatenated along time.
@@ -81,15 +86,8 @@ class TrialSet:
     task_names: tuple[str, ...]
     dt: float
 
-    @property
-    def n_trials(self) -> int:
-        """Number of trials."""
-        return len(self.trial_starts)
-
-    @property
-    def n_steps(self) -> int:
-        """Total number of time steps."""
-        return len(self.y)
+    n_trials = _length_property("trial_starts", "Number of trials.")
+    n_steps = _length_property("y", "Total number of time steps.")
 
     @property
     def trial_lengths(self) -> np.ndarray:
@@ -219,15 +217,8 @@ class Task:
         self.output_names = output_names
         self._components = tuple(components)
 
-    @property
-    def n_input(self) -> int:
-        """Number of input units."""
-        return len(self.input_names)
-
-    @property
-    def n_output(self) -> int:
-        """Number of output units."""
-        return len(self.output_names)
+    n_input = _length_property("input_names", "Number of input units.")
+    n_output = _length_property("output_names", "Number of output units.")
 
     @property
     def task_names(self) -> tuple[str, ...]:

@@ -3,16 +3,16 @@ from pathlib import Path
 
 import numpy as np
 
-from modbound import brain, io, spatial_nulls
+from modbound import hcp, io, spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
 ds = np.load(snakemake.input.dataset, allow_pickle=False)
 coords = ds["coords"]
 if snakemake.params.distance == "geodesic":
-    if coords.shape[0] != brain.HCP_N_LEFT:
+    if coords.shape[0] != hcp.HCP_N_LEFT:
         raise ValueError(f"config brain.{snakemake.wildcards.species}.distance: geodesic needs the full surface "
-                         f"(n_vertices: {brain.HCP_N_LEFT}); got {coords.shape[0]} nodes -- use euclidean")
-    rows = spatial_nulls.geodesic_rows(coords, brain.hcp_geometry()["faces"])
+                         f"(n_vertices: {hcp.HCP_N_LEFT}); got {coords.shape[0]} nodes -- use euclidean")
+    rows = spatial_nulls.geodesic_rows(coords, hcp.hcp_geometry()["faces"])
 else:
     rows = spatial_nulls.euclidean_rows(coords)
 paths = spatial_nulls.write_distance_memmap(rows, coords.shape[0], Path(snakemake.output.distmat).parent)

@@ -1,15 +1,15 @@
 """Fig S4: train the digit classifier (rule digits_train)."""
 import torch
 
-from modbound import deepnets, io, seeding
+from modbound import deepnets, io
 
 log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 p = snakemake.params
 cfg = p.cfg
 data = deepnets.load_digit_data(cfg["dataset"], mnist_dir=p.mnist_dir, test_fraction=cfg["test_fraction"],
-                                seed=seeding.derive_seed(p.seed, "figS4", "split"))
-init_seed = seeding.derive_seed(p.seed, "figS4", "classifier")
+                                seed=deepnets.split_seed(p.seed))
+init_seed = deepnets.classifier_seed(p.seed)
 model, losses = deepnets.train_classifier(data.X_train, data.y_train, n_hidden=cfg["n_hidden"],
                                           n_epochs=cfg["n_epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
                                           seed=init_seed)

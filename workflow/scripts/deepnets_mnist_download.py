@@ -1,7 +1,7 @@
 """Download one MNIST file and check its size and SHA-256 (rule mnist_download); no partial file on failure."""
 from pathlib import Path
 
-from modbound import deepnets, io
+from modbound import deepnets, download, io
 
 log = io.setup_logging(snakemake.log[0])
 name = Path(snakemake.output[0]).name
@@ -10,5 +10,5 @@ if name not in deepnets.MNIST_FILES:
 size, sha = deepnets.MNIST_FILES[name]
 url = snakemake.params.url.rstrip("/") + "/" + name
 log.info("downloading %s", url)
-deepnets.download_checked(url, snakemake.output[0], sha, size=size)
+download.fetch(url, snakemake.output[0], sha, size=size, timeout=120.0)
 log.info("%s: %d bytes, SHA-256 %s", snakemake.output[0], size, sha)

@@ -3,14 +3,13 @@
 The model loads from local files only (HF_HUB_OFFLINE=1, TRANSFORMERS_OFFLINE=1)."""
 import torch
 
-from modbound import io
-from modbound.figures import sentences
+from modbound import deepnets_analysis, io
 
 log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 cfg = snakemake.params.cfg
-arrays, info = sentences.record(cfg["model_path"], n_layers=cfg["n_layers"],
-                                drop_special_tokens=cfg["drop_special_tokens"])
+arrays, info = deepnets_analysis.record_sentences(cfg["model_path"], n_layers=cfg["n_layers"],
+                                                  drop_special_tokens=cfg["drop_special_tokens"])
 log.info("model: %s", info["description"])
 io.save_npz(snakemake.output.activity, **arrays)
 io.write_json(snakemake.output.info, info)

@@ -1,9 +1,8 @@
 """Per-network module analysis of one ensemble (rule module_analysis)."""
-from modbound import ensembles, io, selectivity, seeding
+from modbound import ensembles, io, selectivity
 
 io.setup_logging(snakemake.log[0])
-act = ensembles.load_activity(snakemake.input.activity)
-seeds = seeding.derive_seeds(snakemake.params.seed, act.n_models, snakemake.wildcards.ensemble, "louvain")
-result = selectivity.analyse_ensemble(act, gamma=snakemake.params.gamma,
-                                      louvain_runs=snakemake.params.louvain_runs, seeds=seeds)
-io.save_npz(snakemake.output[0], **result)
+p = snakemake.params
+io.save_npz(snakemake.output[0], **selectivity.analyse_ensemble(
+    ensembles.load_activity(snakemake.input.activity), gamma=p.gamma, louvain_runs=p.louvain_runs, master_seed=p.seed,
+    ensemble=snakemake.wildcards.ensemble))

@@ -1,12 +1,11 @@
 """Fig 4a-e compute: input-weight similarity modules induced on recurrent correlation (rule input_modules_analysis)."""
-from modbound import ensembles, input_weights, io, seeding, tasks
+from modbound import ensembles, input_weights, io, tasks
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params
 act = ensembles.load_activity(snakemake.input.activity)
 manifest = io.read_json(snakemake.input.manifest)
-seeds = seeding.derive_seeds(p.seed, act.n_models, p.ensemble, "input_modules")
 io.save_npz(snakemake.output[0], **input_weights.analyse_ensemble(
     act, input_names=tasks.make_task(manifest["task"], seed=0).input_names, gamma=p.gamma,
-    louvain_runs=p.louvain_runs, n_perm=p.n_perm, seeds=seeds, hist_bins=p.hist_bins,
+    louvain_runs=p.louvain_runs, n_perm=p.n_perm, master_seed=p.seed, ensemble=p.ensemble, hist_bins=p.hist_bins,
     drop_first_trial=p.drop_first_trial))

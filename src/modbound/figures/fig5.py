@@ -1,0 +1,280 @@
+"""Fig 5 (sign-based input modules) and Fig S12 (difference-based): lesioning recurrent weights within
+input-defined modules has circumscribed effects on the evidence a perturbation drives the network to hold.
+
+Inputs: :func:`modbound.dynamics_analysis.perturbation_analysis` of the PDM ensemble and, for the example
+network's slow points (Fig 5b), :func:`modbound.dynamics_analysis.fixed_points`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import claims, ensembles, plotting
+from .. import stats as st
+from ..dynamics import project
+from ..dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points
+
+KIND_OF_FIGURE = {"fig5": "sign", "figS12": "difference"}
+KIND_LABEL = {"sign": "sign of W_in(stim 1)", "difference": "W_in(stim 1) vs W_in(stim 2)"}
+
+
+def _conditions(res: dict, kind: str) -> np.ndarray:
+    """Distances ``[n, module, level, stimulus]`` of one partition kind."""
+    return res["distance"][:, PARTITION_KINDS.index(kind)]
+
+
+def stats(data, *, scale: str, dynamics: dict, ensemble: str, figure: str = "fig5") -> dict:
+    res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
+    settings = figure_settings("perturbation", dynamics, ensemble=ensemble)
+    kind = KIND_OF_FIGURE[figure]
+    k = PARTITION_KINDS.index(kind)
+    d = _conditions(res, kind)
+    n = int(d.shape[0])
+    K = int(res["levels"][-1])
+    out = {"figure": figure, "scale": scale, "partition": kind, "partition_rule": KIND_LABEL[kind],
+           **ensembles.summary(res["model_index"], evaluation, manifest, settings["ensemble"]),
+           "settings": settings, "max_lesions": K,
+           "distance_definition": ("decision variable out[choice 1] - out[choice 2] at the end of the perturbation, "
+                                   "signed toward the perturbed stimulus's choice (+ for stimulus 1, - for "
+                                   "stimulus 2); 0 = decision boundary"),
+           "module_size": {f"module{m + 1}": st.describe(res["module_size"][:, k, m]) for m in range(2)},
+           "eligible_weights": {f"module{m + 1}": st.describe(res["n_eligible"][:, k, m]) for m in range(2)},
+           "conditions": {}, "mean_curves": {}, "claims": []}
+    for m in range(2):
+        for s in range(2):
+            key = f"lesion_module{m + 1}_perturb_stim{s + 1}"
+            d0, dK = d[:, m, 0, s], d[:, m, -1, s]
+            out["conditions"][key] = {"distance_unlesioned": st.describe(d0), f"distance_after_{K}": st.describe(dK),
+                                      "relative_after": st.describe(dK / d0)}
+            curve = d[:, m, :, s]
+            out["mean_curves"][key] = {"mean": curve.mean(axis=0),
+                                       "sem": curve.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else None}
+        t = st.ttest_ind(d[:, m, -1, 0], d[:, m, -1, 1])
+        rel = st.ttest_ind(d[:, m, -1, 0] / d[:, m, 0, 0], d[:, m, -1, 1] / d[:, m, 0, 1])
+        out[f"ttest_module{m + 1}_stim1_vs_stim2"] = t
+        out[f"ttest_module{m + 1}_stim1_vs_stim2_relative"] = rel
+        direction = "less" if m == 0 else "greater"
+        closer = "stimulus-1" if m == 0 else "stimulus-2"
+        out["claims"].append(claims.t_claim(
+            f"{figure}.lesion_module{m + 1}_specific",
+            f"after {K} within-module lesions of module {m + 1} ({kind}-based), {closer} perturbations end closer "
+            f"to the decision boundary than the other stimulus's", t, n, direction,
+            f"mean distance stim 1 {t['mean_a']:.3g} vs stim 2 {t['mean_b']:.3g}"))
+    out["example"] = {"network": int(res["model_index"][0]),
+                      "levels": res["example_levels"],
+                      "distance": {f"lesion_module{m + 1}_perturb_stim{s + 1}":
+                                   d[0, m, res["example_levels"], s] for m in range(2) for s in range(2)}}
+    return out
+
+
+def _decision_line(ax, res: dict, xlim, ylim) -> None:
+    """Decision boundary (out[choice 1] = out[choice 2]) in the PC1-PC2 plane through the mean activity."""
+    g = res["pc_components"] @ res["readout_diff"]
+    a = float(res["readout_diff"] @ res["pc_mean"] + res["readout_bias"])
+    xs, ys = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    z = a + g[0] * xs + g[1] * ys
+    ax.contourf(xs, ys, np.sign(z), levels=[-2, 0, 2], colors=[plotting.STIMULUS_COLORS[1], plotting.STIMULUS_COLORS[0]],
+                alpha=0.08, zorder=0)
+    ax.contour(xs, ys, z, levels=[0.0], colors="k", linewidths=1.0, linestyles="--", zorder=1)
+
+
+def _activity(ax, res: dict, alpha: float = 0.35) -> tuple:
+    """Task trajectories of the example network in PC space, coloured by the correct choice."""
+    scores = project(res["example_activity"], res["pc_mean"], res["pc_components"])
+    trial, truth = res["example_trial"], res["example_ground_truth"]
+    c1 = int(res["choice_units"][0])
+    for t in np.unique(trial):
+        sel = trial == t
+        ax.plot(*scores[sel].T, lw=0.5, alpha=alpha, color=plotting.STIMULUS_COLORS[0 if truth[t] == c1 else 1])
+    var = res["pc_explained"]
+    ax.set_xlabel(f"PC1 ({100 * var[0]:.0f}%)")
+    ax.set_ylabel(f"PC2 ({100 * var[1]:.0f}%)")
+    return scores
+
+
+def _limits(*point_sets, pad: float = 0.08):
+    pts = np.concatenate([np.asarray(p).reshape(-1, 2) for p in point_sets if np.size(p)])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    return (lo[0] - pad * span[0], hi[0] + pad * span[0]), (lo[1] - pad * span[1], hi[1] + pad * span[1])
+
+
+def _schematic_inputs(ax, amplitude: float) -> None:
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    names = ["fixation", "stim 1", "stim 2"]
+    for i, (name, y) in enumerate(zip(names, (0.78, 0.5, 0.22))):
+        ax.text(0.02, y, name, va="center", fontsize=6)
+        t = np.linspace(0.3, 0.95, 50)
+        base = np.where(t > 0.38, 1.0, 0.0) if i == 0 else np.zeros_like(t)
+        ax.plot(t, y - 0.07 + 0.06 * base, color="0.3", lw=0.8)
+        if i > 0:
+            pert = np.where(t > 0.38, 1.0, 0.0)
+            ax.plot(t, y - 0.07 + 0.14 * pert, color=plotting.STIMULUS_COLORS[i - 1], lw=1.2, ls="--")
+    ax.text(0.62, 0.02, f"perturbation: one stimulus held at {amplitude:g}\n(green: stim 1, purple: stim 2)",
+            ha="center", va="bottom", fontsize=5.5)
+
+
+def _lesion_matrix(ax, res: dict, k: int, K: int) -> None:
+    """Example network's W_rec ordered by input module; the K lesioned weights of each module marked."""
+    from ..dynamics import within_module_rank
+
+    members = res["members"][0, k]  # [2, H]
+    W = res["example_W_rec"]
+    part = np.where(members[0], 0, 1)
+    order = plotting.ordered_matrix(ax, W, part, vmax=float(np.quantile(np.abs(W), 0.99)), label="W_rec")
+    pos = np.empty_like(order)
+    pos[order] = np.arange(order.size)
+    for m in range(2):
+        rank, _ = within_module_rank(W[None], members[m][None])
+        i, j = np.nonzero(rank[0] < K)
+        ax.scatter(pos[j], pos[i], s=1.5, marker="s", color="k", linewidths=0)
+    ax.set_title(f"W_rec by input module; the {K}\nlesioned weights of each in black")
+
+
+def _endpoints(ax, res: dict, k: int, module: int, fixed_pc=None) -> None:
+    """End points of both perturbations after 0..K lesions of one module (colour: number of lesions)."""
+    mean, comps = res["pc_mean"], res["pc_components"]
+    scores = _activity(ax, res, alpha=0.12)
+    ends = project(res["example_end"][k, module], mean, comps)  # [L, 2, 2]
+    levels = res["levels"]
+    traj = project(res["example_trajectories"][k, module], mean, comps)  # [E, 2, T, 2]
+    xlim, ylim = _limits(scores, ends, traj)
+    _decision_line(ax, res, xlim, ylim)
+    for s in range(2):
+        ax.plot(*traj[0, s].T, color=plotting.STIMULUS_COLORS[s], lw=0.8)
+        ax.plot(*traj[-1, s].T, color=plotting.STIMULUS_COLORS[s], lw=0.8, ls=":")
+        sc = ax.scatter(*ends[:, s].T, c=levels, cmap="viridis", s=5, zorder=3, linewidths=0)
+    plotting.colorbar(sc, ax, "lesions")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    n_les = int(res["example_levels"][-1])
+    ax.set_title(f"lesion module {module + 1}: end points\n(line: intact; dotted: {n_les} lesions)")
+
+
+def _curves(ax, res: dict, stats_: dict, kind: str, module: int) -> None:
+    d = _conditions(res, kind)[:, module]  # [n, L, 2]
+    levels = res["levels"]
+    for s in range(2):
+        mean = d[:, :, s].mean(axis=0)
+        ax.plot(levels, mean, color=plotting.STIMULUS_COLORS[s], label=f"perturb stim {s + 1}")
+        if d.shape[0] > 1:
+            sem = d[:, :, s].std(axis=0, ddof=1) / np.sqrt(d.shape[0])
+            ax.fill_between(levels, mean - sem, mean + sem, color=plotting.STIMULUS_COLORS[s], alpha=0.2, linewidths=0)
+    ax.axhline(0, color="k", lw=0.6, ls="--")
+    t = stats_[f"ttest_module{module + 1}_stim1_vs_stim2"]
+    ax.set_xlabel("within-module lesions")
+    ax.set_ylabel("distance to decision boundary")
+    ax.set_title(f"lesion module {module + 1} ({stats_['n_networks']} RNNs)\n"
+                 f"stim 1 vs 2, {plotting.format_p(t['p'])}")
+    ax.legend(loc="best", fontsize=5.5)
+
+
+def _final_boxes(ax, res: dict, kind: str) -> None:
+    d = _conditions(res, kind)[:, :, -1]  # [n, module, stim]
+    groups = [d[:, m, s] for m in range(2) for s in range(2)]
+    plotting.boxplot(ax, groups, ["mod 1\nstim 1", "mod 1\nstim 2", "mod 2\nstim 1", "mod 2\nstim 2"],
+                     colors=[plotting.STIMULUS_COLORS[s] for _ in range(2) for s in range(2)])
+    ax.axhline(0, color="k", lw=0.6, ls="--")
+    ax.set_ylabel(f"distance after {int(res['levels'][-1])} lesions")
+    ax.set_title(f"four conditions after\n{int(res['levels'][-1])} lesions")
+
+
+def plot(data, stats_: dict):
+    res, fp = data["analysis"], data["fixed_points"]
+    figure = stats_["figure"]
+    kind = stats_["partition"]
+    k = PARTITION_KINDS.index(kind)
+    K = int(res["levels"][-1])
+    net = stats_["example"]["network"]
+    if figure == "figS12":
+        fig = plotting.figure(180, 68)
+        gs = fig.add_gridspec(1, 4)
+        ax = fig.add_subplot(gs[0])
+        W = res["example_W_in"]
+        cols = res["stimulus_columns"]
+        one = res["members"][0, k, 0]
+        for m, sel in enumerate((one, ~one)):
+            ax.scatter(W[sel, cols[0]], W[sel, cols[1]], s=6, color=plotting.module_color(m), label=f"module {m + 1}")
+        lim = np.abs(W[:, cols]).max() * 1.05
+        ax.plot([-lim, lim], [-lim, lim], color="0.5", lw=0.6, ls="--")
+        ax.set_xlabel("W_in from stim 1")
+        ax.set_ylabel("W_in from stim 2")
+        ax.legend(loc="best", fontsize=5.5)
+        ax.set_title(f"difference-based modules\n(network {net})")
+        plotting.panel_label(ax, "a")
+        for m, letter in ((0, "b"), (1, "c")):
+            ax = fig.add_subplot(gs[1 + m])
+            _curves(ax, res, stats_, kind, m)
+            plotting.panel_label(ax, letter)
+        ax = fig.add_subplot(gs[3])
+        _final_boxes(ax, res, kind)
+        plotting.panel_label(ax, "d")
+    else:
+        fig = plotting.figure(180, 165)
+        rows = fig.add_gridspec(3, 1, height_ratios=[1, 1, 1])
+        top, mid, low = rows[0].subgridspec(1, 4), rows[1].subgridspec(1, 3), rows[2].subgridspec(1, 3)
+        ax = fig.add_subplot(top[0])
+        _schematic_inputs(ax, float(stats_["settings"]["amplitude"]))
+        ax.set_title("perturbation trials\n(schematic)")
+        plotting.panel_label(ax, "a", dx_in=0.05)
+
+        mean, comps = res["pc_mean"], res["pc_components"]
+        fixed = np.zeros((0, 2))
+        if fp is not None:
+            kept, _ = kept_points(fp["q"][:1], float(stats_["settings"]["speed_tol"]))
+            fixed = project(fp["states"][0][kept[0]], mean, comps)
+        ax = fig.add_subplot(top[1])
+        scores = _activity(ax, res)
+        pts = ax.scatter(*fixed.T, s=5, color="#d62728", zorder=3)
+        handles = [plotting.plt.Line2D([], [], color=c) for c in plotting.STIMULUS_COLORS]
+        ax.legend(handles + [pts], ["stim 1 correct", "stim 2 correct", f"slow points ({len(fixed)})"],
+                  loc="upper left", fontsize=5)
+        ax.set_title(f"network {net}: stimulus-period\nactivity, slow points")
+        plotting.panel_label(ax, "b")
+
+        ax = fig.add_subplot(top[2])
+        _activity(ax, res)
+        xlim, ylim = _limits(scores)
+        _decision_line(ax, res, xlim, ylim)
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.set_title("decision boundary (dashed):\nout[choice 1] = out[choice 2]")
+        plotting.panel_label(ax, "c")
+
+        ax = fig.add_subplot(top[3])
+        _activity(ax, res, alpha=0.12)
+        traj = project(res["example_trajectories"][k, 0, 0], mean, comps)  # [2 stim, T, 2] at 0 lesions
+        xlim, ylim = _limits(scores, traj)
+        _decision_line(ax, res, xlim, ylim)
+        for s in range(2):
+            ax.plot(*traj[s].T, color=plotting.STIMULUS_COLORS[s], lw=1.2, label=f"perturb stim {s + 1}")
+            ax.scatter(*traj[s, -1], marker="*", s=50, color=plotting.STIMULUS_COLORS[s], zorder=4, edgecolors="k",
+                       linewidths=0.3)
+        ax.scatter(*traj[0, 0], marker="*", s=50, color="k", zorder=4, label="start")
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.legend(loc="best", fontsize=5)
+        ax.set_title(f"perturbation trials\n({int(stats_['settings']['n_steps'])} steps, intact network)")
+        plotting.panel_label(ax, "d")
+
+        ax = fig.add_subplot(mid[0])
+        _lesion_matrix(ax, res, k, K)
+        plotting.panel_label(ax, "e")
+        for m, letter in ((0, "f"), (1, "g")):
+            ax = fig.add_subplot(mid[1 + m])
+            _endpoints(ax, res, k, m)
+            plotting.panel_label(ax, letter)
+        for m, letter in ((0, "h"), (1, "i")):
+            ax = fig.add_subplot(low[m])
+            _curves(ax, res, stats_, kind, m)
+            plotting.panel_label(ax, letter)
+        ax = fig.add_subplot(low[2])
+        _final_boxes(ax, res, kind)
+        plotting.panel_label(ax, "j")
+    s = stats_["settings"]
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, "PDM")) + f" Modules: {KIND_LABEL[kind]}. Perturbation: stimulus input held at "
+        f"{s['amplitude']:g} for {s['n_steps']} steps from the state after fixation; lesions: largest positive "
+        f"within-module W_rec, one at a time, up to {K}; curves: mean +- sem.")
+    return fig

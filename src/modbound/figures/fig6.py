@@ -1,0 +1,153 @@
+"""Fig 6 (GNG) and Fig S13 (PDM): units within a module contribute to the dynamics in a similar way.
+
+Vector field on a PC1-PC2 grid; single-unit lesions give one flow-distance array per unit; their correlation
+(lesion similarity) is compared with the activity correlation and its modules.
+Input: :func:`modbound.dynamics_analysis.flow_analysis`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import claims, ensembles, nulls, plotting
+from .. import stats as st
+from ..dynamics_analysis import figure_settings, similarity_summary
+
+TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
+LESION_TEXT = {"in_out": "the unit's recurrent in- and out-weights zeroed",
+               "silence": "the unit's recurrent out-weights zeroed and its state held at 0"}
+
+
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, figure: str = "fig6") -> dict:
+    res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
+    settings = figure_settings("flow", dynamics, analysis, seed=seed, ensemble=ensemble)
+    n = int(res["model_index"].size)
+    info, r, mods = similarity_summary(res, evaluation, manifest, settings["ensemble"])
+    label = TASK_LABELS.get(info["task"], info["task"])
+    out = {"figure": figure, "scale": scale, **info, "settings": settings,
+           "grid": {"size": int(res["grid_size"]), "n_states": int(res["grid"].shape[0]),
+                    "pc1_range": [float(res["axis1"][0]), float(res["axis1"][-1])],
+                    "pc2_range": [float(res["axis2"][0]), float(res["axis2"][-1])],
+                    "pc_explained": res["pc_explained"], "input": res["x"]},
+           "example_speed": st.describe(res["speed"]),
+           "r_lesion_similarity_vs_correlation": r,
+           "modules_of_correlation_on_lesion_similarity": mods,
+           "q_correlation": st.describe(res["q_correlation"]),
+           "q_lesion_similarity_own_modules": st.describe(res["q_lesion_own"]),
+           "ari_lesion_modules_vs_correlation_modules": st.describe(res["ari_own_vs_correlation"]),
+           "mean_flow_distance": st.describe(res["mean_flow_distance"]),
+           "silent_units_excluded": st.describe(res["n_silent"]),
+           "units_whose_lesion_changes_nothing": st.describe(res["n_no_effect"]),
+           "n_time_steps": int(res["n_steps_used"]), "claims": []}
+    ex = mods["example"]
+    ex.update({"network": int(res["model_index"][0]), "n_live_units": int(res["example_live"].sum())})
+    out["example"] = ex
+    t = mods["ttest_q_induced_vs_null_mean"]
+    out["claims"] += [
+        claims.t_claim(f"{figure}.lesion_similarity_tracks_correlation",
+                   f"{label}: lesion similarity (correlation of flow-distance arrays) correlates with activity "
+                   "correlation",
+                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}"),
+        claims.claim(f"{figure}.example_correlation_modules_in_lesion_similarity",
+                     f"example {label} RNN: modules of the activity correlation induce more Q on the lesion similarity "
+                     "than permuted partitions", test="label-permutation null (1-sided)",
+                     statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=mods["n_perm"], direction="greater",
+                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"),
+        claims.t_claim(f"{figure}.correlation_modules_in_lesion_similarity_across_networks",
+                   f"across {label} RNNs, correlation modules induce more Q on lesion similarity than the null mean",
+                   t, n, "greater", f"{mods['fraction_p_below_0.05']:.2f} of networks have p < 0.05"),
+    ]
+    return out
+
+
+def _pc_labels(ax, res):
+    var = res["pc_explained"]
+    ax.set_xlabel(f"PC1 ({100 * var[0]:.0f}%)")
+    ax.set_ylabel(f"PC2 ({100 * var[1]:.0f}%)")
+
+
+def plot(data, stats_: dict):
+    res = data["analysis"]
+    label = TASK_LABELS.get(stats_["task"], stats_["task"])
+    ex = stats_["example"]
+    mods = stats_["modules_of_correlation_on_lesion_similarity"]
+    part = res["example_partition"]
+    n_grid = int(res["grid_size"])
+    grid = res["grid"]
+    fig = plotting.figure(180, 112)
+    outer = fig.add_gridspec(2, 1)
+    top, bottom = outer[0].subgridspec(1, 4), outer[1].subgridspec(1, 4)
+    extent = (res["axis1"][0], res["axis1"][-1], res["axis2"][0], res["axis2"][-1])
+
+    ax = fig.add_subplot(top[0])
+    ax.scatter(*res["activity_pc"].T, s=1, color="0.8", linewidths=0, rasterized=True, label="task activity")
+    flow = res["flow_pc"]
+    # arrows: direction of the one-step move in the PC plane, all drawn the same length on screen; colour: size
+    span = np.array([extent[1] - extent[0], extent[3] - extent[2]])
+    screen = flow / np.where(span > 0, span, 1.0)
+    norm = np.linalg.norm(screen, axis=1, keepdims=True)
+    scaled = np.divide(screen, norm, out=np.zeros_like(screen), where=norm > 0) * span * 0.9 / (n_grid - 1)
+    q = ax.quiver(grid[:, 0], grid[:, 1], scaled[:, 0], scaled[:, 1], res["speed"], cmap="viridis", angles="xy",
+                  scale_units="xy", scale=1.0, width=0.005, headwidth=3.5, headlength=3.5, headaxislength=3)
+    plotting.colorbar(q, ax, "|F(h) - h|")
+    _pc_labels(ax, res)
+    ax.set_title(f"{label} network {ex['network']}: one step\nfrom {n_grid} x {n_grid} = {grid.shape[0]} states")
+    plotting.panel_label(ax, "a")
+
+    ax = fig.add_subplot(top[1])
+    traj = res["grid_trajectories_pc"]  # [G, T + 1, 2]
+    pick = np.arange(0, traj.shape[0], max(1, traj.shape[0] // 60))
+    for g in pick:
+        ax.plot(*traj[g].T, color="0.6", lw=0.4, alpha=0.7)
+    ax.scatter(*traj[:, -1].T, s=4, color="#d62728", zorder=3, label=f"after {traj.shape[1] - 1} steps")
+    tt, tr = res["task_trajectory_pc"], res["task_trajectory_trial"]
+    for k, t in enumerate(np.unique(tr)):
+        ax.plot(*tt[tr == t].T, color="#0072B2", lw=0.9, label="task trials" if k == 0 else None)
+    _pc_labels(ax, res)
+    ax.legend(loc="best", fontsize=5)
+    ax.set_title(f"grid states run {traj.shape[1] - 1} steps\n(grey); task trials (blue)")
+    plotting.panel_label(ax, "b")
+
+    ax = fig.add_subplot(top[2])
+    D = res["example_distance"]  # [H, G]
+    unit = int(np.argmax(D.mean(axis=1)))
+    im = ax.imshow(D[unit].reshape(n_grid, n_grid), origin="lower", extent=extent, aspect="auto", cmap="magma")
+    plotting.colorbar(im, ax, "flow distance")
+    _pc_labels(ax, res)
+    ax.set_title(f"flow distance, lesion of\nunit {unit} (one of {D.shape[0]} arrays)")
+    plotting.panel_label(ax, "c")
+
+    ax = fig.add_subplot(top[3])
+    live = res["example_live"]
+    order = np.argsort(part, kind="stable")
+    Dl = D[live][order]
+    ax.imshow(Dl / np.maximum(Dl.max(axis=1, keepdims=True), 1e-12), aspect="auto", cmap="magma",
+              interpolation="nearest")
+    bounds = np.flatnonzero(np.diff(part[order])) + 0.5
+    for b in bounds:
+        ax.axhline(b, color="w", lw=0.6)
+    ax.set_xlabel("grid state (PC1 fastest)")
+    ax.set_ylabel("lesioned unit (by module)")
+    ax.set_title("flow-distance arrays\n(row-normalised)")
+    plotting.panel_label(ax, "d")
+
+    axes = [fig.add_subplot(bottom[0]), fig.add_subplot(bottom[1]), fig.add_subplot(bottom[2])]
+    plotting.induced_panels(axes, res["example_C"], res["example_L"], part, ex, res["q_null"][0], source_label="r",
+                            source_name="activity correlation", target_label="r of flow distances",
+                            target_name="lesion similarity", null_label="correlation modules", letters="efg")
+    ax = axes[2]
+    ax.set_title(f"{res['q_null'].shape[1]} perm.: {plotting.format_p(ex['p'])}\n"
+                 f"{100 * mods['fraction_p_below_0.05']:.0f}% of RNNs p < 0.05")
+
+    ax = fig.add_subplot(bottom[3])
+    plotting.pair_scatter(ax, res["example_L"], res["example_C"], "lesion similarity", ex["r"])
+    r = stats_["r_lesion_similarity_vs_correlation"]
+    ax.set_title(f"example r = {ex['r']:.2f}; mean of\n{stats_['n_networks']} RNNs {r['mean']:.2f} "
+                 f"({plotting.format_p(r['p'])})", fontsize=6.5)
+    plotting.panel_label(ax, "h")
+
+    s = stats_["settings"]
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, label, example=True)) +
+        f" Constant input {[float(v) for v in res['x']]}; lesion: {LESION_TEXT[s['lesion']]}; grid spans the "
+        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out.")
+    return fig

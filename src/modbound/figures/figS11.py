@@ -1,0 +1,99 @@
+"""Fig S11: networks that start from the same input weights (and from input = output weights) end
+up with more similar modules and recurrent weights than randomly initialised ones."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import claims, plotting
+from .. import stats as st
+
+MODES = ("random", "shared_input", "shared_input_output")
+LABELS = {"random": "random init", "shared_input": "same W_in", "shared_input_output": "same W_in = W_outᵀ"}
+COLORS = {"random": "0.55", "shared_input": plotting.CONDITION_COLORS["observed"], "shared_input_output": "#009E73"}
+QUANTITIES = {"ari": "partition similarity (ARI)", "w_rec_r": "recurrent-weight similarity (r)",
+              "strength_r": "recurrent-strength similarity (r)"}
+
+
+def stats(data, *, scale: str, ensembles: dict) -> dict:
+    res = data["analysis"]
+    evaluations = {mode: data[f"evaluation_{mode}"] for mode in MODES}
+    manifests = {mode: data[f"manifest_{mode}"] for mode in MODES}
+    out = {"figure": "figS11", "scale": scale, "ensembles": {}, "comparisons": {}, "claims": [],
+           "drop_first_trial": bool(res["drop_first_trial"]),
+           "similarity_unit": "per network: mean over the other networks of the same ensemble"}
+    for mode in MODES:
+        name = ensembles[mode]
+        idx = res[f"{name}__model_index"]
+        man = manifests[mode]
+        entry = {"name": name, "init": man.get("init", "random"), "n_networks": int(idx.size),
+                 "n_trained": int(man["n_models"]), "n_steps": int(man["n_steps"]),
+                 "excluded_models": evaluations[mode]["excluded_models"],
+                 "test_accuracy": st.describe(np.asarray(evaluations[mode]["accuracy"])[idx]),
+                 "init_seeds": [man["seeds"]["init"][m] for m in idx], "shared_init_seed": man["seeds"].get("shared_init"),
+                 "n_modules_live_units": st.describe(res[f"{name}__partitions"].max(axis=1) + 1),
+                 "n_silent_units": st.describe((res[f"{name}__partitions"] < 0).sum(axis=1))}
+        if f"{name}__initial_w_in_r_mean" in res:
+            entry["initial_w_in_r"] = st.describe(res[f"{name}__initial_w_in_r_mean"])
+        for q in QUANTITIES:
+            entry[q] = st.describe(res[f"{name}__{q}_mean"])
+        out["ensembles"][mode] = entry
+    ctrl = ensembles["random"]
+    for mode in ("shared_input", "shared_input_output"):
+        name = ensembles[mode]
+        comp = {}
+        for q, label in QUANTITIES.items():
+            t = st.ttest_ind(res[f"{name}__{q}_mean"], res[f"{ctrl}__{q}_mean"])
+            comp[q] = t
+            out["claims"].append(claims.claim(
+                f"figS11.{mode}_more_similar_{q}",
+                f"{LABELS[mode]} vs random init: {label} across trained networks is higher",
+                test=t["test"], statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"],
+                n=t["n_a"] + t["n_b"], direction="greater",
+                detail=f"mean {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else ""))
+        out["comparisons"][f"{mode}_vs_random"] = comp
+    t = st.ttest_ind(res[f"{ensembles['shared_input_output']}__ari_mean"], res[f"{ensembles['shared_input']}__ari_mean"])
+    out["comparisons"]["shared_input_output_vs_shared_input"] = {"ari": t}
+    return out
+
+
+def plot(data, stats_: dict):
+    res, ensembles = data["analysis"], {mode: e["name"] for mode, e in stats_["ensembles"].items()}
+    fig = plotting.figure(180, 108)
+    outer = fig.add_gridspec(2, 1)
+    letters = iter("abcdefgh")
+    for row, mode in enumerate(("shared_input", "shared_input_output")):
+        gs = outer[row].subgridspec(1, 4, width_ratios=[1.1, 1, 1, 1])
+        name, ctrl = ensembles[mode], ensembles["random"]
+        ax = fig.add_subplot(gs[0])
+        A = res[f"{name}__ari"].astype(float).copy()
+        np.fill_diagonal(A, np.nan)  # 1 by definition; masked so the colour range shows the pairs
+        vmax = max(float(np.nanmax(np.abs(A))), 0.05)
+        cmap = plotting.plt.get_cmap("RdBu_r").copy()
+        cmap.set_bad("0.85")
+        im = ax.imshow(A, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
+        cb = fig.colorbar(im, ax=ax, shrink=0.75, pad=0.02)
+        cb.set_label("ARI")
+        cb.ax.tick_params(labelsize=5.5)
+        ax.set_xlabel("network")
+        ax.set_ylabel("network")
+        ax.xaxis.set_major_locator(plotting.plt.MaxNLocator(4, integer=True))
+        ax.yaxis.set_major_locator(plotting.plt.MaxNLocator(4, integer=True))
+        ax.set_title(f"{LABELS[mode]}:\nARI between networks")
+        plotting.panel_label(ax, next(letters))
+        comp = stats_["comparisons"][f"{mode}_vs_random"]
+        for col, q in enumerate(QUANTITIES, start=1):
+            ax = fig.add_subplot(gs[col])
+            plotting.boxplot(ax, [res[f"{ctrl}__{q}_mean"], res[f"{name}__{q}_mean"]],
+                             ["random\ninit", LABELS[mode].replace(" = ", " =\n")],
+                             colors=[COLORS["random"], COLORS[mode]])
+            ax.axhline(0, color="0.75", lw=0.6)
+            ax.set_ylabel(QUANTITIES[q].replace(" (", "\n("))
+            ax.set_title(f"{plotting.format_p(comp[q]['p'])}, t-test")
+            plotting.panel_label(ax, next(letters))
+    e = stats_["ensembles"]
+    counts = ", ".join(f"{LABELS[m]} {e[m]['n_networks']}/{e[m]['n_trained']} ('{e[m]['name']}')" for m in MODES)
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"PDM RNNs passing the accuracy threshold: {counts}")
+          + " Per network: mean similarity to the others of its ensemble (unit i vs unit i; ARI over units active "
+          "in both).")
+    return fig

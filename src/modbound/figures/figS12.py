@@ -1,0 +1,13 @@
+"""Fig S12: Fig 5's lesions with difference-based input modules (W_in(stim 1) > W_in(stim 2); :mod:`.fig5`)."""
+
+from __future__ import annotations
+
+from . import fig5
+
+
+def stats(data, *, scale: str, dynamics: dict, ensemble: str) -> dict:
+    return fig5.stats(data, scale=scale, dynamics=dynamics, ensemble=ensemble, figure="figS12")
+
+
+def plot(data, stats_: dict):
+    return fig5.plot(data, stats_)

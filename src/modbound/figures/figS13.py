@@ -1,0 +1,14 @@
+"""Fig S13: the perceptual decision-making version of Fig 6 (lesion similarity; :mod:`.fig6`)."""
+
+from __future__ import annotations
+
+from . import fig6
+
+
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str) -> dict:
+    return fig6.stats(data, scale=scale, dynamics=dynamics, analysis=analysis, seed=seed, ensemble=ensemble,
+                      figure="figS13")
+
+
+def plot(data, stats_: dict):
+    return fig6.plot(data, stats_)

@@ -1,0 +1,133 @@
+"""Fig S14: higher-order nullclines sampled by gradient descent; their similarity against the activity
+correlation and its modules.
+
+Input: :func:`modbound.dynamics_analysis.nullcline_analysis` (PDM ensemble).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import claims, ensembles, nulls, plotting
+from .. import stats as st
+from ..dynamics_analysis import figure_settings, similarity_summary
+
+TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
+# Toy 2-unit ReLU network of the schematic (panel a): F(h) = relu(W h + b), fixed point (I - W)^-1 b.
+_TOY_W = np.array([[0.5, 0.3], [0.2, 0.4]])
+_TOY_B = np.array([0.5, 0.6])
+
+
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str) -> dict:
+    res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
+    settings = figure_settings("nullclines", dynamics, analysis, seed=seed, ensemble=ensemble)
+    n = int(res["model_index"].size)
+    info, r, mods = similarity_summary(res, evaluation, manifest, settings["ensemble"])
+    label = TASK_LABELS.get(info["task"], info["task"])
+    out = {"figure": "figS14", "scale": scale, **info, "settings": settings,
+           "similarity_definition": ("nullcline i: states where every unit but i is stationary (gradient descent "
+                                     "on 1/2 sum_{j != i} (F_j(h) - h_j)^2 from the same initial states for every i); "
+                                     "its direction: least-squares slope of every unit's state on unit i's state "
+                                     "across the samples; similarity: cosine of two directions"),
+           "r_nullcline_similarity_vs_correlation": r,
+           "modules_of_nullcline_similarity_on_correlation": mods,
+           **{name: st.describe(res[key]) for name, key in (
+               ("q_nullcline_similarity", "q_similarity"), ("residual_q_median", "q_median"),
+               ("fraction_samples_below_speed_tol", "frac_converged"), ("silent_units_excluded", "n_silent"))},
+           "n_time_steps": int(res["n_steps_used"]), "input": res["x"], "claims": []}
+    ex = mods["example"]
+    ex.update({"network": int(res["model_index"][0]), "n_live_units": int(res["example_live"].sum()),
+               "n_fixed_points_shown": int(res["example_fixed_points_pc"].shape[0])})
+    out["example"] = ex
+    out["claims"] += [
+        claims.t_claim("figS14.nullcline_similarity_tracks_correlation",
+                   f"{label}: similarity of higher-order nullclines correlates with activity correlation",
+                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}"),
+        claims.claim("figS14.example_nullcline_modules_on_correlation",
+                     f"example {label} RNN: modules of nullcline similarity induce more Q on the activity correlation "
+                     "than permuted partitions", test="label-permutation null (1-sided)",
+                     statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=mods["n_perm"], direction="greater",
+                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"),
+    ]
+    return out
+
+
+def _schematic(ax) -> None:
+    h = np.linspace(0, 3.2, 300)
+    H1, H2 = np.meshgrid(h, h)
+    pre1 = _TOY_W[0, 0] * H1 + _TOY_W[0, 1] * H2 + _TOY_B[0]
+    pre2 = _TOY_W[1, 0] * H1 + _TOY_W[1, 1] * H2 + _TOY_B[1]
+    c1 = ax.contour(H1, H2, np.maximum(pre1, 0) - H1, levels=[0], colors=[plotting.module_color(0)])
+    c2 = ax.contour(H1, H2, np.maximum(pre2, 0) - H2, levels=[0], colors=[plotting.module_color(1)])
+    fp = np.linalg.solve(np.eye(2) - _TOY_W, _TOY_B)
+    ax.scatter(*fp, s=25, color="k", zorder=3)
+    ax.annotate("fixed point", fp, xytext=(fp[0] - 1.6, fp[1] + 0.9), fontsize=5.5,
+                arrowprops={"arrowstyle": "->", "lw": 0.5})
+    handles = [c1.legend_elements()[0][0], c2.legend_elements()[0][0]]
+    ax.legend(handles, ["dh1/dt = 0", "dh2/dt = 0"], loc="lower right", fontsize=5.5)
+    ax.set_xlabel("h1")
+    ax.set_ylabel("h2")
+    ax.set_title("schematic, 2-unit net:\nnullclines, fixed point")
+
+
+def plot(data, stats_: dict):
+    res = data["analysis"]
+    label = TASK_LABELS.get(stats_["task"], stats_["task"])
+    ex = stats_["example"]
+    part = res["example_partition"]
+    fig = plotting.figure(180, 112)
+    outer = fig.add_gridspec(2, 1)
+    top, bottom = outer[0].subgridspec(1, 4), outer[1].subgridspec(1, 4)
+
+    ax = fig.add_subplot(top[0])
+    _schematic(ax)
+    plotting.panel_label(ax, "a")
+
+    ax = fig.add_subplot(top[1])
+    ax.scatter(*res["activity_pc"].T, s=1, color="0.85", linewidths=0, rasterized=True)
+    samples = res["example_samples_pc"]  # [H, S, 2]
+    live = res["example_live"]
+    live_idx = np.flatnonzero(live)
+    for unit, k in zip(live_idx, part):
+        pts = samples[unit]
+        order = np.argsort(pts[:, 0])
+        ax.plot(*pts[order].T, color=plotting.module_color(k), lw=0.5, alpha=0.6, marker=".", ms=1.5)
+    fpc = res["example_fixed_points_pc"]
+    ax.scatter(*fpc.T, s=6, color="k", zorder=3, label=f"slow points ({fpc.shape[0]})")
+    var = res["pc_explained"]
+    ax.set_xlabel(f"PC1 ({100 * var[0]:.0f}%)")
+    ax.set_ylabel(f"PC2 ({100 * var[1]:.0f}%)")
+    handles = [plotting.plt.Line2D([], [], color=plotting.module_color(m)) for m in range(int(part.max()) + 1)]
+    ax.legend([*handles, ax.collections[-1]], [*(f"module {m + 1}" for m in range(len(handles))),
+              f"slow points ({fpc.shape[0]})"], loc="best", fontsize=5)
+    ax.set_title(f"{label} network {ex['network']}: {live.sum()}\nhigher-order nullclines")
+    plotting.panel_label(ax, "b")
+
+    ax = fig.add_subplot(top[2])
+    plotting.pair_scatter(ax, res["example_N"], res["example_C"], "nullcline similarity (cosine)", ex["r"])
+    plotting.panel_label(ax, "c")
+
+    plotting.induced_panels([fig.add_subplot(top[3]), fig.add_subplot(bottom[0]), fig.add_subplot(bottom[1])],
+                            res["example_N"], res["example_C"], part, ex, res["q_null"][0], source_label="cosine",
+                            source_name="nullcline similarity", target_label="r", target_name="activity correlation",
+                            null_label="nullcline modules", letters="def")
+
+    ax = fig.add_subplot(bottom[2])
+    r = stats_["r_nullcline_similarity_vs_correlation"]
+    plotting.boxplot(ax, [res["r"]], [f"{stats_['n_networks']} RNNs"], colors=[plotting.CONDITION_COLORS["observed"]])
+    ax.axhline(0, color="0.6", lw=0.6)
+    ax.set_ylabel("r (nullcline sim. vs correlation)")
+    ax.set_title(f"mean r = {r['mean']:.2f}\n{plotting.format_p(r['p'])} (t on Fisher z)")
+    plotting.panel_label(ax, "g")
+
+    ax = fig.add_subplot(bottom[3])
+    mods = stats_["modules_of_nullcline_similarity_on_correlation"]
+    plotting.paired_q(ax, res, f"all: {plotting.format_p(mods['ttest_q_induced_vs_null_mean']['p'])}\n"
+                f"{100 * mods['fraction_p_below_0.05']:.0f}% perm. p < 0.05")
+    plotting.panel_label(ax, "h")
+
+    s = stats_["settings"]
+    plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, label)) +
+        f" {s['n_samples']} samples per nullcline, {s['n_steps']} Adam steps (lr {s['lr']:g}); constant input "
+        f"{[float(v) for v in res['x']]}; {mods['n_perm']} permutations; silent units left out.")
+    return fig

@@ -1,0 +1,13 @@
+"""Fig S2: the go/no-go version of Fig 1 (same analysis and layout, :mod:`.fig1`)."""
+
+from __future__ import annotations
+
+from . import fig1
+
+
+def stats(data, *, scale: str) -> dict:
+    return fig1.stats(data, scale=scale, figure="figS2")
+
+
+def plot(data, stats_: dict):
+    return fig1.plot(data, stats_)

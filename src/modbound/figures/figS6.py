@@ -1,0 +1,186 @@
+"""Fig S6: generative models of module boundaries (sign, difference, sign-difference) and the input
+weights of trained PDM RNNs before and after training."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from .. import activity as act_mod
+from .. import claims, ffnn, plotting
+from .. import stats as st
+from ..tasks import make_task
+
+MODELS = ("sign", "difference", "sign_difference")
+TITLES = {"sign": "sign-based", "difference": "difference-based", "sign_difference": "sign-difference"}
+PARAM_LABEL = {"sign": "fraction of negative weights", "difference": "δ = w₂ − w₁",
+               "sign_difference": "δ = w₂ − w₁"}
+RULE_NAMES = ("+ +, w₁ ≥ w₂", "+ +, w₂ > w₁", "+ −", "− +", "− −, |w₁| ≥ |w₂|", "− −, |w₂| > |w₁|",
+              "+ −, |w₂| > |w₁|", "− +, |w₁| ≥ |w₂|")
+
+
+def stats(data, *, scale: str, ensemble: str) -> dict:
+    res, wc, evaluation, manifest = data["generative"], data["weight_change"], data["evaluation"], data["manifest"]
+    input_names = make_task(manifest["task"], seed=0).input_names
+    out = {"figure": "figS6", "scale": scale, "n_outputs": int(res["n_outputs"]), "n_samples": int(res["n_samples"]),
+           "models": {}, "claims": []}
+    for model in MODELS:
+        p = res[f"{model}__param"]
+        entry = {"parameter": p, "n_seeds": int(res[f"{model}__q_louvain"].shape[1]),
+                 "network_seeds": res[f"{model}__seeds"],
+                 "example": {"parameter": float(res[f"{model}__example_param"]),
+                             "seed": int(res[f"{model}__example_seed"])},
+                 "q_louvain": [st.describe(q) for q in res[f"{model}__q_louvain"]],
+                 "q_natural_partition": [st.describe(q) for q in res[f"{model}__q_natural"]],
+                 "n_modules_natural": [st.describe(k) for k in res[f"{model}__k_natural"]]}
+        if model == "sign_difference":
+            entry["q_rules8"] = [st.describe(q) for q in res[f"{model}__q_rules8"]]
+        out["models"][model] = entry
+    # Q = 0 at the null parameter (exactly, up to rounding: recorded, not tested), and Q grows away
+    # from it: tested between the largest parameter (50% for sign) and the smallest non-null one.
+    for model, far in (("sign", 0.5), ("difference", float(res["difference__param"].max()))):
+        p = res[f"{model}__param"]
+        q = res[f"{model}__q_louvain"]
+        j0, j1 = int(np.argmin(np.abs(p))), int(np.argmin(np.abs(p - far)))
+        out["models"][model]["q_at_null_parameter"] = {"parameter": float(p[j0]),
+                                                       "max_abs_q_louvain": float(np.abs(q[j0]).max()),
+                                                       "max_abs_q_natural": float(np.abs(res[f"{model}__q_natural"][j0]).max())}
+        rising = (p >= p[j0]) & (p <= far)  # from the null parameter up to ``far``
+        x = np.repeat(p[rising], q.shape[1])
+        rho, pval = spearmanr(x, q[rising].ravel())
+        name = PARAM_LABEL[model].split(" =")[0]
+        out["models"][model]["spearman_q_vs_parameter"] = {"rho": float(rho), "p": float(pval), "n": int(x.size),
+                                                           "range": [float(p[j0]), float(far)]}
+        out["claims"].append(claims.claim(
+            f"figS6.{model}_model_q_grows_with_parameter",
+            f"{TITLES[model]} model: Q is 0 at {name} = {p[j0]:g} and grows with {name} up to {far:g}",
+            test="Spearman rank correlation (parameter vs Q, all seeds)", statistic=float(rho), p=float(pval),
+            n=int(x.size), direction="greater",
+            detail=f"mean Q {q[j1].mean():.3f} at {p[j1]:g}; max |Q| at {p[j0]:g}: "
+                   f"{out['models'][model]['q_at_null_parameter']['max_abs_q_louvain']:.1e}"))
+    sp = res["sign__param"]
+    qs = res["sign__q_louvain"].mean(axis=1)
+    out["models"]["sign"]["parameter_of_peak_q"] = float(sp[int(np.argmax(qs))])
+    qd = res["sign_difference__q_louvain"]
+    out["models"]["sign_difference"]["q_min_over_delta"] = float(qd.mean(axis=1).min())
+    pd_ = res["sign_difference__param"]
+    t = st.ttest_ind(qd[int(np.argmax(pd_))], qd[int(np.argmin(pd_))])
+    out["claims"].append(claims.t_claim(
+        "figS6.sign_difference_q_modulated_by_delta",
+        f"sign-difference model: Q changes with δ (δ = {pd_.max():g} vs {pd_.min():g}) but stays high",
+        t, None, "two-sided", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}; min over δ of mean Q "
+                        f"{out['models']['sign_difference']['q_min_over_delta']:.3f}"))
+    # trained RNNs
+    idx = wc["model_index"]
+    trained = {"ensemble": ensemble, "n_networks": int(idx.size), "n_trained": int(manifest["n_models"]),
+               "excluded_models": evaluation["excluded_models"], "min_accuracy": evaluation["min_accuracy"],
+               "init_seeds": [manifest["seeds"]["init"][m] for m in idx],
+               "stimulus_inputs": [str(input_names[c]) for c in wc["columns"]]}
+    for key, label in (("pct_negative", "% negative stimulus input weights"),
+                       ("difference", "mean |w_stim1 − w_stim2|")):
+        t = st.ttest_ind(wc[f"{key}_after"], wc[f"{key}_before"])
+        trained[key] = {"before": st.describe(wc[f"{key}_before"]), "after": st.describe(wc[f"{key}_after"]),
+                        "ttest_after_vs_before": t}
+        out["claims"].append(claims.t_claim(
+            f"figS6.training_increases_{key}", f"{label} increase(s) with training (trained PDM RNNs)", t, None, "greater",
+            f"mean {t['mean_b']:.3f} before vs {t['mean_a']:.3f} after"))
+    out["trained_rnns"] = trained
+    return out
+
+
+def _weights_panel(ax, model, W, part):
+    if model == "sign":
+        order = np.argsort(W[:, 0], kind="stable")
+        ax.imshow(W[order].T, aspect="auto", cmap="RdBu_r", vmin=-1.5, vmax=1.5, interpolation="nearest")
+        ax.set_yticks([0, 1], ["w₁", "w₂"])
+        ax.set_xlabel("output unit (sorted)")
+        ax.set_title("W: +1 (red) / −1 (blue)")
+        return
+    for k in np.unique(part):
+        sel = part == k
+        ax.scatter(W[sel, 0], W[sel, 1], s=5, color=plotting.module_color(k))
+    lim = 1.05 * np.abs(W).max()
+    ax.plot([-lim, lim], [-lim, lim], color="0.6", lw=0.6, ls="--")
+    ax.axhline(0, color="0.6", lw=0.5)
+    ax.axvline(0, color="0.6", lw=0.5)
+    ax.set_xlim(-lim if model == "sign_difference" else -0.1, lim)
+    ax.set_ylim(-lim if model == "sign_difference" else -0.1, lim)
+    ax.set_xlabel("w₁")
+    ax.set_ylabel("w₂")
+    ax.set_title("in-weights, coloured by\n" + ("larger input" if model == "difference" else "6 rules"))
+
+
+def plot(data, stats_: dict):
+    res, wc = data["generative"], data["weight_change"]
+    fig = plotting.figure(180, 150)
+    outer = fig.add_gridspec(3, 1)
+    letters = iter("abcdefghijklmnop")
+    for row, model in enumerate(MODELS):
+        gs = outer[row].subgridspec(1, 4)
+        W = res[f"{model}__example_W"]
+        C = res[f"{model}__example_C"]
+        part = ffnn.natural_partition(model, W)
+        p_ex = float(res[f"{model}__example_param"])
+
+        ax = fig.add_subplot(gs[0])
+        _weights_panel(ax, model, W, ffnn.rule_partition(W, 6) if model == "sign_difference" else part)
+        ax.text(-0.45, 0.5, TITLES[model], transform=ax.transAxes, rotation=90, ha="center", va="center",
+                fontsize=7.5, fontweight="bold")
+        plotting.panel_label(ax, next(letters))
+
+        ax = fig.add_subplot(gs[1])
+        x = res[f"{model}__param"]
+        plotting.band(ax, x, res[f"{model}__q_louvain"], color=plotting.CONDITION_COLORS["observed"], label="Louvain on r")
+        plotting.band(ax, x, res[f"{model}__q_natural"], color="#D55E00", ls="--",
+             label={"sign": "sign partition", "difference": "larger-input partition",
+                    "sign_difference": "6-rule partition"}[model])
+        if model == "sign_difference":
+            plotting.band(ax, x, res[f"{model}__q_rules8"], color="#009E73", ls=":", label="8-rule partition")
+        ax.axvline(p_ex, color="0.7", lw=0.6, zorder=0)
+        ax.set_xlabel(PARAM_LABEL[model])
+        ax.set_ylabel("Q on output correlation")
+        ax.set_ylim(-0.03, 0.85)
+        ax.legend(loc="upper right" if model != "sign" else "upper left", fontsize=5)
+        ax.set_title("Q vs parameter")
+        plotting.panel_label(ax, next(letters))
+
+        ax = fig.add_subplot(gs[2])
+        shown = ffnn.rule_partition(W, 6) if model == "sign_difference" else part
+        plotting.ordered_matrix(ax, C, shown, vmax=1.0, label="r")
+        ax.set_title(f"output r ({100 * p_ex:.0f}% negative)" if model == "sign" else f"output r (δ = {p_ex:g})")
+        plotting.panel_label(ax, next(letters))
+
+        ax = fig.add_subplot(gs[3])
+        tr = stats_["trained_rnns"]
+        if model in ("sign", "difference"):
+            key = "pct_negative" if model == "sign" else "difference"
+            plotting.boxplot(ax, [wc[f"{key}_before"], wc[f"{key}_after"]], ["before", "after"],
+                             colors=["0.55", plotting.CONDITION_COLORS["observed"]])
+            ax.set_ylabel("% negative weights" if model == "sign" else "mean |w_stim1 − w_stim2|")
+            ax.set_title(f"trained RNNs (n = {tr['n_networks']})\n"
+                         f"{plotting.format_p(tr[key]['ttest_after_vs_before']['p'])}, t-test")
+            ax.set_xlabel("training")
+        else:
+            Wt = wc["w_after"][0].astype(np.float64)
+            rules = ffnn.rule_partition(Wt, 6)
+            for k in np.unique(rules):
+                sel = rules == k
+                ax.scatter(Wt[sel, 0], Wt[sel, 1], s=5, color=plotting.module_color(k), label=RULE_NAMES[k])
+            lim = 1.05 * np.abs(Wt).max()
+            ax.plot([-lim, lim], [-lim, lim], color="0.6", lw=0.6, ls="--")
+            ax.axhline(0, color="0.6", lw=0.5)
+            ax.axvline(0, color="0.6", lw=0.5)
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_xlabel("w from stim 1")
+            ax.set_ylabel("w from stim 2")
+            ax.set_title(f"trained RNN {int(wc['model_index'][0])}, stim.\nW_in: 6 rules as in i")
+        plotting.panel_label(ax, next(letters))
+
+    tr = stats_["trained_rnns"]
+    plotting.stamp(fig, plotting.scale_note(
+        stats_["scale"], f"generative models: {stats_['models']['sign']['n_seeds']} seeds per value (bands: "
+        f"mean ± sd), {stats_['n_outputs']} outputs, {stats_['n_samples']} Gaussian input samples (synthetic); "
+        f"trained: {tr['n_networks']} of {tr['n_trained']} '{tr['ensemble']}' RNNs, initial weights rebuilt from "
+        "their init seeds"))
+    return fig

