@@ -10,8 +10,11 @@ import contextlib
 import hashlib
 import json
 import logging
+import glob
 import os
 import sys
+import zipfile
+import zlib
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -20,6 +23,9 @@ import numpy as np
 
 __all__ = [
     "atomic_path",
+    "temp_files",
+    "load_npy",
+    "check_finite_numbers",
     "write_json",
     "read_json",
     "save_npz",
@@ -32,18 +38,43 @@ __all__ = [
 ]
 
 
+_TMP_TAG = ".tmp-"   # temporary files are named .<name>.tmp-XXXXXXXX<suffix>, next to <name>
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_files(path: str | os.PathLike) -> list[Path]:
+    """Temporary files that :func:`atomic_path` left next to ``path`` (after a SIGKILL, say)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    return sorted(path.parent.glob(f".{glob.escape(path.name)}{_TMP_TAG}*"))
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success."""
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only on success.
+
+    Temporary files that an earlier, killed writer of the same ``path`` left behind are removed first
+    (a later run never leaves orphans). The result gets the permissions a plain write would give it
+    (0666 minus the umask), not mkstemp's private 0600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in temp_files(path):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=suffix if suffix is not None else path.suffix
+        dir=path.parent, prefix=f".{path.name}{_TMP_TAG}", suffix=suffix if suffix is not None else path.suffix
     )
     os.close(fd)
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -94,20 +125,53 @@ def save_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
         np.savez_compressed(tmp, **arrays)
 
 
+def _numeric(arr: np.ndarray, path, what: str) -> np.ndarray:
+    kind = arr.dtype.kind
+    if kind not in "iuf":
+        raise ValueError(f"{path}: {what} is not a numeric array (dtype {arr.dtype}); store real numbers")
+    return arr
+
+
 def load_npz(path: str | os.PathLike, required: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
-    """Load an ``.npz`` without pickle; check that ``required`` arrays are present."""
+    """Load an ``.npz`` without pickle; check that ``required`` arrays are present.
+
+    A missing, truncated, corrupted (bad CRC) or non-``.npz`` file, or one holding object arrays,
+    raises an error that names the file (never a bare ``BadZipFile``)."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as data:
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("a single array, not an archive")
             out = {k: data[k] for k in data.files}
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: file not found") from None
-    except (OSError, ValueError, EOFError) as err:
-        raise ValueError(f"{path}: cannot read as .npz ({err})") from None
+    except (zipfile.BadZipFile, zlib.error) as err:
+        raise ValueError(f"{path}: corrupted or truncated .npz archive ({err}); delete it and rerun the "
+                         "rule that makes it") from None
+    except (OSError, ValueError, EOFError, KeyError, AttributeError) as err:
+        if "pickle" in str(err) or "Object arrays" in str(err):
+            err = "it holds objects, not numeric arrays"
+        raise ValueError(f"{path}: cannot read as an .npz archive of numeric arrays ({err})") from None
     missing = [k for k in required if k not in out]
     if missing:
         raise ValueError(f"{path}: missing arrays {missing} (has {sorted(out)})")
     return out
+
+
+def load_npy(path: str | os.PathLike, what: str = "array", mmap_mode: str | None = None) -> np.ndarray:
+    """One numeric ``.npy`` array (never unpickled); ``ValueError`` naming the file if it is not one
+    (a text file, an object or string array, a truncated file)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: file not found ({what})")
+    try:
+        arr = np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        reason = "not a .npy file" if "pickle" in str(err) or "Object arrays" in str(err) else str(err)
+        raise ValueError(f"{path}: {what} is not a numeric .npy array ({reason})") from None
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f"{path}: {what} is not a numeric .npy array (an .npz archive?)")
+    return _numeric(arr, path, what)
 
 
 def sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
@@ -163,5 +227,19 @@ def load_config(*paths: str | os.PathLike) -> dict[str, Any]:
             raise ValueError(f"{path}: not valid YAML ({err})") from None
         if not isinstance(data, Mapping):
             raise ValueError(f"{path}: a config file must be a mapping of keys to values")
+        check_finite_numbers(data, str(path))
         merged = merge_config(merged, data)
     return merged
+
+
+def check_finite_numbers(obj: Any, where: str = "config", key: str = "") -> None:
+    """``ValueError`` naming ``where`` and the key if any number in a nested config is NaN or infinite
+    (JSON schema's ranges let NaN through: every comparison with NaN is false)."""
+    if isinstance(obj, Mapping):
+        for k, v in obj.items():
+            check_finite_numbers(v, where, f"{key}.{k}" if key else str(k))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            check_finite_numbers(v, where, f"{key}[{i}]")
+    elif isinstance(obj, float) and not np.isfinite(obj):
+        raise ValueError(f"{where}: {key or 'value'} = {obj}: not a finite number")
