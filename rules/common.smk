@@ -2,10 +2,16 @@
 from snakemake.utils import validate
 from pathlib import Path
 
-from modbound import registry
+from modbound import io, registry
 
 
+io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges
 validate(config, schema="../workflow/schemas/config.schema.yaml")
+# Paths built from config names must stay in the work tree (the schema's name patterns already ensure it).
+for _name in config["ensembles"]:
+    io.check_inside(f"results/rnn/{_name}", f"config ensembles: name {_name!r}")
+for _key, _entry in config["brain"]["mouse"]["allen"]["files"].items():
+    io.check_inside(f"resources/allen/{_entry['name']}", f"config brain.mouse.allen.files.{_key}.name")
 
 # Python env for every rule (--sdm conda); same pins as requirements.lock.
 ENV = "../envs/modbound.yaml"
@@ -65,7 +71,9 @@ def brain_user_file(key, path):
 
 
 def brain_inputs(species):
-    """Input files of the dataset-preparation rule of ``species`` (none for synthetic data)."""
+    """Input files of the dataset-preparation rule of ``species`` (none for synthetic data). Used as an input
+    function (``unpack(brain_input_function(species))``), so a missing file of one species stops only the
+    targets that need that species' data."""
     cfg = BRAIN[species]
     if species == "human" and cfg["source"] == "hcp":
         out = {"dconn": brain_user_file("human.hcp.dconn", cfg["hcp"]["dconn"]),
@@ -86,9 +94,20 @@ def brain_inputs(species):
     return {}
 
 
+def brain_input_function(species):
+    return lambda wildcards: brain_inputs(species)
+
+
 def allen_file(name):
-    """Config entry (url, sha256) of an Allen file by its file name."""
-    for entry in ALLEN["files"].values():
+    """Config entry (url, sha256) of an Allen file by its file name: from base_url, or from the local folder
+    brain.mouse.allen.mirror when that is set."""
+    for key, entry in ALLEN["files"].items():
         if entry["name"] == name:
+            if ALLEN["mirror"]:
+                src = Path(ALLEN["mirror"]).resolve() / name
+                if not src.is_file():
+                    raise ValueError(f"config brain.mouse.allen.mirror = {ALLEN['mirror']!r}: no file {name} "
+                                     f"there (brain.mouse.allen.files.{key})")
+                return {"url": src.as_uri(), "sha256": entry["sha256"]}
             return {"url": ALLEN["base_url"] + name, "sha256": entry["sha256"]}
     raise ValueError(f"config brain.mouse.allen.files: no file named {name!r}")

@@ -3,11 +3,14 @@
 
 
 rule brain_fetch_allen:
-    """Allen mouse voxel connectivity model file (Knox et al. 2018) over plain HTTP, sha256-checked."""
+    """Allen mouse voxel connectivity model file (Knox et al. 2018) over HTTP(S) or from the local folder
+    brain.mouse.allen.mirror, sha256-checked."""
     output:
         "resources/allen/{name}",
     params:
         entry=lambda wc: allen_file(wc.name),
+    wildcard_constraints:
+        name=r"[A-Za-z0-9][A-Za-z0-9._-]*",
     log:
         "logs/data/brain_fetch_allen_{name}.log",
     conda:
@@ -19,7 +22,7 @@ rule brain_fetch_allen:
 rule brain_prepare_human:
     """Human dataset folder: real HCP (dense FC + thalamocortical SC) or generated on the real surface."""
     input:
-        **brain_inputs("human"),
+        unpack(brain_input_function("human")),
     output:
         W="resources/brain/human/W.npy",
         fc="resources/brain/human/fc.npy",
@@ -44,7 +47,7 @@ rule brain_prepare_human:
 rule brain_prepare_mouse:
     """Mouse dataset folder: Allen voxel model + user rs-fMRI, or generated."""
     input:
-        **brain_inputs("mouse"),
+        unpack(brain_input_function("mouse")),
     output:
         W="resources/brain/mouse/W.npy",
         fc="resources/brain/mouse/fc.npy",

@@ -391,7 +391,8 @@ def test_synthetic_human_uses_real_hcp_surface():
 # --------------------------------------------------------------------------- real-data path, end to end
 
 def _tiny_allen_project(tmp_path, corrupt_sha=False):
-    """Allen-format files served from a file:// 'publication folder', user CSV + rs-fMRI, and a config."""
+    """Allen-format files in a local 'publication folder' (config brain.mouse.allen.mirror), user CSV + rs-fMRI,
+    and a config."""
     rng = np.random.default_rng(8)
     pub = tmp_path / "publication"
     pub.mkdir()
@@ -410,7 +411,7 @@ def _tiny_allen_project(tmp_path, corrupt_sha=False):
         fmri.append(str(tmp_path / f"mouse{m}.npy"))
     cfg = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
     allen_cfg = cfg["brain"]["mouse"]["allen"]
-    allen_cfg["base_url"] = pub.as_uri() + "/"
+    allen_cfg["mirror"] = str(pub)
     for key in ("weights", "nodes"):
         digest = download.verify_sha256(pub / allen_cfg["files"][key]["name"], None)
         allen_cfg["files"][key]["sha256"] = ("0" * 64) if (corrupt_sha and key == "nodes") else digest

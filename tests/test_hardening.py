@@ -121,3 +121,104 @@ def test_config_yaml_syntax_error_and_nan_name_the_file(tmp_path):
     bad.write_text("dynamics:\n  inputs: {pdm: [1.0, .inf, 0.5]}\n")
     with pytest.raises(ValueError, match=r"dynamics\.inputs\.pdm\[1\] = inf"):
         io.load_config(bad)
+
+
+# ---- config: names that become paths, URLs, non-finite numbers -----------------------------------
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
+
+
+def _config():
+    return io.load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
+
+
+def _validate(cfg):
+    from snakemake.utils import validate
+
+    io.check_finite_numbers(cfg, "config")
+    validate(cfg, schema=str(SCHEMA))
+
+
+def _ens_key(c, v):
+    c["ensembles"][v] = c["ensembles"].pop("pdm")
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (_ens_key, "../../../../tmp/x"),
+    (lambda c, v: c["figure_ensembles"].__setitem__("fig1", v), "fig1"),
+    (lambda c, v: c["figure_ensembles"]["fig3"].__setitem__("pdm", v), "pdm"),
+    (lambda c, v: c["brain"]["mouse"]["allen"]["files"]["weights"].__setitem__("name", v), "name"),
+    (lambda c, v: c["brain"]["mouse"]["allen"]["files"]["nodes"].__setitem__("name", "/etc/passwd"), "name"),
+])
+def test_config_names_that_would_leave_the_work_tree_are_refused(mutate, needle):
+    cfg = _config()
+    mutate(cfg, "../../../../tmp/x")
+    with pytest.raises(Exception, match="does not match") as err:
+        _validate(cfg)
+    assert needle in str(err.value)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/", "ftp://host/x/", "/local/folder/", "https:///x"])
+def test_download_urls_must_be_web_urls(url):
+    for setter in (lambda c: c["brain"]["mouse"]["allen"].__setitem__("base_url", url),
+                   lambda c: c["deepnets"]["digits"].__setitem__("mnist_url", url)):
+        cfg = _config()
+        setter(cfg)
+        with pytest.raises(Exception, match="does not match"):
+            _validate(cfg)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_are_refused_naming_the_key(value):
+    cfg = _config()
+    cfg["analysis"]["gamma"] = value
+    with pytest.raises(ValueError, match=r"config: analysis\.gamma = -?(nan|inf): not a finite number"):
+        _validate(cfg)
+
+
+def test_valid_configs_pass():
+    _validate(_config())
+    _validate(io.load_config(ROOT / "config.yaml", ROOT / "configs/paper.yaml"))
+
+
+@pytest.mark.parametrize("path,ok", [("results/rnn/pdm", True), ("resources/allen/a..b.csv", True),
+                                     ("results/rnn/../../../x", False), ("/tmp/x", False), ("..", False),
+                                     ("resources/allen/../../results/stats/p.json", True)])
+def test_check_inside_is_lexical(path, ok):
+    if ok:
+        assert io.check_inside(path, "key") == __import__("pathlib").Path(path)
+    else:
+        with pytest.raises(ValueError, match="key: the path .* leaves the work tree"):
+            io.check_inside(path, "key")
+
+
+def _snakemake(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+
+
+def test_traversal_ensemble_name_stops_the_run_at_start_up_writing_nothing(tmp_path):
+    outside = tmp_path / "outside"
+    cfg = _config()
+    bad = f"../../../../{outside}/x".replace("//", "/")
+    cfg["ensembles"][bad] = cfg["ensembles"]["pdm"]
+    cfg["figure_ensembles"]["fig1"] = bad
+    path = tmp_path / "bad.yaml"
+    path.write_text(__import__("yaml").safe_dump(cfg))
+    work = tmp_path / "work"
+    proc = _snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
+                      "results/stats/fig1.json", "--configfile", str(path))
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "does not match" in out and "ensembles" in out and bad in out, out
+    assert not outside.exists() and not (work / "results").exists()
+
+
+def test_nan_in_a_config_file_stops_the_run_naming_the_key(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("analysis: {gamma: .nan}\n")
+    proc = _snakemake("-n", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path / "w"),
+                      "--configfile", str(ROOT / "configs/test.yaml"), str(path))
+    assert proc.returncode != 0
+    assert "analysis.gamma = nan: not a finite number" in proc.stdout + proc.stderr

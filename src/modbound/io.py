@@ -26,6 +26,7 @@ __all__ = [
     "temp_files",
     "load_npy",
     "check_finite_numbers",
+    "check_inside",
     "write_json",
     "read_json",
     "save_npz",
@@ -230,6 +231,16 @@ def load_config(*paths: str | os.PathLike) -> dict[str, Any]:
         check_finite_numbers(data, str(path))
         merged = merge_config(merged, data)
     return merged
+
+
+def check_inside(path: str | os.PathLike, what: str) -> Path:
+    """``path`` if it is relative and stays inside the work tree (checked on the path's text, so a
+    ``results/`` that is a symbolic link to scratch space is fine); else ``ValueError`` naming ``what``
+    (the config key it was built from)."""
+    norm = os.path.normpath(path)
+    if os.path.isabs(norm) or norm == os.pardir or norm.startswith(os.pardir + os.sep):
+        raise ValueError(f"{what}: the path {str(path)!r} leaves the work tree; use a plain name")
+    return Path(path)
 
 
 def check_finite_numbers(obj: Any, where: str = "config", key: str = "") -> None:
