@@ -222,3 +222,166 @@ def test_nan_in_a_config_file_stops_the_run_naming_the_key(tmp_path):
                       "--configfile", str(ROOT / "configs/test.yaml"), str(path))
     assert proc.returncode != 0
     assert "analysis.gamma = nan: not a finite number" in proc.stdout + proc.stderr
+
+
+# ---- degenerate real brain data: stops naming the file and the problem ---------------------------
+
+def _mouse_files(tmp_path, n_mice=3, T=30):
+    """Tiny Allen-format voxel model, voxel groups and rs-fMRI files (one .npy per mouse)."""
+    import gzip
+
+    rng = np.random.default_rng(2)
+    for name, A in (("weights.csv.gz", rng.random((6, 3))), ("nodes.csv.gz", rng.random((3, 9)))):
+        with gzip.open(tmp_path / name, "wt") as fh:
+            np.savetxt(fh, A, delimiter=",")
+    rows = [("source", i, "thalamus" if i < 3 else "pallidum") for i in range(5)]
+    ctx = [1, 2, 4, 5, 7]
+    lines = ["space,index,group,x,y,z"] + [f"{s},{i},{g},,," for s, i, g in rows]
+    lines += [f"target,{i},cortex,{i * 0.5},{i % 3},0.0" for i in ctx]
+    (tmp_path / "groups.csv").write_text("\n".join(lines) + "\n")
+    fmri = []
+    for m in range(n_mice):
+        fmri.append(tmp_path / f"mouse{m}.npy")
+        np.save(fmri[-1], rng.normal(size=(len(ctx), T)))
+    return {"weights": tmp_path / "weights.csv.gz", "nodes": tmp_path / "nodes.csv.gz",
+            "voxel_groups": tmp_path / "groups.csv", "fmri": fmri}
+
+
+def _prepare(files, **kw):
+    from modbound import allen
+
+    return allen.prepare_mouse_allen(files["weights"], files["nodes"], files["voxel_groups"], files["fmri"],
+                                     min_timepoints=kw.get("min_timepoints", 10))
+
+
+def test_tiny_mouse_files_are_accepted(tmp_path):
+    d = _prepare(_mouse_files(tmp_path))
+    assert d["fc_subjects"].shape == (3, 5, 5)
+
+
+def test_constant_fmri_mouse_is_refused(tmp_path):
+    files = _mouse_files(tmp_path)
+    np.save(files["fmri"][1], np.full((5, 30), 3.0))
+    with pytest.raises(ValueError, match=r"mouse1\.npy: 5 of 5 nodes have a constant time series \(every node"):
+        _prepare(files)
+
+
+def test_constant_fmri_rows_are_refused(tmp_path):
+    files = _mouse_files(tmp_path)
+    ts = np.load(files["fmri"][2])
+    ts[[1, 3]] = 0.5
+    np.save(files["fmri"][2], ts)
+    with pytest.raises(ValueError, match=r"mouse2\.npy: 2 of 5 nodes have a constant time series, e\.g\. nodes \[1, 3\]"):
+        _prepare(files)
+
+
+def test_too_few_time_points_are_refused(tmp_path):
+    files = _mouse_files(tmp_path, T=3)
+    with pytest.raises(ValueError, match=r"mouse0\.npy: 3 time points, fewer than the 10 needed"):
+        _prepare(files)
+
+
+def test_a_single_mouse_is_refused(tmp_path):
+    files = _mouse_files(tmp_path, n_mice=1)
+    with pytest.raises(ValueError, match=r"mouse0\.npy: 1 mouse; .* at least 2"):
+        _prepare(files)
+
+
+@pytest.mark.parametrize("line,needle", [("source,-1,thalamus,,,", "non-negative integer"),
+                                         ("source,1.5,thalamus,,,", "non-negative integer"),
+                                         ("source,x,thalamus,,,", "non-negative integer"),
+                                         ("source,4,thalamus,,,", "repeat a \\(space, index\\) pair")])
+def test_bad_voxel_indices_are_refused(tmp_path, line, needle):
+    files = _mouse_files(tmp_path)
+    with open(files["voxel_groups"], "a") as fh:
+        fh.write(line + "\n")
+    with pytest.raises(ValueError, match=rf"groups\.csv: .*{needle}"):
+        _prepare(files)
+
+
+def test_cortical_targets_without_thalamic_weight_are_refused(tmp_path):
+    import gzip
+
+    files = _mouse_files(tmp_path)
+    nodes = np.random.default_rng(0).random((3, 9))
+    nodes[:, 4] = 0.0                       # target voxel 4 receives nothing
+    with gzip.open(files["nodes"], "wt") as fh:
+        np.savetxt(fh, nodes, delimiter=",")
+    with pytest.raises(ValueError, match=r"nodes\.csv\.gz: 1 cortical target voxels .*indices \[4\]"):
+        _prepare(files)
+
+
+def test_fmri_npy_that_is_text_is_refused(tmp_path):
+    files = _mouse_files(tmp_path)
+    files["fmri"][0].write_text("1,2,3\n")
+    with pytest.raises(ValueError, match=r"mouse0\.npy: rs-fMRI time series is not a numeric") as err:
+        _prepare(files)
+    assert "allow_pickle" not in str(err.value)
+
+
+def _cifti_axis(n_ctx=12, n_mesh=40):
+    import nibabel as nib
+
+    verts = np.arange(0, 2 * n_ctx, 2)[:n_ctx]
+    ax = nib.cifti2.BrainModelAxis.from_surface(verts, n_mesh, "CortexLeft")
+    for name, k, off in (("ThalamusLeft", 3, 0), ("ThalamusRight", 2, 5)):
+        vox = np.array([[i + off, 0, 0] for i in range(k)])
+        ax = ax + nib.cifti2.BrainModelAxis(name=[name] * k, voxel=vox, affine=np.eye(4), volume_shape=(8, 2, 2))
+    return ax, verts
+
+
+def _write_dconn(path, data, ax):
+    import nibabel as nib
+
+    nib.Cifti2Image(data.astype(np.float32), nib.cifti2.Cifti2Header.from_axes((ax, ax))).to_filename(str(path))
+
+
+def test_all_zero_dconn_is_refused(tmp_path):
+    from modbound import hcp
+
+    ax, verts = _cifti_axis()
+    _write_dconn(tmp_path / "zero.dconn.nii", np.zeros((len(ax),) * 2), ax)
+    with pytest.raises(ValueError, match=r"zero\.dconn\.nii: 12 of 12 CIFTI_STRUCTURE_CORTEX_LEFT vertices have no "
+                                         r"functional connectivity .*\(all of them\)"):
+        hcp.read_hcp_dconn_block(tmp_path / "zero.dconn.nii", expected_vertices=verts)
+
+
+def _hcp_geometry(monkeypatch, verts):
+    from modbound import hcp
+
+    n = verts.size
+    rng = np.random.default_rng(3)
+    geo = {"mesh_vertex": verts, "coords": rng.normal(size=(n, 3)), "flat": rng.normal(size=(n, 2)),
+           "yeo7": np.arange(n) % 8, "yeo7_names": {k: f"s{k}" for k in range(8)},
+           "yeo7_rgba": {k: np.ones(4) for k in range(8)}}
+    monkeypatch.setattr(hcp, "hcp_geometry", lambda: geo)
+
+
+def test_sc_rows_of_zeros_are_refused_among_kept_vertices(tmp_path, monkeypatch):
+    from modbound import hcp
+
+    ax, verts = _cifti_axis()
+    _hcp_geometry(monkeypatch, verts)
+    Z = np.random.default_rng(0).normal(0, 0.4, (len(ax),) * 2)
+    _write_dconn(tmp_path / "fc.dconn.nii", (Z + Z.T) / 2, ax)
+    W = np.random.default_rng(1).random((12, 4))
+    W[[3, 8]] = 0.0
+    np.save(tmp_path / "sc.npy", W)
+    d = hcp.prepare_human_hcp(tmp_path / "fc.dconn.nii", tmp_path / "sc.npy", vertices_keep=np.array([0, 1, 2]))
+    assert d["W"].shape == (3, 4)       # zero rows among the vertices left out do not matter
+    with pytest.raises(ValueError, match=r"sc\.npy: 2 of 12 kept cortical vertices receive no thalamic weight.*\[3, 8\]"):
+        hcp.prepare_human_hcp(tmp_path / "fc.dconn.nii", tmp_path / "sc.npy")
+
+
+@pytest.mark.parametrize("name,content", [("sc.txt", b"1 2 3"), ("sc.npy", b"not numpy"), ("sc.npz", b"not a zip")])
+def test_sc_format_is_checked_before_the_dconn_is_read(tmp_path, monkeypatch, name, content):
+    from modbound import hcp
+
+    ax, verts = _cifti_axis()
+    _hcp_geometry(monkeypatch, verts)
+    (tmp_path / name).write_bytes(content)
+    read = []
+    monkeypatch.setattr(hcp, "read_hcp_dconn_block", lambda *a, **k: read.append(a))
+    with pytest.raises(ValueError, match=rf"{name.replace('.', '[.]')}: "):
+        hcp.prepare_human_hcp(tmp_path / "fc.dconn.nii", tmp_path / name)
+    assert read == []

