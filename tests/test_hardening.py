@@ -385,3 +385,66 @@ def test_sc_format_is_checked_before_the_dconn_is_read(tmp_path, monkeypatch, na
     with pytest.raises(ValueError, match=rf"{name.replace('.', '[.]')}: "):
         hcp.prepare_human_hcp(tmp_path / "fc.dconn.nii", tmp_path / name)
     assert read == []
+
+
+# ---- stats files that would silently drop a figure's claims ---------------------------------------
+
+def _good_stats():
+    from modbound import claims
+
+    return {"figure": "fig1", "scale": "test",
+            "claims": [claims.claim("a", "A > 0", test="t", statistic=2.0, p=0.01, n=5, direction="greater")]}
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda s: {}, r"'figure' is None, expected 'fig1'"),
+    (lambda s: [], r"stats of fig1 must be a JSON object, got list"),
+    (lambda s: {**s, "figure": "fig2"}, r"'figure' is 'fig2', expected 'fig1'"),
+    (lambda s: {k: v for k, v in s.items() if k != "claims"}, r"'claims' must be a list .* missing"),
+    (lambda s: {**s, "claims": {"a": 1}}, r"'claims' must be a list .* a dict"),
+    (lambda s: {**s, "claims": [3]}, r"claims\[0\] must be an object"),
+    (lambda s: {**s, "claims": [{k: v for k, v in s["claims"][0].items() if k != "verdict"}]},
+     r"claims\[0\] \('a'\) lacks \['verdict'\]"),
+    (lambda s: {**s, "claims": s["claims"] * 2}, r"claims\[1\]: claim id 'a' appears twice"),
+])
+def test_malformed_stats_are_refused_naming_the_file(mutate, needle):
+    from modbound import claims
+
+    assert claims.validate_stats("fig1", _good_stats(), "results/stats/fig1.json")["figure"] == "fig1"
+    with pytest.raises(ValueError, match=r"^results/stats/fig1\.json: " + needle):
+        claims.validate_stats("fig1", mutate(_good_stats()), "results/stats/fig1.json")
+
+
+def test_claims_rule_fails_on_an_empty_stats_file_naming_it(tmp_path):
+    """The claims script, as the rule runs it, on stats files of which one is {}."""
+    from types import SimpleNamespace
+
+    stats = tmp_path / "results/stats"
+    stats.mkdir(parents=True)
+    io.write_json(stats / "fig1.json", _good_stats())
+    (stats / "fig2.json").write_text("{}\n")
+    smk = SimpleNamespace(
+        input=SimpleNamespace(stats=[str(stats / "fig1.json"), str(stats / "fig2.json")], replicate_stats=[]),
+        output=SimpleNamespace(md=str(tmp_path / "claims.md"), json=str(tmp_path / "claims.json")),
+        params=SimpleNamespace(seed=0, replicate_seeds=[], figures=["fig1", "fig2"]),
+        log=[str(tmp_path / "claims.log")])
+    code = (ROOT / "workflow/scripts/claims.py").read_text()
+    with pytest.raises(ValueError, match=r"fig2\.json: 'figure' is None, expected 'fig2'"):
+        exec(compile(code, "claims.py", "exec"), {"snakemake": smk, "__name__": "__main__"})
+    assert not (tmp_path / "claims.md").exists() and not (tmp_path / "claims.json").exists()
+    sys.excepthook = sys.__excepthook__    # set by the script's io.setup_logging
+
+
+@pytest.mark.parametrize("content,needle", [("{}", r"manifest key 'ensemble' must be a str"),
+                                            ("[]", r"a manifest must be a JSON object, got list"),
+                                            ('{"ensemble": "pdm", "task": "pdm", "n_models": 2, "seeds": {"init": [1, 2]},'
+                                             ' "rnn": {}, "files": [{"path": "a"}]}', r"'files' must list one")])
+def test_malformed_manifest_is_refused_naming_the_file(tmp_path, content, needle):
+    from modbound import ensembles, figures
+
+    path = tmp_path / "manifest.json"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=rf"manifest\.json: {needle}"):
+        ensembles.load(path)
+    with pytest.raises(ValueError, match=rf"manifest\.json: {needle}"):
+        figures.load_inputs({"manifest": str(path)})["manifest"]

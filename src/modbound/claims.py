@@ -13,10 +13,37 @@ import statistics
 from collections import Counter
 from typing import Any, Iterable, Mapping
 
-__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "ALPHA"]
+__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "validate_stats", "ALPHA", "CLAIM_KEYS"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
+CLAIM_KEYS = ("id", "statement", "test", "statistic", "p", "n", "direction", "verdict")   # every claim has them
+
+
+def validate_stats(figure: str, stats: Any, path: Any) -> Mapping[str, Any]:
+    """``stats`` (figure ``figure``'s stats JSON, read from ``path``) if it can feed the claims table;
+    else ``ValueError`` naming the file and what is wrong: not an object, ``figure`` not the figure's id,
+    no ``claims`` list (a figure that makes no claim writes ``"claims": []``), a claim that is not an
+    object or lacks one of :data:`CLAIM_KEYS`, two claims with one id."""
+    if not isinstance(stats, Mapping):
+        raise ValueError(f"{path}: stats of {figure} must be a JSON object, got {type(stats).__name__}")
+    if stats.get("figure") != figure:
+        raise ValueError(f"{path}: 'figure' is {stats.get('figure')!r}, expected {figure!r} (stats of another "
+                         "figure, or not written by the figure rule)")
+    if not isinstance(stats.get("claims"), list):
+        got = "missing" if "claims" not in stats else f"a {type(stats['claims']).__name__}"
+        raise ValueError(f"{path}: 'claims' must be a list of the figure's claims, but it is {got}")
+    seen = set()
+    for i, c in enumerate(stats["claims"]):
+        if not isinstance(c, Mapping):
+            raise ValueError(f"{path}: claims[{i}] must be an object, got {type(c).__name__}")
+        missing = [k for k in CLAIM_KEYS if k not in c]
+        if missing:
+            raise ValueError(f"{path}: claims[{i}] ({c.get('id', 'no id')!r}) lacks {missing}")
+        if c["id"] in seen:
+            raise ValueError(f"{path}: claims[{i}]: claim id {c['id']!r} appears twice")
+        seen.add(c["id"])
+    return stats
 
 
 def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | None, n: int,

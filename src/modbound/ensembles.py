@@ -24,6 +24,7 @@ __all__ = [
     "ensemble_seeds",
     "INIT_MODES",
     "init_model",
+    "read_manifest",
     "initial_weights",
     "make_ensemble_task",
     "train",
@@ -149,10 +150,31 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
     return manifest
 
 
+_MANIFEST_KEYS = {"ensemble": str, "task": str, "n_models": int, "seeds": dict, "rnn": dict, "files": list}
+
+
+def read_manifest(path: str | Path) -> dict:
+    """An ensemble's ``manifest.json`` (written by :func:`train`); ``ValueError`` naming the file if it is not
+    an object with the keys and types :func:`train` writes (a checkpoint entry per network, init seeds)."""
+    manifest = io.read_json(path)
+    if not isinstance(manifest, dict):
+        raise ValueError(f"{path}: a manifest must be a JSON object, got {type(manifest).__name__}")
+    for key, kind in _MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            raise ValueError(f"{path}: manifest key {key!r} must be a {kind.__name__}, got {manifest.get(key)!r:.80}"
+                             " (not written by the train_ensemble rule?)")
+    if len(manifest["files"]) != manifest["n_models"] or not all(
+            isinstance(f, dict) and {"path", "sha256"} <= set(f) for f in manifest["files"]):
+        raise ValueError(f"{path}: 'files' must list one {{path, sha256}} per network ({manifest['n_models']})")
+    if len(manifest["seeds"].get("init") or []) != manifest["n_models"]:
+        raise ValueError(f"{path}: 'seeds.init' must hold one seed per network ({manifest['n_models']})")
+    return manifest
+
+
 def load(manifest_path: str | Path, models_dir: str | Path | None = None) -> tuple[dict, rnn.CTRNNEnsemble]:
     """Load an ensemble after checking every checkpoint against the manifest's sha256."""
     manifest_path = Path(manifest_path)
-    manifest = io.read_json(manifest_path)
+    manifest = read_manifest(manifest_path)
     models_dir = Path(models_dir) if models_dir is not None else manifest_path.parent / "models"
     files = []
     for entry in manifest["files"]:

@@ -9,6 +9,8 @@ figures, seeds = snakemake.params.figures, [snakemake.params.seed, *snakemake.pa
 files = [list(snakemake.input.stats)]
 rep = list(snakemake.input.replicate_stats)
 files += [rep[i * len(figures):(i + 1) * len(figures)] for i in range(len(snakemake.params.replicate_seeds))]
+for path in (p for paths in files for p in paths):   # a malformed stats file stops the rule, naming it
+    claims.validate_stats(Path(path).stem, io.read_json(path), path)
 rows_by_seed = {seed: claims.collect({Path(p).stem: io.read_json(p) for p in paths}, seed=seed)
                 for seed, paths in zip(seeds, files)}
 rows = rows_by_seed[snakemake.params.seed]

@@ -22,6 +22,8 @@ def _load(name: str, path: str) -> Any:
 
     if name == "dataset":
         return brain.load_dataset(Path(path).parent, mmap=True)
+    if Path(path).name == "manifest.json":
+        return ensembles.read_manifest(path)
     if path.endswith(".json"):
         return io.read_json(path)
     if path.endswith(".npz") and (name == "activity" or name.endswith("_activity")):
