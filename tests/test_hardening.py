@@ -448,3 +448,19 @@ def test_malformed_manifest_is_refused_naming_the_file(tmp_path, content, needle
         ensembles.load(path)
     with pytest.raises(ValueError, match=rf"manifest\.json: {needle}"):
         figures.load_inputs({"manifest": str(path)})["manifest"]
+
+
+def test_missing_real_data_of_one_species_blocks_only_its_own_targets(tmp_path):
+    import yaml
+
+    cfg = _config()
+    cfg["brain"]["mouse"]["source"] = "allen"
+    cfg["brain"]["mouse"]["allen"].update(voxel_groups=str(tmp_path / "absent.csv"), fmri=[str(tmp_path / "m.npy")])
+    path = tmp_path / "allen.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    common = ("-n", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path / "w"))
+    ok = _snakemake(*common, "results/stats/fig4_human.json", "--configfile", str(path))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = _snakemake(*common, "results/stats/figS10.json", "--configfile", str(path))
+    assert bad.returncode != 0
+    assert "config brain.mouse.allen.voxel_groups" in bad.stdout + bad.stderr and "absent.csv" in bad.stdout + bad.stderr
