@@ -159,6 +159,27 @@ def test_killed_mid_training_then_rerun_gives_identical_stats(tiny_run, tmp_path
 
 
 @pytest.mark.slow
+def test_orphan_temp_file_of_a_killed_figure_rule_is_removed_by_the_rerun(tiny_run, tmp_path):
+    """What a SIGKILL inside a figure rule leaves (its output missing, a temp file next to it; issue 16):
+    the rerun of that rule removes the temp file, and the figure is written with the umask's permissions."""
+    from modbound import io
+
+    work = tmp_path / "work"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns(".snakemake"))
+    figs = work / "results/figures"
+    (figs / "fig1.pdf").unlink()
+    orphan = figs / ".fig1.pdf.tmp-k1ll3d00.pdf"
+    orphan.write_bytes(b"")
+    assert io.temp_files(figs / "fig1.pdf") == [orphan]
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
+                  "results/figures/fig1.pdf", "--configfile", str(ROOT / "configs/test.yaml"))
+    assert not orphan.exists() and not [p for p in figs.iterdir() if ".tmp-" in p.name]
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (figs / "fig1.pdf").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.slow
 def test_html_report_holds_every_figure_with_its_caption(tiny_run):
     report = tiny_run / "report.html"
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
