@@ -108,6 +108,6 @@ def allen_file(name):
                 if not src.is_file():
                     raise ValueError(f"config brain.mouse.allen.mirror = {ALLEN['mirror']!r}: no file {name} "
                                      f"there (brain.mouse.allen.files.{key})")
-                return {"url": src.as_uri(), "sha256": entry["sha256"]}
-            return {"url": ALLEN["base_url"] + name, "sha256": entry["sha256"]}
+                return {"url": src.as_uri(), "sha256": entry["sha256"], "local": True}
+            return {"url": ALLEN["base_url"] + name, "sha256": entry["sha256"], "local": False}
     raise ValueError(f"config brain.mouse.allen.files: no file named {name!r}")

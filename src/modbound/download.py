@@ -20,7 +20,8 @@ __all__ = ["fetch", "verify_sha256"]
 
 log = logging.getLogger("modbound.download")
 
-_SCHEMES = ("http://", "https://", "file://")
+_SCHEMES = ("http://", "https://")
+_LOCAL = "file://"   # a local mirror (config brain.mouse.allen.mirror): only with fetch(..., local=True)
 
 
 def verify_sha256(path: str | os.PathLike, expected: str | None, hint: str = "") -> str:
@@ -37,17 +38,19 @@ def verify_sha256(path: str | os.PathLike, expected: str | None, hint: str = "")
 
 
 def fetch(url: str, dest: str | os.PathLike, sha256: str | None = None, *, size: int | None = None,
-          timeout: float = 60.0) -> str:
+          timeout: float = 60.0, local: bool = False) -> str:
     """Download ``url`` to ``dest`` atomically, check its size and SHA-256; return the digest.
 
     The bytes go to a temporary file next to ``dest`` that is renamed into place only when the
     checks pass, so a failed or corrupted download never leaves a (partial) ``dest``. Raises
-    ``OSError`` (download failed) or ``ValueError`` (URL not http(s)/file, wrong size or checksum),
+    ``OSError`` (download failed) or ``ValueError`` (URL not http(s) -- a ``file://`` URL only with
+    ``local=True``, for an explicitly configured local mirror -- wrong size or checksum),
     each naming the URL and the destination. Without ``sha256`` the digest is logged as a warning
     (pin it to make the download verifiable). No credentials are sent.
     """
-    if not url.startswith(_SCHEMES):
-        raise ValueError(f"{dest}: refusing to download from {url!r} (need an http, https or file URL)")
+    if not (url.startswith(_SCHEMES) or (local and url.startswith(_LOCAL))):
+        need = "an http, https or (local mirror) file URL" if local else "an http or https URL"
+        raise ValueError(f"{dest}: refusing to download from {url!r} (need {need})")
     dest = Path(dest)
     with io.atomic_path(dest, suffix=".part") as tmp:
         try:

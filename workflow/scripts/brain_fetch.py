@@ -3,5 +3,5 @@ from modbound import download, io
 
 log = io.setup_logging(snakemake.log[0])
 entry = snakemake.params.entry
-digest = download.fetch(entry["url"], snakemake.output[0], entry["sha256"])
+digest = download.fetch(entry["url"], snakemake.output[0], entry["sha256"], local=entry["local"])
 log.info("%s: sha256 %s (%s)", snakemake.output[0], digest, "verified" if entry["sha256"] else "not pinned")
