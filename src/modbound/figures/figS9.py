@@ -23,7 +23,7 @@ from .. import stats as st
 SENSORY = ("Visual", "Somatomotor")
 
 
-def stats(data, *, scale: str, master_seed: int, measure: str = "distance_matched") -> dict:
+def stats(data, *, scale: str, master_seed: int, measure: str) -> dict:
     if measure not in ("distance_matched", "raw"):
         raise ValueError(f"figS9: measure must be 'distance_matched' or 'raw', got {measure!r}")
     res, dataset = data["analysis"], data["dataset"]
