@@ -450,3 +450,69 @@ def test_allen_download_with_wrong_checksum_stops_and_leaves_nothing(tmp_path):
     log = (work / "logs/data/brain_fetch_allen_nodes.csv.gz.log").read_text()
     assert "nodes.csv.gz: checksum mismatch" in log and "nothing was written" in log
     assert not list((work / "resources/allen").glob("*nodes*"))
+
+
+def _systems_sheet(plant, seed=0):
+    """30 x 30 sheet, systems: 1 compact corner square, 2 thin stripe, 3 band, 4 the rest; smooth shared
+    in-weight fields everywhere, plus (``plant``) a few broad sources confined to each planted system."""
+    n = 30
+    g = np.stack(np.meshgrid(np.arange(n), np.arange(n), indexing="ij"), -1).reshape(-1, 2).astype(float)
+    xyz = np.c_[g, np.zeros(len(g))]
+    x, y = g[:, 0], g[:, 1]
+    lab = np.full(len(g), 4)
+    lab[(x < 10) & (y < 10)] = 1
+    lab[y >= 27] = 2
+    lab[(x >= 10) & (x < 20) & (y < 27)] = 3
+    rng = np.random.default_rng(seed)
+    W = brain_synthetic.projection_fields(xyz, rng.choice(len(g), 150), np.full(150, 4.0), np.ones(150), 0.02, rng)
+    for k in plant:
+        m = lab == k
+        F = brain_synthetic.projection_fields(xyz, rng.choice(np.flatnonzero(m), 3), np.full(3, 30.0),
+                                              np.full(3, 0.5), 0.0, rng)
+        W = np.hstack([W, F * m[:, None]])
+    return xyz, lab, W
+
+
+@pytest.mark.parametrize("reference", ["between", "all"])
+def test_distance_matched_concentration_recovers_a_planted_effect_and_not_compactness(tmp_path, reference):
+    means = {}
+    for plant in ((), (2, 3)):
+        xyz, lab, W = _systems_sheet(plant)
+        paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
+        D, I = spatial_nulls.load_distance_memmap(paths["distmat"], paths["index"], len(xyz))  # noqa: E741
+        S = similarity.cosine_similarity(W, dtype=np.float32, name="W")
+        dm = brain.distance_matched_concentration(S, lab, D, I, n_bins=30, reference=reference, block=128)
+        raw = brain.system_concentration(S, lab)
+        means[plant] = (np.array([dm["concentration"][lab == k].mean() for k in range(1, 5)]),
+                        np.array([(raw["within"] - raw["between"])[lab == k].mean() for k in range(1, 5)]))
+    dm0, raw0 = means[()]
+    dm1, _ = means[(2, 3)]
+    assert np.argmax(raw0) == 0 and raw0[0] > 0.3        # raw measure: the compact square "wins" with no effect
+    assert np.abs(dm0).max() < 0.03                      # control: nothing beyond distance
+    assert set(np.argsort(-dm1)[:2]) == {1, 2}           # planted systems (2, 3) rank first
+    assert dm1[[1, 2]].min() > dm1[[0, 3]].max() + 0.01
+
+
+def test_distance_matched_concentration_by_brute_force(tmp_path):
+    rng = np.random.default_rng(3)
+    xyz = rng.random((40, 3)) * 10
+    S = rng.random((40, 40))
+    S = ((S + S.T) / 2).astype(np.float32)
+    lab = rng.integers(0, 4, 40)
+    lab[:3] = [1, 2, 3]
+    paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), 40, tmp_path)
+    D, I = spatial_nulls.load_distance_memmap(paths["distmat"], paths["index"], 40)  # noqa: E741
+    res = brain.distance_matched_concentration(S, lab, D, I, n_bins=4, block=7)
+    d = np.linalg.norm(xyz[:, None] - xyz[None], axis=-1)
+    b = np.minimum((d / (res["bin_edges"][1])).astype(int), 3)
+    for i in range(40):
+        if lab[i] == 0:
+            assert np.isnan(res["concentration"][i])
+            continue
+        cross = (lab[:, None] == lab[i]) & (lab[None] > 0) & (lab[None] != lab[i])
+        ref = [S[cross & (b == k)].mean() if (cross & (b == k)).any() else np.nan for k in range(4)]
+        js = [j for j in range(40) if j != i and lab[j] == lab[i] and np.isfinite(ref[b[i, j]])]
+        want = np.mean([S[i, j] - ref[b[i, j]] for j in js]) if js else np.nan
+        np.testing.assert_allclose(res["concentration"][i], want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="reference"):
+        brain.distance_matched_concentration(S, lab, D, I, reference="nearest")

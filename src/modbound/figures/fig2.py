@@ -84,9 +84,37 @@ def _sector_color(code: int) -> str:
     return plotting.module_color(int(code))
 
 
+def _cube_faces(fig, cell, W, cols, letter):
+    """The six faces of the in-weight cube (Fig 2e): for each pair of inputs (a, b) and each sign of the
+    third weight c, the outputs with that sign of c seen on the (w_a, w_b) face; axes at 0 are the octant
+    boundaries."""
+    sub = cell.subgridspec(3, 2)
+    lim = 1.05 * float(np.abs(W).max())
+    sub_ = "₁₂₃"
+    for r, (a, b, c) in enumerate(((0, 1, 2), (0, 2, 1), (1, 2, 0))):
+        for k, sign in enumerate((-1, 1)):
+            ax = fig.add_subplot(sub[r, k])
+            m = np.sign(W[:, c]) == sign
+            ax.scatter(W[m, a], W[m, b], c=[cl for cl, mm in zip(cols, m) if mm], s=1.5, linewidths=0)
+            ax.axhline(0, color="0.5", lw=0.4)
+            ax.axvline(0, color="0.5", lw=0.4)
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"w{sub_[c]} {'<' if sign < 0 else '>'} 0", fontsize=5, pad=1)
+            ax.set_aspect("equal")
+            ax.set_xlabel(f"w{sub_[a]}", fontsize=5, labelpad=0)
+            if k == 0:
+                ax.set_ylabel(f"w{sub_[b]}", fontsize=5, labelpad=0)
+            if r == 0 and k == 0:
+                plotting.panel_label(ax, letter, dx_in=0.2, dy_in=0.12)
+
+
+
 def _schematic(ax):
     ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_ylim(-0.3, 1.05)
     ax.axis("off")
     ins = [(0.18, 0.65), (0.18, 0.35)]
     outs = [(0.78, y) for y in np.linspace(0.1, 0.9, 7)]
@@ -97,7 +125,7 @@ def _schematic(ax):
         ax.add_patch(plotting.plt.Circle((x, y), 0.035, color="0.6", zorder=2))
     ax.text(0.18, 0.86, "inputs\nx ~ N(0, 1)", ha="center", va="bottom", fontsize=6)
     ax.text(0.78, 0.97, "100 outputs", ha="center", va="bottom", fontsize=6)
-    ax.text(0.5, 0.0, "y = W x (linear)\nblue w > 0, orange w < 0", ha="center", va="bottom", fontsize=5.5)
+    ax.text(0.5, -0.28, "y = W x (linear)\nblue w > 0, orange w < 0", ha="center", va="bottom", fontsize=5.5)
     ax.set_aspect("equal")
 
 
@@ -129,7 +157,7 @@ def plot(data, stats_: dict):
     res = data["ffnn"]
     fig = plotting.figure(180, 170)
     outer = fig.add_gridspec(3, 1, height_ratios=[1, 1, 1.05])
-    rows = [outer[r].subgridspec(1, 4) for r in range(3)]
+    rows = [outer[r].subgridspec(1, 4, width_ratios=[1.6, 1, 1, 1] if r == 1 else None) for r in range(3)]
     n2, n3 = (int(n) for n in res["example_inputs"])
 
     ax = fig.add_subplot(rows[0][0])
@@ -147,18 +175,11 @@ def plot(data, stats_: dict):
                      f"Q {ex['q_sector']:.2f} (Louvain {ex['q_louvain']:.2f})")
         plotting.panel_label(ax, letters[0])
 
-        ax = fig.add_subplot(rows[row][2 if row == 0 else 0], projection="3d" if n_in == 3 else None)
         cols = [_sector_color(c) for c in codes]
         if n_in == 3:
-            ax.scatter(W[:, 0], W[:, 1], W[:, 2], c=cols, s=5, depthshade=False)
-            ax.set_xlabel("w₁", labelpad=-10)
-            ax.set_ylabel("w₂", labelpad=-10)
-            ax.set_zlabel("w₃", labelpad=-10)
-            ax.tick_params(labelsize=5, pad=-3)
-            ax.view_init(elev=22, azim=-55)
-            ax.set_title("in-weights per output:\noctants", pad=0)
-            ax.set_box_aspect(None, zoom=0.8)
+            _cube_faces(fig, rows[row][0], W, cols, letters[1])
         else:
+            ax = fig.add_subplot(rows[row][2])
             ax.scatter(W[:, 0], W[:, 1], c=cols, s=6)
             ax.axhline(0, color="0.5", lw=0.6)
             ax.axvline(0, color="0.5", lw=0.6)
@@ -169,9 +190,6 @@ def plot(data, stats_: dict):
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-lim, lim)
             ax.set_aspect("equal")
-        if n_in == 3:  # Axes3D.text needs z: put the letter in 2-D axes coordinates
-            ax.text2D(-0.12, 1.12, letters[1], transform=ax.transAxes, fontsize=9, fontweight="bold")
-        else:
             plotting.panel_label(ax, letters[1])
 
         ax = fig.add_subplot(rows[row][3 if row == 0 else 2])

@@ -77,7 +77,7 @@ def plot(data, stats_: dict):
     size = float(np.clip(3000 / ci.size, 0.15, 6))
 
     ax = fig.add_subplot(gs[0, 0])
-    _module_map(ax, xy, ci, f"thalamus → cortex: {stats_['n_modules']} modules of\nin-weight similarity "
+    _module_map(ax, xy, ci, f"thalamus → cortex:\n{stats_['n_modules']} in-weight similarity\nmodules "
                 f"({stats_['n_sources']} sources)", size)
     plotting.panel_label(ax, L[0], dx_in=0.3)
 
@@ -124,8 +124,10 @@ def plot(data, stats_: dict):
     k = int(np.argsort(res["q_null"])[res["q_null"].size // 2])   # median-Q null partition
     na = stats_["neighbour_agreement_k6"]
     _module_map(ax, xy, res["null_partitions"][k].astype(np.int64),
-                f"check: a median spatial-null partition\nsame-module neighbours: {na['observed']:.2f} observed,\n"
-                f"{na['spatial_null']['mean']:.2f} spatial null, {na['permutation_null']['mean']:.2f} permuted", size)
+                "spatial-null check:\nthe median-Q null partition", size)
+    ax.set_xlabel(f"same-module neighbours: {na['observed']:.2f} observed,\n{na['spatial_null']['mean']:.2f} "
+                  f"spatial null, {na['permutation_null']['mean']:.2f} permuted")
+    plotting.panel_label(ax, L[0] + "\u2032")   # f' / k': the spatial-null counterpart of the map in f / k   # f' / k': the spatial-null counterpart of the map in f / k
 
     plotting.stamp(fig, plotting.data_note(stats_) + ".\n" + plotting.scale_note(
         stats_["scale"], f"{stats_['n_nodes']} cortical nodes, {stats_['louvain_runs']} Louvain runs, "

@@ -41,6 +41,15 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         "gamma": gamma, "louvain_runs": louvain_runs, "louvain_seeds": res["louvain_seeds"],
         "by_layer": {}, "claims": [],
     }
+    toks = np.asarray(res["n_tokens"], dtype=int)
+    lo, hi = int(toks.min()), int(toks.max())
+    out["samples_per_partition"] = {"min": lo, "max": hi, "per_sentence": out["n_tokens"]}
+    out["samples_note"] = (
+        f"each partition is built from a correlation across only {lo}-{hi} tokens: the {out['hidden_size']} x "
+        f"{out['hidden_size']} correlation matrix has rank <= {hi - 1} (units' centred profiles live in a "
+        f"{hi - 1}-dimensional space) and a single correlation has standard error "
+        f"{(1 / np.sqrt(lo - 3)) if lo > 3 else float('inf'):.2f} in Fisher z, so partitions of one sentence are "
+        "very noisy and subject-vs-form differences between them are weak evidence either way")
     n = len(sents)
     for li in range(n_layers):
         layer = li + 1
@@ -135,5 +144,6 @@ def plot(data, stats_: dict):
 
     fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
     plotting.stamp(fig, f"Model: {stats_['model']}. " + plotting.scale_note(
-        stats_["scale"], f"{len(sents)} sentences, first {n_layers} layers, {stats_['louvain_runs']} Louvain runs"))
+        stats_["scale"], f"{len(sents)} sentences, first {n_layers} layers, {stats_['louvain_runs']} Louvain runs")
+        + ("\n" + stats_["samples_note"].capitalize() + "." if "samples_note" in stats_ else ""))
     return fig

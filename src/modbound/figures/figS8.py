@@ -89,7 +89,7 @@ def plot(data, stats_: dict):
     plotting.panel_label(ax, "c")
     ax = fig.add_subplot(top[3])
     plotting.boxplot(ax, [res["r_with_without"], res["same_w_in"]],
-                     ["with vs\nwithout input", "same W_in,\nother W_rec"], colors=[COLORS["none"], COLORS["input"]])
+                     ["with vs\nwithout\ninput", "same\nW_in,\nother\nW_rec"], colors=[COLORS["none"], COLORS["input"]])
     ax.set_ylabel("r between steady states")
     ax.axhline(0, color="0.7", lw=0.6)
     ax.set_title("steady states\n" + plotting.format_p(stats_["tests"]["with_vs_without_less_similar"]["p"]) + ", t-test")
