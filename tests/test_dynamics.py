@@ -212,3 +212,27 @@ def test_bad_weights_and_inputs_raise():
         dy.update(w, np.zeros((1, 2, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="lesion mode"):
         dy.neuron_lesion_weights(w["W_rec"], "cut")
+
+
+def test_weight_similarities_rows_columns_and_alpha_one_degeneracy():
+    from modbound import dynamics_analysis as da
+    from modbound.similarity import cosine_similarity
+
+    W = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    S = da.weight_similarities(W, np.array([True, True, True]))
+    np.testing.assert_allclose(S["rows"], [[1, 1, 0], [1, 1, 0], [0, 0, 1]])  # in-weights: rows 0, 1 parallel
+    np.testing.assert_allclose(S["columns"], [[1, 0, 0], [0, 0, 0], [0, 0, 1]])  # column 1 is zero
+    sub = da.weight_similarities(W, np.array([0, 2]))
+    np.testing.assert_allclose(sub["rows"], [[1, 0], [0, 1]])
+    # alpha = 1: mean-Jacobian rows are W_rec rows scaled per unit, so their similarity is W_rec's rows';
+    # alpha < 1 adds the leak on the diagonal and breaks the equality
+    w = _random_weights(M=1, H=6, seed=3)
+    h = torch.rand(1, 50, 6, dtype=torch.float64)
+    x = torch.randn(50, 3, dtype=torch.float64)
+    Wr = w["W_rec"][0].numpy()
+    J1 = dy.mean_jacobian(w, h, x, 1.0)[0].numpy()
+    active = np.abs(J1).sum(axis=1) > 0
+    np.testing.assert_allclose(cosine_similarity(J1[np.ix_(active, active)]),
+                               da.weight_similarities(Wr, active)["rows"], atol=1e-12)
+    J5 = dy.mean_jacobian(w, h, x, 0.5)[0].numpy()
+    assert np.abs(cosine_similarity(J5[np.ix_(active, active)]) - da.weight_similarities(Wr, active)["rows"]).max() > 1e-3

@@ -39,7 +39,7 @@ from .tasks import PERIODS
 
 __all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
            "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION", "SEED_DERIVATION",
-           "figure_settings", "similarity_summary"]
+           "figure_settings", "similarity_summary", "weight_similarities"]
 
 FALLBACK_FRACTION = 0.1  # slowest fraction of optimised states kept when none is below speed_tol
 
@@ -128,27 +128,45 @@ def kept_points(q: np.ndarray, speed_tol: float) -> tuple[np.ndarray, np.ndarray
 # --------------------------------------------------------------------------------------------- Fig 3
 
 
-def _trajectory_pairs(act, steps: np.ndarray, n_trials: int) -> tuple[np.ndarray, np.ndarray]:
-    """Steps of the first ``n_trials`` analysed trials and, for each, the state before it (``[M, K, H]``) and
-    its input (``[K, I]``): the Jacobian of step t is taken at ``(h_{t-1}, x_t)``."""
-    trials = np.unique(act.trials.trial[steps])[: int(n_trials)]
+def _trajectory_pairs(act, steps: np.ndarray, n_trials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps of the first ``n_trials`` analysed trials (``"all"``: every analysed trial) and, for each, the
+    state before it (``[M, K, H]``) and its input (``[K, I]``): the Jacobian of step t is taken at
+    ``(h_{t-1}, x_t)``."""
+    trials = np.unique(act.trials.trial[steps])
+    if n_trials != "all":
+        trials = trials[: int(n_trials)]
     t = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
     prev = np.where(t[None, :, None] > 0, act.hidden[:, np.maximum(t - 1, 0)], 0.0)
     return prev, act.trials.x[t], t
 
 
+def weight_similarities(W_rec: np.ndarray, units: np.ndarray) -> dict[str, np.ndarray]:
+    """Cosine similarity of ``W_rec``'s rows (each unit's recurrent in-weights) and of its columns (out-weights),
+    restricted to ``units`` (mask or indices) on both sides: the paper's weight baseline of Fig 3."""
+    W = np.asarray(W_rec, dtype=np.float64)
+    sub = np.ix_(units, units)
+    return {"rows": cosine_similarity(W[sub]), "columns": cosine_similarity(W.T[sub])}
+
+
 def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, speed_tol: float,
-                      trajectory_trials: int, gamma: float, louvain_runs: int, n_perm: int, seed: int,
-                      drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+                      trajectory_trials, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                      drop_first_trial: bool = True, example_trials: int = 3) -> dict[str, np.ndarray]:
     """Fig 3 for the first ``n_networks`` networks of ``fp`` (the output of :func:`fixed_points`).
 
     Per network: the Jacobian averaged over its kept slow points (input ``fp["x"]``) and averaged along the
-    task trajectory of the first ``trajectory_trials`` analysed trials (the recorded inputs); cosine
-    similarity of their rows (live units); ``r`` of each with the activity correlation (upper triangles),
-    and, as a reference, ``r`` of the cosine similarity of the rows of ``W_rec``. Modules of the trajectory
-    Jacobian similarity induced on the correlation, with a permutation null. With alpha = 1 the mean
-    Jacobian's rows are rows of W_rec scaled by how often the unit is active, so their cosine similarity
-    equals W_rec's wherever the unit is active at least once (``r_w_rec`` shows it).
+    task trajectory of the first ``trajectory_trials`` analysed trials (``"all"``: every analysed trial; the
+    recorded inputs); cosine similarity of their rows; ``r`` of each with the activity correlation (upper
+    triangles), and the paper's baseline: ``r`` of the cosine similarity of ``W_rec``'s rows (in-weights,
+    ``r_w_rec_rows``) and columns (out-weights, ``r_w_rec_columns``). Units are compared when active on the
+    analysed steps (correlation defined) and active at least once along the Jacobian's trajectory (no
+    all-zero Jacobian rows); the others are counted (``n_silent``, ``n_inactive_in_trajectory``).
+
+    With alpha = dt / tau = 1 the mean Jacobian's row i is row i of W_rec times the fraction of steps where
+    unit i is active, so its row similarity equals that of W_rec's rows exactly on the compared units: the
+    contrast with the weights is then degenerate (``max_abs_diff_trajectory_vs_rows`` measures it).
+    Modules of the trajectory Jacobian similarity are induced on the correlation, with a permutation null, and
+    compared with the correlation's own modules (``ari_vs_correlation``). The example network (``example_index``, a position in ``model_index``) is the one whose ``r_trajectory``
+    is closest to the ensemble median (:func:`modbound.stats.representative`).
     """
     index = np.asarray(fp["model_index"])[: int(n_networks)]
     w = _weights(act, index)
@@ -157,35 +175,50 @@ def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: f
     J_traj = dy.mean_jacobian(w, prev[index], x_traj, alpha).numpy()
     kept, fallback = kept_points(fp["q"][: index.size], speed_tol)
     J_fp = dy.mean_jacobian(w, fp["states"][: index.size], fp["x"], alpha, valid=kept).numpy()
-    rows = []
-    example = {}
+    rows, mats = [], []
     for i, m in enumerate(index):
-        live, C = _live_correlation(act, m, steps)
+        active, _ = _live_correlation(act, m, steps)
+        in_traj = np.abs(J_traj[i]).sum(axis=1) > 0
+        live = active & in_traj
+        X = act.hidden[m][steps].astype(np.float64)
+        C = act_mod.correlation(X[:, live])
         sub = np.ix_(live, live)
         S_traj, S_fp = cosine_similarity(J_traj[i][sub]), cosine_similarity(J_fp[i][sub])
-        S_w = cosine_similarity(np.asarray(act.weights["W_rec"][m], dtype=np.float64)[sub])
+        S_w = weight_similarities(act.weights["W_rec"][m], live)
         mod = _modules_vs_correlation(S_traj, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs,
                                       n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
-        rows.append({"r_trajectory": mod["r"], "r_fixed_point": pearson_upper(S_fp, C),
-                     "r_w_rec": pearson_upper(S_w, C), "q_induced": mod["q_induced"], "q_null": mod["q_null"],
+        corr_modules = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
+                                          seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m), "corr"))
+        rows.append({"r_trajectory": mod["r"],
+                     "ari_vs_correlation": modularity.ari(mod["partition"], corr_modules.partition), "r_fixed_point": pearson_upper(S_fp, C),
+                     "r_w_rec": pearson_upper(S_w["rows"], C), "r_w_rec_columns": pearson_upper(S_w["columns"], C),
+                     "max_abs_diff_trajectory_vs_rows": float(np.abs(S_traj - S_w["rows"]).max()),
+                     "q_induced": mod["q_induced"], "q_null": mod["q_null"],
                      "p": mod["p"], "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
-                     "n_silent": int((~live).sum()), "n_kept": int(kept[i].sum())})
-        if i == 0:
-            example = {"example_J": J_traj[i][sub], "example_S": S_traj, "example_S_fixed_point": S_fp,
-                       "example_C": C, "example_partition": mod["partition"], "example_live": live}
+                     "n_silent": int((~active).sum()), "n_inactive_in_trajectory": int((active & ~in_traj).sum()),
+                     "n_inactive_at_slow_points": int((np.abs(J_fp[i][live]).sum(axis=1) == 0).sum()),
+                     "n_kept": int(kept[i].sum())})
+        mats.append({"example_J": J_traj[i][sub], "example_S": S_traj, "example_S_fixed_point": S_fp,
+                     "example_S_w_rec_rows": S_w["rows"], "example_S_w_rec_columns": S_w["columns"],
+                     "example_C": C, "example_partition": mod["partition"], "example_live": live,
+                     "example_partition_correlation": corr_modules.partition})
     out = _stack(rows, list(rows[0]))
-    out.update(example)
-    out.update({"model_index": index, "fp_fallback": fallback, "speed_tol": np.float64(speed_tol),
+    ex = st.representative(out["r_trajectory"])
+    out.update(mats[ex])
+    out.update({"model_index": index, "example_index": np.int64(ex), "fp_fallback": fallback,
+                "speed_tol": np.float64(speed_tol), "alpha": np.float64(alpha),
                 "q_kept_median": np.asarray([np.median(fp["q"][i][kept[i]]) for i in range(index.size)]),
-                "n_trajectory_steps": np.int64(t_traj.size), "trajectory_trials": np.int64(trajectory_trials),
+                "n_trajectory_steps": np.int64(t_traj.size),
+                "trajectory_trials": np.int64(0 if trajectory_trials == "all" else trajectory_trials),
                 "n_steps_used": np.int64(steps.sum()), "fixed_point_input": fp["x"]})
-    # example network in PC space (panel a): task trajectory of the Jacobian's trials and kept slow points
-    X0 = act.hidden[index[0]][steps].astype(np.float64)
+    # example network in PC space (panel a): its first example_trials trials and kept slow points
+    X0 = act.hidden[index[ex]][steps].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)
+    shown = t_traj[np.isin(act.trials.trial[t_traj], np.unique(act.trials.trial[t_traj])[:example_trials])]
     out.update({"example_pc_explained": var,
-                "example_trajectory_pc": dy.project(act.hidden[index[0]][t_traj], mean, comps),
-                "example_trajectory_trial": act.trials.trial[t_traj],
-                "example_fixed_points_pc": dy.project(fp["states"][0][kept[0]], mean, comps)})
+                "example_trajectory_pc": dy.project(act.hidden[index[ex]][shown], mean, comps),
+                "example_trajectory_trial": act.trials.trial[shown],
+                "example_fixed_points_pc": dy.project(fp["states"][ex][kept[ex]], mean, comps)})
     return out
 
 
