@@ -236,3 +236,19 @@ def test_weight_similarities_rows_columns_and_alpha_one_degeneracy():
                                da.weight_similarities(Wr, active)["rows"], atol=1e-12)
     J5 = dy.mean_jacobian(w, h, x, 0.5)[0].numpy()
     assert np.abs(cosine_similarity(J5[np.ix_(active, active)]) - da.weight_similarities(Wr, active)["rows"]).max() > 1e-3
+
+
+def test_perturbation_specificity_line_fraction_and_spread_ratio():
+    d = np.zeros((2, 2, 3, 2))  # [network, module, level, stimulus]
+    d[0, 0, -1] = [1.0, 5.0]  # module-1 lesions pull stim 1 toward the boundary (specific)
+    d[0, 1, -1] = [5.0, 1.0]
+    d[1, 0, -1] = [5.0, 1.0]  # reversed
+    d[1, 1, -1] = [1.0, 5.0]
+    np.testing.assert_allclose(da.perturbation_specificity(d), [8.0, -8.0])
+    t = np.linspace(0, 1, 20)[:, None]
+    assert da.line_fraction(t * np.array([[1.0, 2.0, 0.0]])) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    assert da.line_fraction(rng.normal(size=(500, 3))) < 0.5
+    start = rng.normal(size=(100, 2))
+    assert da.spread_ratio(start, 0.1 * start + 3.0) == pytest.approx(0.1)
+    assert np.isnan(da.spread_ratio(np.zeros((3, 2)), start[:3]))

@@ -39,7 +39,8 @@ from .tasks import PERIODS
 
 __all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
            "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION", "SEED_DERIVATION",
-           "figure_settings", "similarity_summary", "weight_similarities"]
+           "figure_settings", "similarity_summary", "weight_similarities", "perturbation_specificity", "line_fraction",
+           "spread_ratio"]
 
 FALLBACK_FRACTION = 0.1  # slowest fraction of optimised states kept when none is below speed_tol
 
@@ -302,7 +303,7 @@ def perturbation_analysis(act, *, n_networks: int, alpha: float, fixation_input,
     decision = np.empty((M, n_kinds, 2, levels.size, 2))
     members_all = np.empty((M, n_kinds, 2, H), dtype=bool)
     eligible = np.empty((M, n_kinds, 2), dtype=np.int64)
-    example_end = np.empty((n_kinds, 2, levels.size, 2, H))
+    ends = {}
     for k, kind in enumerate(PARTITION_KINDS):
         members = module_members(w["W_in"].numpy(), kind, cols)
         members_all[:, k] = members
@@ -310,32 +311,64 @@ def perturbation_analysis(act, *, n_networks: int, alpha: float, fixation_input,
             rank, eligible[:, k, mod] = dy.within_module_rank(W_rec, members[:, mod])
             end = _end_states(w, rank, levels, h_start, X, alpha, n_steps)  # [M, L, 2, H]
             decision[:, k, mod] = np.einsum("mlsh,mh->mls", end, readout[0]) + readout[1][:, None, None]
-            example_end[k, mod] = end[0]
+            ends[k, mod] = end
     distance = decision * sign
+    # example network (Figs 5, S12): lesion specificity (sign-based modules) closest to the ensemble median
+    ex = st.representative(perturbation_specificity(distance[:, 0]))
+    example_end = np.stack([np.stack([ends[k, mod][ex] for mod in range(2)]) for k in range(n_kinds)])
     # example network: trajectories at a few lesion levels, in the PC space of its activity
     ex_levels = np.asarray([lv for lv in example_levels if lv <= max_lesions], dtype=np.int64)
-    w0 = {n: t[:1] for n, t in w.items()}
+    w0 = {n: t[ex:ex + 1] for n, t in w.items()}
     traj = np.empty((n_kinds, 2, ex_levels.size, 2, n_steps + 1, H))
     for k, kind in enumerate(PARTITION_KINDS):
         for mod in range(2):
-            rank, _ = dy.within_module_rank(W_rec[:1], members_all[:1, k, mod])
-            Wl = dy.lesion_levels(W_rec[:1], rank, ex_levels)[0]  # [L, H, H]
+            rank, _ = dy.within_module_rank(W_rec[ex:ex + 1], members_all[ex:ex + 1, k, mod])
+            Wl = dy.lesion_levels(W_rec[ex:ex + 1], rank, ex_levels)[0]  # [L, H, H]
             wc = {"W_in": w0["W_in"].expand(ex_levels.size, -1, -1), "b": w0["b"].expand(ex_levels.size, -1),
                   "W_rec": torch.as_tensor(Wl)}
-            h0 = h_start[:1].expand(ex_levels.size, 2, H)
+            h0 = h_start[ex:ex + 1].expand(ex_levels.size, 2, H)
             traj[k, mod] = dy.run_constant(wc, h0, X, alpha, n_steps=n_steps, record=True)
     stimulus = analysed_steps(act.trials, drop_first_trial) & (act.trials.period == PERIODS.index("stimulus"))
-    X0 = act.hidden[index[0]][stimulus].astype(np.float64)
+    X0 = act.hidden[index[ex]][stimulus].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)
-    return {"model_index": index, "distance": distance, "decision": decision, "levels": levels,
+    return {"model_index": index, "example_index": np.int64(ex), "distance": distance, "decision": decision, "levels": levels,
             "members": members_all, "module_size": members_all.sum(-1), "n_eligible": eligible,
             "inputs": X, "h_start": h_start.numpy()[:, 0], "example_end": example_end,
             "example_levels": ex_levels, "example_trajectories": traj, "pc_mean": mean, "pc_components": comps,
-            "pc_explained": var, "readout_diff": readout[0][0], "readout_bias": np.float64(readout[1][0]),
+            "pc_explained": var, "readout_diff": readout[0][ex], "readout_bias": np.float64(readout[1][ex]),
             "example_activity": X0, "example_trial": act.trials.trial[stimulus],
             "example_ground_truth": act.trials.ground_truth,
             "choice_units": np.asarray([c1, c2]), "stimulus_columns": np.asarray(cols),
-            "example_W_rec": W_rec[0], "example_W_in": w["W_in"][0].numpy()}
+            "example_W_rec": W_rec[ex], "example_W_in": w["W_in"][ex].numpy()}
+
+
+def perturbation_specificity(distance: np.ndarray) -> np.ndarray:
+    """Per network, from ``distance [n, module, level, stimulus]`` (:func:`perturbation_analysis`, one partition
+    kind): how much more the last lesion level of each module pulls its own stimulus's perturbation toward the
+    boundary than the other's, summed over both modules:
+    ``(d[m1, s2] - d[m1, s1]) + (d[m2, s1] - d[m2, s2])`` at the last level (> 0: module-specific effects)."""
+    d = np.asarray(distance)[:, :, -1]
+    return (d[:, 0, 1] - d[:, 0, 0]) + (d[:, 1, 0] - d[:, 1, 1])
+
+
+def spread_ratio(start: np.ndarray, end: np.ndarray) -> float:
+    """RMS distance of the ``end`` points from their centroid over that of the ``start`` points (``[N, d]``
+    each): below 1 when a set of states contracts (e.g. onto a limit set)."""
+    def rms(X):
+        X = np.asarray(X, dtype=np.float64)
+        return float(np.sqrt(((X - X.mean(axis=0)) ** 2).sum(axis=1).mean()))
+    s0 = rms(start)
+    return rms(end) / s0 if s0 > 0 else float("nan")
+
+
+def line_fraction(points: np.ndarray) -> float:
+    """Fraction of the variance of a point cloud ``[N, H]`` along its first principal axis (1 = on a line;
+    NaN for fewer than 2 points or no spread)."""
+    X = np.asarray(points, dtype=np.float64)
+    if X.shape[0] < 2:
+        return float("nan")
+    sv = np.linalg.svd(X - X.mean(axis=0), compute_uv=False) ** 2
+    return float(sv[0] / sv.sum()) if sv.sum() > 0 else float("nan")
 
 
 # ----------------------------------------------------------------------------------------- Fig 6, S13

@@ -274,7 +274,7 @@ def pair_scatter(ax, S: np.ndarray, C: np.ndarray, xlabel: str, r: float) -> Non
         ax.plot(xs, icept + slope * xs, color=CONDITION_COLORS["observed"], lw=1.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("activity correlation")
-    ax.set_title(f"unit pairs ({x.size}): r = {r:.2f}")
+    ax.set_title(f"unit pairs ({x.size}):\nr = {r:.2f}")
 
 
 def induced_panels(axes, source: np.ndarray, target: np.ndarray, partition: np.ndarray, example: dict,

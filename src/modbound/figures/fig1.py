@@ -235,9 +235,13 @@ def plot(data, stats_: dict):
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(gs[0, 2:])
+    def color(k):  # choice modules in their choice's colour (as in panels e-g), the others in greys
+        hit = [i for i, mk in enumerate(mods) if mk == k]
+        return plotting.module_color(hit[0]) if hit else str(0.45 + 0.1 * (k % 4))
+
     for k in range(means.shape[1]):
         name = next((f"mod. {labels[c]}" for c, mk in zip(choices, mods) if mk == k), f"mod. {k}")
-        ax.plot(t, means[ex, k], color=plotting.module_color(k), label=name, lw=1.4 if k in mods else 0.7)
+        ax.plot(t, means[ex, k], color=color(k), label=name, lw=1.4 if k in mods else 0.7)
     ax.set_xlabel("time step")
     ax.set_ylabel("module mean activity")
     if task == "pdm":
@@ -260,11 +264,9 @@ def plot(data, stats_: dict):
     test = trials.trial % 2 == 1
     for c, k in zip(choices, mods):
         if k >= 0:
-            ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=plotting.module_color(k),
-                       label=f"mod. {labels[c]} vs out {labels[c]}")
-    ax.set_xlabel("module mean activity")
-    ax.set_ylabel("output unit activity")
-    ax.legend(markerscale=3, loc="best", fontsize=5.5, handletextpad=0.1)
+            ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=color(k))
+    ax.set_xlabel("choice module mean activity")
+    ax.set_ylabel("its output unit (colour as in c)")
     ax.set_title(f"module vs output, net {m}")
     plotting.panel_label(ax, "d")
 
@@ -295,8 +297,9 @@ def plot(data, stats_: dict):
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
         ax.set_ylabel("accuracy")
-        ax.set_xlabel(f"trials by correct choice ({stats_['per_choice'][labels[c]]['n_matched']} nets matched)")
-        ax.set_title(f"lesion mod. {labels[c]}")
+        ax.set_xlabel("trials by correct choice")
+        ax.set_title(f"lesion mod. {labels[c]} "
+                     f"({stats_['per_choice'][labels[c]]['n_matched']} nets)")
         ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
         plotting.panel_label(ax, letter)
 
