@@ -267,7 +267,7 @@ def plot(data, stats_: dict):
             ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=color(k))
     ax.set_xlabel("choice module mean activity")
     ax.set_ylabel("its output unit (colour as in c)")
-    ax.set_title(f"module vs output, net {m}")
+    ax.set_title("module vs output")
     plotting.panel_label(ax, "d")
 
     ax = fig.add_subplot(gs[1, 1])
@@ -279,7 +279,7 @@ def plot(data, stats_: dict):
     colors = [plotting.module_color(i % len(choices)) for i in range(len(groups))]
     plotting.boxplot(ax, [g[np.isfinite(g)] for g in groups], names, colors=colors)
     ax.axhline(0, color="0.6", lw=0.6)
-    ax.set_ylabel("r with choice module (test trials)")
+    ax.set_ylabel("r with choice module")
     ax.tick_params(axis="x", rotation=40)
     ax.set_title(f"all nets (n = {stats_['n_networks']})")
     plotting.panel_label(ax, "e")
@@ -293,7 +293,7 @@ def plot(data, stats_: dict):
             cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
         plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
         ax.axhline(NEAR_ZERO, color="0.6", lw=0.6, ls=":")
-        ax.tick_params(axis="x", labelsize=5.5)
+        ax.tick_params(axis="x", labelsize=4.6)
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
         ax.set_ylabel("accuracy")

@@ -116,7 +116,7 @@ def plot(data, stats_: dict):
     for k, t in enumerate(np.unique(tr)):
         ax.plot(*tt[tr == t].T, color="#0072B2", lw=0.9, label="task trials" if k == 0 else None)
     _pc_labels(ax, res)
-    ax.set_title(f"grid states run {traj.shape[1] - 1} steps (grey),\nend states (red); task trials (blue)")
+    ax.set_title(f"grid run {traj.shape[1] - 1} steps (grey),\nends (red); task (blue)")
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])
