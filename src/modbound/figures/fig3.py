@@ -180,8 +180,8 @@ def plot(data, stats_: dict):
     for j, name in enumerate(results):
         b = stats_["ensembles"][name]
         t, tw = b["ttest_trajectory_vs_fixed_point"], b["paired_trajectory_vs_w_rec_rows"]
-        jw = "J ≡ W rows (α = 1)" if b["contrast_with_w_rec_rows_degenerate"] else "J vs W rows: " + plotting.format_p(tw["p"])
-        ax.text(width * j + 2.5, ymax + 0.03, f"traj vs slow: {plotting.format_p(t['p'])}\n{jw}", ha="center",
+        jw = "J ≡ W rows" if b["contrast_with_w_rec_rows_degenerate"] else "J-W: " + plotting.format_p(tw["p"])
+        ax.text(width * j + 2.5, ymax + 0.03, f"J: {plotting.format_p(t['p'])}\n{jw}", ha="center",
                 fontsize=4.5, linespacing=1.1)
     ax.set_ylim(top=ymax + 0.25)
     handles = [plotting.plt.Line2D([], [], color=c, marker="o", ls="", ms=3) for _, c, _ in kinds.values()]
