@@ -34,6 +34,7 @@ rule module_analysis:
         gamma=config["analysis"]["gamma"],
         louvain_runs=config["analysis"]["louvain_runs"],
         seed=config["seed"],
+        matching=config["analysis"]["module_matching"],
     log:
         "logs/module_analysis/{ensemble}.log",
     benchmark:

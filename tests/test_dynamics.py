@@ -212,3 +212,43 @@ def test_bad_weights_and_inputs_raise():
         dy.update(w, np.zeros((1, 2, 3)), np.zeros(5))
     with pytest.raises(ValueError, match="lesion mode"):
         dy.neuron_lesion_weights(w["W_rec"], "cut")
+
+
+def test_weight_similarities_rows_columns_and_alpha_one_degeneracy():
+    from modbound import dynamics_analysis as da
+    from modbound.similarity import cosine_similarity
+
+    W = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    S = da.weight_similarities(W, np.array([True, True, True]))
+    np.testing.assert_allclose(S["rows"], [[1, 1, 0], [1, 1, 0], [0, 0, 1]])  # in-weights: rows 0, 1 parallel
+    np.testing.assert_allclose(S["columns"], [[1, 0, 0], [0, 0, 0], [0, 0, 1]])  # column 1 is zero
+    sub = da.weight_similarities(W, np.array([0, 2]))
+    np.testing.assert_allclose(sub["rows"], [[1, 0], [0, 1]])
+    # alpha = 1: mean-Jacobian rows are W_rec rows scaled per unit, so their similarity is W_rec's rows';
+    # alpha < 1 adds the leak on the diagonal and breaks the equality
+    w = _random_weights(M=1, H=6, seed=3)
+    h = torch.rand(1, 50, 6, dtype=torch.float64)
+    x = torch.randn(50, 3, dtype=torch.float64)
+    Wr = w["W_rec"][0].numpy()
+    J1 = dy.mean_jacobian(w, h, x, 1.0)[0].numpy()
+    active = np.abs(J1).sum(axis=1) > 0
+    np.testing.assert_allclose(cosine_similarity(J1[np.ix_(active, active)]),
+                               da.weight_similarities(Wr, active)["rows"], atol=1e-12)
+    J5 = dy.mean_jacobian(w, h, x, 0.5)[0].numpy()
+    assert np.abs(cosine_similarity(J5[np.ix_(active, active)]) - da.weight_similarities(Wr, active)["rows"]).max() > 1e-3
+
+
+def test_perturbation_specificity_line_fraction_and_spread_ratio():
+    d = np.zeros((2, 2, 3, 2))  # [network, module, level, stimulus]
+    d[0, 0, -1] = [1.0, 5.0]  # module-1 lesions pull stim 1 toward the boundary (specific)
+    d[0, 1, -1] = [5.0, 1.0]
+    d[1, 0, -1] = [5.0, 1.0]  # reversed
+    d[1, 1, -1] = [1.0, 5.0]
+    np.testing.assert_allclose(da.perturbation_specificity(d), [8.0, -8.0])
+    t = np.linspace(0, 1, 20)[:, None]
+    assert da.line_fraction(t * np.array([[1.0, 2.0, 0.0]])) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    assert da.line_fraction(rng.normal(size=(500, 3))) < 0.5
+    start = rng.normal(size=(100, 2))
+    assert da.spread_ratio(start, 0.1 * start + 3.0) == pytest.approx(0.1)
+    assert np.isnan(da.spread_ratio(np.zeros((3, 2)), start[:3]))

@@ -51,3 +51,36 @@ def test_drop_leading_trials_renumbers_consistently():
     assert cut.n_trials == 4 and cut.trial[0] == 0 and cut.trial_starts[0] == 0
     assert np.array_equal(cut.x, full.x[start:]) and np.array_equal(cut.ground_truth, full.ground_truth[1:])
     assert np.array_equal(cut.last_decision_step, full.last_decision_step[1:] - start)
+
+
+def test_match_modules_rule_rejects_small_and_unselective_modules():
+    """Synthetic activity with known selective groups: module 0 tracks the stim-1 contrast, module 1 the stim-2
+    contrast, module 2 is a boundary module (rises on every decision), module 3 is selective but too small."""
+    rng = np.random.default_rng(0)
+    T = 400
+    contrast = rng.normal(size=T)
+    go = (np.arange(T) % 20 == 0).astype(float)
+    out = np.column_stack([np.zeros(T), go + contrast, go - contrast])
+    means = np.column_stack([contrast + 0.3 * rng.normal(size=T), -contrast + 0.3 * rng.normal(size=T),
+                             go + 0.1 * rng.normal(size=T), contrast])
+    sizes = np.array([10, 8, 5, 2])
+    choices = np.array([1, 2])
+    assert selectivity.match_modules(means, out, choices, sizes, min_size=4, min_r=0.3).tolist() == [0, 1]
+    # the too-small module would win without the size rule
+    assert selectivity.match_modules(means, out, choices, sizes, min_size=1, min_r=0.3).tolist() == [3, 1]
+    # no module selective for stim 2: listed as unmatched (-1), never forced onto the boundary module
+    means2 = means[:, [0, 2]]
+    assert selectivity.match_modules(means2, out, choices, sizes[[0, 2]], min_size=4, min_r=0.3).tolist() == [0, -1]
+
+
+def test_boundary_selectivity_finds_the_boundary_module():
+    trials = tasks.make_task("pdm", seed=0).trials(10, seed=0)
+    b = selectivity.boundary_steps(trials)
+    assert b[trials.trial_starts].all()
+    decision = np.flatnonzero(trials.period == tasks.PERIODS.index("decision"))
+    first_decision = decision[np.r_[True, np.diff(decision) > 1]]
+    assert b[first_decision].all() and b.sum() == len(trials.trial_starts) + len(first_decision)
+    rng = np.random.default_rng(0)
+    means = np.column_stack([b + 0.1 * rng.normal(size=b.size), rng.normal(size=b.size)])
+    d = selectivity.boundary_selectivity(means, b)
+    assert d[0] > 3 and abs(d[1]) < 1

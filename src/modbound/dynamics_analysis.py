@@ -39,7 +39,8 @@ from .tasks import PERIODS
 
 __all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
            "perturbation_analysis", "flow_analysis", "nullcline_analysis", "FALLBACK_FRACTION", "SEED_DERIVATION",
-           "figure_settings", "similarity_summary"]
+           "figure_settings", "similarity_summary", "weight_similarities", "perturbation_specificity", "line_fraction",
+           "spread_ratio"]
 
 FALLBACK_FRACTION = 0.1  # slowest fraction of optimised states kept when none is below speed_tol
 
@@ -128,27 +129,45 @@ def kept_points(q: np.ndarray, speed_tol: float) -> tuple[np.ndarray, np.ndarray
 # --------------------------------------------------------------------------------------------- Fig 3
 
 
-def _trajectory_pairs(act, steps: np.ndarray, n_trials: int) -> tuple[np.ndarray, np.ndarray]:
-    """Steps of the first ``n_trials`` analysed trials and, for each, the state before it (``[M, K, H]``) and
-    its input (``[K, I]``): the Jacobian of step t is taken at ``(h_{t-1}, x_t)``."""
-    trials = np.unique(act.trials.trial[steps])[: int(n_trials)]
+def _trajectory_pairs(act, steps: np.ndarray, n_trials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps of the first ``n_trials`` analysed trials (``"all"``: every analysed trial) and, for each, the
+    state before it (``[M, K, H]``) and its input (``[K, I]``): the Jacobian of step t is taken at
+    ``(h_{t-1}, x_t)``."""
+    trials = np.unique(act.trials.trial[steps])
+    if n_trials != "all":
+        trials = trials[: int(n_trials)]
     t = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
     prev = np.where(t[None, :, None] > 0, act.hidden[:, np.maximum(t - 1, 0)], 0.0)
     return prev, act.trials.x[t], t
 
 
+def weight_similarities(W_rec: np.ndarray, units: np.ndarray) -> dict[str, np.ndarray]:
+    """Cosine similarity of ``W_rec``'s rows (each unit's recurrent in-weights) and of its columns (out-weights),
+    restricted to ``units`` (mask or indices) on both sides: the paper's weight baseline of Fig 3."""
+    W = np.asarray(W_rec, dtype=np.float64)
+    sub = np.ix_(units, units)
+    return {"rows": cosine_similarity(W[sub]), "columns": cosine_similarity(W.T[sub])}
+
+
 def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, speed_tol: float,
-                      trajectory_trials: int, gamma: float, louvain_runs: int, n_perm: int, seed: int,
-                      drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+                      trajectory_trials, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                      drop_first_trial: bool = True, example_trials: int = 3) -> dict[str, np.ndarray]:
     """Fig 3 for the first ``n_networks`` networks of ``fp`` (the output of :func:`fixed_points`).
 
     Per network: the Jacobian averaged over its kept slow points (input ``fp["x"]``) and averaged along the
-    task trajectory of the first ``trajectory_trials`` analysed trials (the recorded inputs); cosine
-    similarity of their rows (live units); ``r`` of each with the activity correlation (upper triangles),
-    and, as a reference, ``r`` of the cosine similarity of the rows of ``W_rec``. Modules of the trajectory
-    Jacobian similarity induced on the correlation, with a permutation null. With alpha = 1 the mean
-    Jacobian's rows are rows of W_rec scaled by how often the unit is active, so their cosine similarity
-    equals W_rec's wherever the unit is active at least once (``r_w_rec`` shows it).
+    task trajectory of the first ``trajectory_trials`` analysed trials (``"all"``: every analysed trial; the
+    recorded inputs); cosine similarity of their rows; ``r`` of each with the activity correlation (upper
+    triangles), and the paper's baseline: ``r`` of the cosine similarity of ``W_rec``'s rows (in-weights,
+    ``r_w_rec_rows``) and columns (out-weights, ``r_w_rec_columns``). Units are compared when active on the
+    analysed steps (correlation defined) and active at least once along the Jacobian's trajectory (no
+    all-zero Jacobian rows); the others are counted (``n_silent``, ``n_inactive_in_trajectory``).
+
+    With alpha = dt / tau = 1 the mean Jacobian's row i is row i of W_rec times the fraction of steps where
+    unit i is active, so its row similarity equals that of W_rec's rows exactly on the compared units: the
+    contrast with the weights is then degenerate (``max_abs_diff_trajectory_vs_rows`` measures it).
+    Modules of the trajectory Jacobian similarity are induced on the correlation, with a permutation null, and
+    compared with the correlation's own modules (``ari_vs_correlation``). The example network (``example_index``, a position in ``model_index``) is the one whose ``r_trajectory``
+    is closest to the ensemble median (:func:`modbound.stats.representative`).
     """
     index = np.asarray(fp["model_index"])[: int(n_networks)]
     w = _weights(act, index)
@@ -157,35 +176,50 @@ def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: f
     J_traj = dy.mean_jacobian(w, prev[index], x_traj, alpha).numpy()
     kept, fallback = kept_points(fp["q"][: index.size], speed_tol)
     J_fp = dy.mean_jacobian(w, fp["states"][: index.size], fp["x"], alpha, valid=kept).numpy()
-    rows = []
-    example = {}
+    rows, mats = [], []
     for i, m in enumerate(index):
-        live, C = _live_correlation(act, m, steps)
+        active, _ = _live_correlation(act, m, steps)
+        in_traj = np.abs(J_traj[i]).sum(axis=1) > 0
+        live = active & in_traj
+        X = act.hidden[m][steps].astype(np.float64)
+        C = act_mod.correlation(X[:, live])
         sub = np.ix_(live, live)
         S_traj, S_fp = cosine_similarity(J_traj[i][sub]), cosine_similarity(J_fp[i][sub])
-        S_w = cosine_similarity(np.asarray(act.weights["W_rec"][m], dtype=np.float64)[sub])
+        S_w = weight_similarities(act.weights["W_rec"][m], live)
         mod = _modules_vs_correlation(S_traj, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs,
                                       n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
-        rows.append({"r_trajectory": mod["r"], "r_fixed_point": pearson_upper(S_fp, C),
-                     "r_w_rec": pearson_upper(S_w, C), "q_induced": mod["q_induced"], "q_null": mod["q_null"],
+        corr_modules = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
+                                          seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m), "corr"))
+        rows.append({"r_trajectory": mod["r"],
+                     "ari_vs_correlation": modularity.ari(mod["partition"], corr_modules.partition), "r_fixed_point": pearson_upper(S_fp, C),
+                     "r_w_rec": pearson_upper(S_w["rows"], C), "r_w_rec_columns": pearson_upper(S_w["columns"], C),
+                     "max_abs_diff_trajectory_vs_rows": float(np.abs(S_traj - S_w["rows"]).max()),
+                     "q_induced": mod["q_induced"], "q_null": mod["q_null"],
                      "p": mod["p"], "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
-                     "n_silent": int((~live).sum()), "n_kept": int(kept[i].sum())})
-        if i == 0:
-            example = {"example_J": J_traj[i][sub], "example_S": S_traj, "example_S_fixed_point": S_fp,
-                       "example_C": C, "example_partition": mod["partition"], "example_live": live}
+                     "n_silent": int((~active).sum()), "n_inactive_in_trajectory": int((active & ~in_traj).sum()),
+                     "n_inactive_at_slow_points": int((np.abs(J_fp[i][live]).sum(axis=1) == 0).sum()),
+                     "n_kept": int(kept[i].sum())})
+        mats.append({"example_J": J_traj[i][sub], "example_S": S_traj, "example_S_fixed_point": S_fp,
+                     "example_S_w_rec_rows": S_w["rows"], "example_S_w_rec_columns": S_w["columns"],
+                     "example_C": C, "example_partition": mod["partition"], "example_live": live,
+                     "example_partition_correlation": corr_modules.partition})
     out = _stack(rows, list(rows[0]))
-    out.update(example)
-    out.update({"model_index": index, "fp_fallback": fallback, "speed_tol": np.float64(speed_tol),
+    ex = st.representative(out["r_trajectory"])
+    out.update(mats[ex])
+    out.update({"model_index": index, "example_index": np.int64(ex), "fp_fallback": fallback,
+                "speed_tol": np.float64(speed_tol), "alpha": np.float64(alpha),
                 "q_kept_median": np.asarray([np.median(fp["q"][i][kept[i]]) for i in range(index.size)]),
-                "n_trajectory_steps": np.int64(t_traj.size), "trajectory_trials": np.int64(trajectory_trials),
+                "n_trajectory_steps": np.int64(t_traj.size),
+                "trajectory_trials": np.int64(0 if trajectory_trials == "all" else trajectory_trials),
                 "n_steps_used": np.int64(steps.sum()), "fixed_point_input": fp["x"]})
-    # example network in PC space (panel a): task trajectory of the Jacobian's trials and kept slow points
-    X0 = act.hidden[index[0]][steps].astype(np.float64)
+    # example network in PC space (panel a): its first example_trials trials and kept slow points
+    X0 = act.hidden[index[ex]][steps].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)
+    shown = t_traj[np.isin(act.trials.trial[t_traj], np.unique(act.trials.trial[t_traj])[:example_trials])]
     out.update({"example_pc_explained": var,
-                "example_trajectory_pc": dy.project(act.hidden[index[0]][t_traj], mean, comps),
-                "example_trajectory_trial": act.trials.trial[t_traj],
-                "example_fixed_points_pc": dy.project(fp["states"][0][kept[0]], mean, comps)})
+                "example_trajectory_pc": dy.project(act.hidden[index[ex]][shown], mean, comps),
+                "example_trajectory_trial": act.trials.trial[shown],
+                "example_fixed_points_pc": dy.project(fp["states"][ex][kept[ex]], mean, comps)})
     return out
 
 
@@ -269,7 +303,7 @@ def perturbation_analysis(act, *, n_networks: int, alpha: float, fixation_input,
     decision = np.empty((M, n_kinds, 2, levels.size, 2))
     members_all = np.empty((M, n_kinds, 2, H), dtype=bool)
     eligible = np.empty((M, n_kinds, 2), dtype=np.int64)
-    example_end = np.empty((n_kinds, 2, levels.size, 2, H))
+    ends = {}
     for k, kind in enumerate(PARTITION_KINDS):
         members = module_members(w["W_in"].numpy(), kind, cols)
         members_all[:, k] = members
@@ -277,32 +311,64 @@ def perturbation_analysis(act, *, n_networks: int, alpha: float, fixation_input,
             rank, eligible[:, k, mod] = dy.within_module_rank(W_rec, members[:, mod])
             end = _end_states(w, rank, levels, h_start, X, alpha, n_steps)  # [M, L, 2, H]
             decision[:, k, mod] = np.einsum("mlsh,mh->mls", end, readout[0]) + readout[1][:, None, None]
-            example_end[k, mod] = end[0]
+            ends[k, mod] = end
     distance = decision * sign
+    # example network (Figs 5, S12): lesion specificity (sign-based modules) closest to the ensemble median
+    ex = st.representative(perturbation_specificity(distance[:, 0]))
+    example_end = np.stack([np.stack([ends[k, mod][ex] for mod in range(2)]) for k in range(n_kinds)])
     # example network: trajectories at a few lesion levels, in the PC space of its activity
     ex_levels = np.asarray([lv for lv in example_levels if lv <= max_lesions], dtype=np.int64)
-    w0 = {n: t[:1] for n, t in w.items()}
+    w0 = {n: t[ex:ex + 1] for n, t in w.items()}
     traj = np.empty((n_kinds, 2, ex_levels.size, 2, n_steps + 1, H))
     for k, kind in enumerate(PARTITION_KINDS):
         for mod in range(2):
-            rank, _ = dy.within_module_rank(W_rec[:1], members_all[:1, k, mod])
-            Wl = dy.lesion_levels(W_rec[:1], rank, ex_levels)[0]  # [L, H, H]
+            rank, _ = dy.within_module_rank(W_rec[ex:ex + 1], members_all[ex:ex + 1, k, mod])
+            Wl = dy.lesion_levels(W_rec[ex:ex + 1], rank, ex_levels)[0]  # [L, H, H]
             wc = {"W_in": w0["W_in"].expand(ex_levels.size, -1, -1), "b": w0["b"].expand(ex_levels.size, -1),
                   "W_rec": torch.as_tensor(Wl)}
-            h0 = h_start[:1].expand(ex_levels.size, 2, H)
+            h0 = h_start[ex:ex + 1].expand(ex_levels.size, 2, H)
             traj[k, mod] = dy.run_constant(wc, h0, X, alpha, n_steps=n_steps, record=True)
     stimulus = analysed_steps(act.trials, drop_first_trial) & (act.trials.period == PERIODS.index("stimulus"))
-    X0 = act.hidden[index[0]][stimulus].astype(np.float64)
+    X0 = act.hidden[index[ex]][stimulus].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)
-    return {"model_index": index, "distance": distance, "decision": decision, "levels": levels,
+    return {"model_index": index, "example_index": np.int64(ex), "distance": distance, "decision": decision, "levels": levels,
             "members": members_all, "module_size": members_all.sum(-1), "n_eligible": eligible,
             "inputs": X, "h_start": h_start.numpy()[:, 0], "example_end": example_end,
             "example_levels": ex_levels, "example_trajectories": traj, "pc_mean": mean, "pc_components": comps,
-            "pc_explained": var, "readout_diff": readout[0][0], "readout_bias": np.float64(readout[1][0]),
+            "pc_explained": var, "readout_diff": readout[0][ex], "readout_bias": np.float64(readout[1][ex]),
             "example_activity": X0, "example_trial": act.trials.trial[stimulus],
             "example_ground_truth": act.trials.ground_truth,
             "choice_units": np.asarray([c1, c2]), "stimulus_columns": np.asarray(cols),
-            "example_W_rec": W_rec[0], "example_W_in": w["W_in"][0].numpy()}
+            "example_W_rec": W_rec[ex], "example_W_in": w["W_in"][ex].numpy()}
+
+
+def perturbation_specificity(distance: np.ndarray) -> np.ndarray:
+    """Per network, from ``distance [n, module, level, stimulus]`` (:func:`perturbation_analysis`, one partition
+    kind): how much more the last lesion level of each module pulls its own stimulus's perturbation toward the
+    boundary than the other's, summed over both modules:
+    ``(d[m1, s2] - d[m1, s1]) + (d[m2, s1] - d[m2, s2])`` at the last level (> 0: module-specific effects)."""
+    d = np.asarray(distance)[:, :, -1]
+    return (d[:, 0, 1] - d[:, 0, 0]) + (d[:, 1, 0] - d[:, 1, 1])
+
+
+def spread_ratio(start: np.ndarray, end: np.ndarray) -> float:
+    """RMS distance of the ``end`` points from their centroid over that of the ``start`` points (``[N, d]``
+    each): below 1 when a set of states contracts (e.g. onto a limit set)."""
+    def rms(X):
+        X = np.asarray(X, dtype=np.float64)
+        return float(np.sqrt(((X - X.mean(axis=0)) ** 2).sum(axis=1).mean()))
+    s0 = rms(start)
+    return rms(end) / s0 if s0 > 0 else float("nan")
+
+
+def line_fraction(points: np.ndarray) -> float:
+    """Fraction of the variance of a point cloud ``[N, H]`` along its first principal axis (1 = on a line;
+    NaN for fewer than 2 points or no spread)."""
+    X = np.asarray(points, dtype=np.float64)
+    if X.shape[0] < 2:
+        return float("nan")
+    sv = np.linalg.svd(X - X.mean(axis=0), compute_uv=False) ** 2
+    return float(sv[0] / sv.sum()) if sv.sum() > 0 else float("nan")
 
 
 # ----------------------------------------------------------------------------------------- Fig 6, S13

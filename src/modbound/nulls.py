@@ -105,14 +105,15 @@ def permutation_null(W, ci, n_perm: int = 1000, seed: int | None = 0,
 
 def null_summary(res: dict, n_perm: int) -> dict:
     """Across networks: induced Q, permutation-null means, their paired t-test, fraction with p < 0.05,
-    and the example network (the first)."""
+    and the example network (position ``res["example_index"]``, the first when absent)."""
     q, qn, p = res["q_induced"], res["q_null"], res["p"]
     null_mean = qn.mean(axis=1)
+    e = int(res["example_index"]) if "example_index" in res else 0
     return {"q_induced": st.describe(q), "q_null_mean": st.describe(null_mean), "z": st.describe(res["z"]),
             "n_modules": st.describe(res["n_modules"]), "p_per_network": p,
             "fraction_p_below_0.05": float(np.mean(p < 0.05)), "n_perm": int(n_perm),
             "ttest_q_induced_vs_null_mean": st.ttest_ind(q, null_mean),
-            "example": {"q_induced": float(q[0]), "q_null_mean": float(null_mean[0]),
-                        "q_null_sd": float(qn[0].std(ddof=1)) if qn.shape[1] > 1 else None, "p": float(p[0]),
-                        "z": float(res["z"][0]) if np.isfinite(res["z"][0]) else None,
-                        "n_modules": int(res["n_modules"][0]), "r": float(res["r"][0]) if "r" in res else None}}
+            "example": {"q_induced": float(q[e]), "q_null_mean": float(null_mean[e]),
+                        "q_null_sd": float(qn[e].std(ddof=1)) if qn.shape[1] > 1 else None, "p": float(p[e]),
+                        "z": float(res["z"][e]) if np.isfinite(res["z"][e]) else None,
+                        "n_modules": int(res["n_modules"][e]), "r": float(res["r"][e]) if "r" in res else None}}

@@ -38,6 +38,7 @@ __all__ = [
     "boxplot",
     "format_p",
     "JACOBIAN_COLORS",
+    "WEIGHT_COLORS",
     "STIMULUS_COLORS",
     "band",
     "violins",
@@ -218,6 +219,7 @@ def format_p(p: float | None) -> str:
 # ---- shared panels (lines with bands, violins, permutation nulls, pair scatter, paired Q) ----------
 
 JACOBIAN_COLORS = {"fixed_point": "#E69F00", "trajectory": "#009E73"}  # paper Fig 3: orange, green
+WEIGHT_COLORS = {"w_rec_rows": "#56B4E9", "w_rec_columns": "#7f7f7f"}  # Fig 3b baseline: W_rec in-/out-weights
 STIMULUS_COLORS = ("#009E73", "#CC79A7")  # paper Fig 5d: stimulus 1 green, stimulus 2 purple
 
 
@@ -248,11 +250,14 @@ def violins(ax, groups, positions, colors, jitter_seed: int = 0) -> None:
 def null_panel(ax, q_null: np.ndarray, q_obs: float, p: float, label: str = "observed",
                letter: str | None = None) -> None:
     """Histogram of a permutation null with the observed value."""
-    ax.hist(q_null, bins=30, color=CONDITION_COLORS["null"], edgecolor="white", linewidth=0.3)
+    counts, edges, _ = ax.hist(q_null, bins=30, color=CONDITION_COLORS["null"], edgecolor="white", linewidth=0.3)
     ax.axvline(q_obs, color=CONDITION_COLORS["observed"], lw=1.5, label=label)
     ax.set_xlabel("induced Q")
     ax.set_ylabel("permutations")
-    ax.legend(loc="upper right", fontsize=5.5)
+    # headroom above the histogram for the legend, on the side away from the observed line
+    ax.set_ylim(0, 1.45 * max(counts.max(), 1))
+    lo, hi = ax.get_xlim()
+    ax.legend(loc="upper left" if q_obs > (lo + hi) / 2 else "upper right", fontsize=5.5)
     ax.set_title(f"{q_null.size} label permutations\n{format_p(p)}")
     if letter is not None:
         panel_label(ax, letter)
@@ -269,7 +274,7 @@ def pair_scatter(ax, S: np.ndarray, C: np.ndarray, xlabel: str, r: float) -> Non
         ax.plot(xs, icept + slope * xs, color=CONDITION_COLORS["observed"], lw=1.0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("activity correlation")
-    ax.set_title(f"unit pairs ({x.size}): r = {r:.2f}")
+    ax.set_title(f"unit pairs ({x.size}):\nr = {r:.2f}")
 
 
 def induced_panels(axes, source: np.ndarray, target: np.ndarray, partition: np.ndarray, example: dict,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["describe", "ttest_ind", "ttest_1samp_r"]
+__all__ = ["describe", "ttest_ind", "ttest_1samp_r", "ttest_rel", "ttest_1samp", "equivalence", "representative"]
 
 
 def describe(x) -> dict:
@@ -45,3 +45,68 @@ def ttest_1samp_r(r) -> dict:
     res = sps.ttest_1samp(z, 0.0)
     return {"test": "one-sample t-test on Fisher z", "t": float(res.statistic), "p": float(res.pvalue),
             "n": int(r.size)}
+
+
+def ttest_rel(a, b, atol: float = 1e-12) -> dict:
+    """Paired t-test of a vs b (pairs where both are finite); ``t > 0`` when a exceeds b. Untestable (t and p
+    None) when every difference is within ``atol`` (identical up to rounding: no contrast to test)."""
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length: {a.size} vs {b.size}")
+    ok = np.isfinite(a) & np.isfinite(b)
+    d = a[ok] - b[ok]
+    out = {"test": "paired t-test", "n": int(d.size), "mean_a": float(a[ok].mean()) if d.size else None,
+           "mean_b": float(b[ok].mean()) if d.size else None, "mean_difference": float(d.mean()) if d.size else None}
+    if d.size < 2 or np.ptp(d) == 0 or np.all(np.abs(d) <= atol):
+        return {**out, "t": None, "p": None, "df": None}
+    res = sps.ttest_rel(a[ok], b[ok])
+    return {**out, "t": float(res.statistic), "p": float(res.pvalue), "df": int(d.size - 1)}
+
+
+def ttest_1samp(x, value: float, *, fisher_z: bool = False) -> dict:
+    """One-sample t-test of ``x`` against ``value`` (two-sided p; ``t > 0`` when the mean exceeds it).
+
+    ``fisher_z``: ``x`` are correlations, compared with ``value`` on the Fisher-z scale."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    test = "one-sample t-test" + (" on Fisher z" if fisher_z else "") + f" vs {value:g}"
+    if fisher_z:
+        x, value = np.arctanh(np.clip(x, -0.999999, 0.999999)), float(np.arctanh(value))
+    if x.size < 2 or np.ptp(x) == 0:
+        return {"test": test, "t": None, "p": None, "n": int(x.size), "value": value}
+    res = sps.ttest_1samp(x, value)
+    return {"test": test, "t": float(res.statistic), "p": float(res.pvalue), "n": int(x.size), "value": value}
+
+
+def equivalence(x, target: float, margin: float) -> dict:
+    """Two one-sided t-tests (TOST) that the mean of ``x`` lies within ``target +- margin``.
+
+    ``t`` is the smaller of the two one-sided t statistics (positive: the mean lies inside the margin),
+    ``p`` the larger of their one-sided p values (small: equivalent). A constant sample inside the
+    margin is equivalent (p = 0), outside it is not (p = 1)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    out = {"test": f"TOST equivalence to {target:g} +- {margin:g}", "n": int(x.size), "target": float(target),
+           "margin": float(margin), "mean": float(x.mean()) if x.size else None}
+    if x.size < 2:
+        return {**out, "t": None, "p": None}
+    se = x.std(ddof=1) / np.sqrt(x.size)
+    lo, hi = x.mean() - (target - margin), (target + margin) - x.mean()
+    if se == 0:
+        inside = lo > 0 and hi > 0
+        return {**out, "t": float("inf") if inside else float("-inf"), "p": 0.0 if inside else 1.0}
+    t = min(lo, hi) / se
+    p = float(sps.t.sf(t, x.size - 1))
+    return {**out, "t": float(t), "p": p}
+
+
+def representative(values) -> int:
+    """Position of the value closest to the median of the finite ``values`` (the first on ties): the rule
+    that picks each figure's example network. ValueError when no value is finite."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    ok = np.isfinite(v)
+    if not ok.any():
+        raise ValueError("no finite value to choose a representative from")
+    dist = np.where(ok, np.abs(v - np.median(v[ok])), np.inf)
+    return int(np.argmin(dist))

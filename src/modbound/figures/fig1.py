@@ -18,41 +18,88 @@ CHOICE_LABELS = {"pdm": {1: "stim 1", 2: "stim 2"}, "gng": {0: "no-go", 1: "go"}
 CLAIMED = {"pdm": (1, 2), "gng": (1,)}
 
 
+# The paper's words read as stated thresholds (fixed before looking at results, written in each claim's detail):
+NEAR_ZERO = 0.10  # "dropped to nearly 0%": lesioned accuracy below 10%
+SPARED_MARGIN = 0.10  # "not effected": accuracy change within +-10 percentage points (TOST)
+HIGH_R = 0.5  # "highly correlated": r above 0.5
+N_MODULES, N_MODULES_MARGIN = 4, 1.0  # "we found four modules": mean count within 4 +- 1 (TOST)
+
+
+def _nan_t(t):
+    return float("nan") if t.get("t") is None else t["t"]
+
+
 def stats(data, *, scale: str, figure: str = "fig1") -> dict:
     """Every number Fig 1 / S2 shows, and the paper's claims tested on them."""
     analysis, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
     task = manifest["task"]
+    pre = "fig1" if figure == "fig1" else "s2"
     choices = [int(c) for c in analysis["choices"]]
     labels = CHOICE_LABELS[task]
-    n = int(len(analysis["model_index"]))
+    index = np.asarray(analysis["model_index"])
+    n = int(index.size)
+    matched = np.asarray(analysis["choice_module"]) >= 0
+    claimed = [i for i, c in enumerate(choices) if c in CLAIMED[task]]
+    lesion, control = analysis["lesion_accuracy"], analysis["control_accuracy"]
+    key = _key_statistic(lesion, control, claimed)
+    ex = st.representative(key)
     out = {
         "figure": figure, "task": task, "scale": scale,
         "n_networks": n, "n_trained": int(manifest["n_models"]),
         "excluded_models": evaluation["excluded_models"], "min_accuracy": evaluation["min_accuracy"],
-        "test_accuracy": st.describe(np.asarray(evaluation["accuracy"])[analysis["model_index"]]),
-        "init_seeds": [manifest["seeds"]["init"][m] for m in analysis["model_index"]],
+        "test_accuracy": st.describe(np.asarray(evaluation["accuracy"])[index]),
+        "init_seeds": [manifest["seeds"]["init"][m] for m in index],
         "louvain_seeds": analysis["louvain_seeds"],
         "Q": st.describe(analysis["q"]), "n_modules": st.describe(analysis["n_modules"]),
         "n_modules_counts": {int(k): int(v) for k, v in zip(*np.unique(analysis["n_modules"], return_counts=True))},
         "silent_units": st.describe(analysis["n_silent"]),
+        "module_matching": {
+            "rule": "even trials: module of >= min_module_size units with r(module mean, choice output minus the "
+                    "other choices' outputs) >= min_selectivity_r; one module per choice (Hungarian); statistics "
+                    "on odd trials",
+            "min_module_size": int(analysis["min_module_size"]),
+            "min_selectivity_r": float(analysis["min_selectivity_r"]),
+            "unmatched_networks": {labels[c]: [int(m) for m in index[~matched[:, i]]] for i, c in enumerate(choices)}},
+        "example": {"network": int(index[ex]), "position": ex,
+                    "rule": "network whose lesion crossover (drop on own trials minus drop on other trials, mean "
+                            "over the claimed modules) is closest to the ensemble median",
+                    "key_statistic": float(key[ex]), "n_modules": int(analysis["n_modules"][ex]),
+                    "n_silent": int(analysis["n_silent"][ex])},
+        "thresholds": {"near_zero_accuracy": NEAR_ZERO, "spared_margin": SPARED_MARGIN, "high_r": HIGH_R,
+                       "n_modules": N_MODULES, "n_modules_margin": N_MODULES_MARGIN},
         "choices": {labels[c]: c for c in choices},
         "per_choice": {},
         "claims": [],
     }
+    cl = out["claims"]
+    t = st.equivalence(analysis["n_modules"], N_MODULES, N_MODULES_MARGIN)
+    out["n_modules_vs_four"] = t
+    cl.append(claims.t_claim(f"{figure}.four_modules", f"{N_MODULES} modules per network", t, None, "greater",
+                             f"mean {t['mean']:.2f} modules (example: {out['example']['n_modules']}); TOST within "
+                             f"{N_MODULES} +- {N_MODULES_MARGIN:g}", paper=f"{pre}.four_modules"))
     for i, c in enumerate(choices):
         lab = labels[c]
         other = [j for j in range(len(choices)) if j != i]
-        acc_same = analysis["lesion_accuracy"][:, i, i]
-        acc_other = analysis["lesion_accuracy"][:, i, other].mean(axis=1)
+        acc_same = lesion[:, i, i]
+        acc_other = lesion[:, i, other].mean(axis=1)
+        ctrl_other = control[:, other].mean(axis=1)
         entry = {
+            "n_matched": int(matched[:, i].sum()),
+            "module_size": st.describe(analysis["choice_module_size"][matched[:, i], i]),
+            "selection_r": st.describe(analysis["selection_r"][:, i]),
             "r_module_output": {**st.describe(analysis["r_module_output"][:, i]),
                                 **st.ttest_1samp_r(analysis["r_module_output"][:, i])},
+            "r_module_output_vs_high": st.ttest_1samp(analysis["r_module_output"][:, i], HIGH_R, fisher_z=True),
             "lesion": {
                 f"accuracy_{lab}_trials": st.describe(acc_same),
+                f"control_accuracy_{lab}_trials": st.describe(np.where(matched[:, i], control[:, i], np.nan)),
                 "accuracy_other_trials": st.describe(acc_other),
+                "control_accuracy_other_trials": st.describe(np.where(matched[:, i], ctrl_other, np.nan)),
                 "ttest_same_vs_other": st.ttest_ind(acc_same, acc_other),
+                "ttest_same_vs_near_zero": st.ttest_1samp(acc_same, NEAR_ZERO),
+                "other_trials_change_vs_control": st.equivalence(acc_other - ctrl_other, 0.0, SPARED_MARGIN),
             },
-            "control_accuracy": st.describe(analysis["control_accuracy"][:, i]),
+            "control_accuracy": st.describe(control[:, i]),
         }
         if task == "pdm":
             entry["r_module_cumdelta"] = {**st.describe(analysis["r_module_cumdelta"][:, i]),
@@ -60,27 +107,91 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
         out["per_choice"][lab] = entry
         if c not in CLAIMED[task]:
             continue
+        mod = "mod1" if c == choices[0] or task == "gng" else "mod2"
         r = entry["r_module_output"]
-        out["claims"].append(claims.claim(
+        cl.append(claims.claim(
             f"{figure}.module_{lab}_tracks_output", f"{lab} module mean activity correlates with its output unit",
-            test=r["test"], statistic=r["t"] if r["t"] is not None else float("nan"), p=r["p"], n=r["n"],
-            direction="greater", detail=f"mean r = {r['mean']}"))
-        t = entry["lesion"]["ttest_same_vs_other"]
-        out["claims"].append(claims.claim(
+            test=r["test"], statistic=_nan_t(r), p=r["p"], n=r["n"],
+            direction="greater", detail=f"mean r = {r['mean']}; {entry['n_matched']} of {n} networks matched",
+            paper="fig1.output_corr" if task == "pdm" else "s2.output_corr"))
+        le = entry["lesion"]
+        t = le["ttest_same_vs_other"]
+        paper_lesion = {"pdm": {1: "fig1.lesion_mod1", 2: "fig1.lesion_mod2"}, "gng": {1: "s2.lesion_go"}}[task][c]
+        cl.append(claims.claim(
             f"{figure}.lesion_{lab}_module", f"lesioning the {lab} module's readout lowers accuracy on {lab} trials"
-            " more than on the other trials", test=t["test"], statistic=t["t"] if t["t"] is not None else float("nan"),
-            p=t["p"], n=n, direction="less", detail=f"mean accuracy {t['mean_a']} vs {t['mean_b']}"))
+            " more than on the other trials", test=t["test"], statistic=_nan_t(t),
+            p=t["p"], n=n, direction="less", detail=f"mean accuracy {t['mean_a']} vs {t['mean_b']}",
+            paper=paper_lesion))
         if task == "pdm":
+            t = le["ttest_same_vs_near_zero"]
+            cl.append(claims.t_claim(
+                f"{figure}.lesion_{lab}_module_near_zero", f"lesioning the {lab} module's readout drops accuracy on "
+                f"{lab} trials to nearly 0%", t, None, "less",
+                f"stated threshold: mean accuracy below {NEAR_ZERO:.0%}; ours {le[f'accuracy_{lab}_trials']['mean']} "
+                f"(median {le[f'accuracy_{lab}_trials']['median']}), control "
+                f"{le[f'control_accuracy_{lab}_trials']['mean']}", paper=paper_lesion))
+            t = le["other_trials_change_vs_control"]
+            cl.append(claims.t_claim(
+                f"{figure}.lesion_{lab}_module_spares_other_trials", f"lesioning the {lab} module's readout leaves "
+                "accuracy on the other trials as it was (lesioned vs intact)", t, None, "greater",
+                f"mean change {t['mean']}; TOST margin +-{SPARED_MARGIN:.0%}",
+                paper="fig1.lesion_mod1_spared" if mod == "mod1" else "fig1.lesion_mod2"))
             rc = entry["r_module_cumdelta"]
-            out["claims"].append(claims.claim(
+            cl.append(claims.claim(
                 f"{figure}.module_{lab}_tracks_cumulative_input",
                 f"{lab} module mean activity {'rises' if c == 1 else 'falls'} with cumulative (stim1 - stim2) input",
-                test=rc["test"], statistic=rc["t"] if rc["t"] is not None else float("nan"), p=rc["p"], n=rc["n"],
-                direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']}"))
-    reconstruction = st.describe(analysis["reconstruction_r"])
-    out["reconstruction_r"] = reconstruction
+                test=rc["test"], statistic=_nan_t(rc), p=rc["p"], n=rc["n"],
+                direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']}",
+                paper="fig1.track_input"))
+    # two choice modules: anti-correlation, output correlation strength and the lesion crossover
+    if len(choices) >= 2:
+        rb = analysis["r_between_choice_modules"]
+        t = st.ttest_1samp_r(rb)
+        out["r_between_choice_modules"] = {**st.describe(rb), **t}
+        if task == "pdm":
+            cl.append(claims.claim(
+                f"{figure}.choice_modules_anticorrelated", "the two choice modules' mean activities are "
+                "anti-correlated", test=t["test"], statistic=_nan_t(t), p=t["p"], n=t["n"], direction="less",
+                detail=f"mean r = {out['r_between_choice_modules']['mean']}", paper="fig1.anticorrelated"))
+        drop = control[:, None, :] - lesion  # [n, lesioned module, trial type]
+        inter = (drop[:, 0, 0] - drop[:, 0, 1]) + (drop[:, 1, 1] - drop[:, 1, 0])
+        t = st.ttest_1samp(inter, 0.0)
+        out["lesion_crossover"] = {**st.describe(inter), "ttest": t}
+        cl.append(claims.t_claim(
+            f"{figure}.lesion_crossover", "module x trial-type interaction: each choice module's lesion hurts its own "
+            "trials more than the other module's lesion does (unique, isolated effects)", t, None, "greater",
+            f"interaction of accuracy drops, mean {out['lesion_crossover']['mean']}",
+            paper="fig1.disc"))
+        if task == "gng":
+            for i, c in enumerate(choices):
+                t = out["per_choice"][labels[c]]["r_module_output_vs_high"]
+                cl.append(claims.t_claim(
+                    f"{figure}.module_{labels[c]}_output_r_high", f"{labels[c]} module is highly correlated with its "
+                    f"output unit (r above {HIGH_R}, stated threshold)", t, None, "greater",
+                    f"mean r = {out['per_choice'][labels[c]]['r_module_output']['mean']}", paper="s2.output_corr"))
+    bd = analysis["boundary_dprime"]
+    t = st.ttest_1samp(bd, 0.0)
+    out["boundary_module_dprime"] = {**st.describe(bd), "ttest": t}
+    if task == "pdm":
+        cl.append(claims.t_claim(
+            f"{figure}.fixation_boundary_module", "a non-choice module is active at trial boundaries (start of "
+            "fixation, end of fixation): its d' at boundary steps vs other steps is above 0", t, None, "greater",
+            f"largest d' among non-choice modules (>= min_module_size units), mean {out['boundary_module_dprime']['mean']}",
+            paper="fig1.fixation_modules"))
+    out["reconstruction_r"] = st.describe(analysis["reconstruction_r"])
     out["module_pc_r"] = st.describe(analysis["module_pc_r"])
     return out
+
+
+def _key_statistic(lesion: np.ndarray, control: np.ndarray, claimed) -> np.ndarray:
+    """Per network: accuracy drop on the lesioned module's own trials minus the mean drop on the other trials,
+    averaged over the claimed choice modules (NaN where a module is unmatched)."""
+    drop = control[:, None, :] - lesion
+    vals = []
+    for i in claimed:
+        other = [j for j in range(lesion.shape[2]) if j != i]
+        vals.append(drop[:, i, i] - drop[:, i, other].mean(axis=1))
+    return np.mean(vals, axis=0)
 
 
 def _example_trials(trials, n: int = 4):
@@ -94,9 +205,10 @@ def plot(data, stats_: dict):
     act, analysis, task = data["activity"], data["analysis"], stats_["task"]
     labels = CHOICE_LABELS[task]
     choices = [int(c) for c in analysis["choices"]]
-    m = int(analysis["model_index"][0])
-    part = analysis["partition"][0]
-    mods = analysis["choice_module"][0]
+    e = int(stats_["example"]["position"])
+    m = int(analysis["model_index"][e])
+    part = analysis["partition"][e]
+    mods = analysis["choice_module"][e]
     live = part >= 0
     X = act.hidden[m].astype(np.float64)
     means = act_mod.module_activity(X[:, live], part[live])
@@ -118,14 +230,18 @@ def plot(data, stats_: dict):
 
     ax = fig.add_subplot(gs[0, 1])
     plotting.ordered_matrix(ax, act_mod.correlation(X[:, live]), part[live], vmax=1.0, label="r")
-    ax.set_title(f"{means.shape[1]} modules\nQ = {analysis['q'][0]:.2f}")
+    ax.set_title(f"net {m}: {means.shape[1]} modules\nQ = {analysis['q'][e]:.2f}")
     n_silent = int((~live).sum())
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(gs[0, 2:])
+    def color(k):  # choice modules in their choice's colour (as in panels e-g), the others in greys
+        hit = [i for i, mk in enumerate(mods) if mk == k]
+        return plotting.module_color(hit[0]) if hit else str(0.45 + 0.1 * (k % 4))
+
     for k in range(means.shape[1]):
         name = next((f"mod. {labels[c]}" for c, mk in zip(choices, mods) if mk == k), f"mod. {k}")
-        ax.plot(t, means[ex, k], color=plotting.module_color(k), label=name, lw=1.4 if k in mods else 0.7)
+        ax.plot(t, means[ex, k], color=color(k), label=name, lw=1.4 if k in mods else 0.7)
     ax.set_xlabel("time step")
     ax.set_ylabel("module mean activity")
     if task == "pdm":
@@ -148,12 +264,10 @@ def plot(data, stats_: dict):
     test = trials.trial % 2 == 1
     for c, k in zip(choices, mods):
         if k >= 0:
-            ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=plotting.module_color(k),
-                       label=f"mod. {labels[c]} vs out {labels[c]}")
-    ax.set_xlabel("module mean activity")
-    ax.set_ylabel("output unit activity")
-    ax.legend(markerscale=3, loc="best", fontsize=5.5, handletextpad=0.1)
-    ax.set_title(f"module vs output, net {m}")
+            ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=color(k))
+    ax.set_xlabel("choice module mean activity")
+    ax.set_ylabel("its output unit (colour as in c)")
+    ax.set_title("module vs output")
     plotting.panel_label(ax, "d")
 
     ax = fig.add_subplot(gs[1, 1])
@@ -165,27 +279,34 @@ def plot(data, stats_: dict):
     colors = [plotting.module_color(i % len(choices)) for i in range(len(groups))]
     plotting.boxplot(ax, [g[np.isfinite(g)] for g in groups], names, colors=colors)
     ax.axhline(0, color="0.6", lw=0.6)
-    ax.set_ylabel("r with choice module (test trials)")
+    ax.set_ylabel("r with choice module")
     ax.tick_params(axis="x", rotation=40)
     ax.set_title(f"all nets (n = {stats_['n_networks']})")
     plotting.panel_label(ax, "e")
 
     for i, (c, letter) in enumerate(zip(choices, "fg")):
         ax = fig.add_subplot(gs[1, 2 + i])
-        accs = [analysis["lesion_accuracy"][:, i, j] for j in range(len(choices))]
-        plotting.boxplot(ax, accs, [labels[cc] for cc in choices],
-                         colors=[plotting.module_color(j) for j in range(len(choices))])
+        accs, names_, cols = [], [], []
+        for j, cc in enumerate(choices):
+            accs += [analysis["control_accuracy"][:, j], analysis["lesion_accuracy"][:, i, j]]
+            names_ += [f"{labels[cc]}\nintact", f"{labels[cc]}\nlesion"]
+            cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
+        plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
+        ax.axhline(NEAR_ZERO, color="0.6", lw=0.6, ls=":")
+        ax.tick_params(axis="x", labelsize=4.6)
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
-        ax.set_ylabel("accuracy after lesion")
-        ax.set_xlabel("correct choice")
-        ax.set_title(f"lesion mod. {labels[c]}")
+        ax.set_ylabel("accuracy")
+        ax.set_xlabel("trials by correct choice")
+        ax.set_title(f"lesion mod. {labels[c]} "
+                     f"({stats_['per_choice'][labels[c]]['n_matched']} nets)")
         ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
         plotting.panel_label(ax, letter)
 
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} "
                                             f"trained RNNs pass accuracy >= {stats_['min_accuracy']}; "
                                             f"{trials.n_trials} test trials; modules matched on even, "
-                                            f"statistics on odd trials; example net {m}: {n_silent} silent "
-                                            "units left out of modules"))
+                                            f"statistics on odd trials (rule in stats); example net {m} (lesion "
+                                            f"crossover closest to the median): {n_silent} silent units left out of "
+                                            f"modules; dotted line: {NEAR_ZERO:.0%} ('nearly 0%')"))
     return fig

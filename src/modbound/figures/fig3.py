@@ -13,6 +13,10 @@ from .. import stats as st
 from ..dynamics_analysis import figure_settings
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
+# Stated thresholds for the paper's words (not fitted): "a very good fit" = induced Q above 0.3, the level
+# usually read as clear modular structure; "highly similar" partitions = ARI above 0.5.
+Q_GOOD = 0.3
+ARI_SIMILAR = 0.5
 
 
 def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dict:
@@ -23,49 +27,79 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dic
     manifests = {task: data[f"manifest_{task}"] for task in TASK_LABELS}
     settings = figure_settings("jacobian", dynamics, analysis, seed=seed)
     out = {"figure": "fig3", "scale": scale, "settings": settings, "ensembles": {}, "claims": [],
-           "note": ("alpha = dt / tau = 1: the mean Jacobian's row i is row i of W_rec times the fraction of "
-                    "steps (or slow points) where unit i is active, so the row cosine similarity of the "
-                    "trajectory Jacobian equals that of W_rec for units active at least once (r_w_rec).")}
+           "thresholds": {"induced_Q_very_good_fit": Q_GOOD}}
     for name, res in results.items():
         label = TASK_LABELS.get(name, name)
         n = int(res["model_index"].size)
         r_fp, r_tr = res["r_fixed_point"], res["r_trajectory"]
+        r_rows, r_cols = res["r_w_rec"], res["r_w_rec_columns"]
+        alpha = float(res["alpha"])
+        degenerate = bool(np.isclose(alpha, 1.0))
         block = {
             **ensembles.summary(res["model_index"], evaluations[name], manifests[name], name),
+            "alpha": alpha,
             "r_fixed_point": {**st.describe(r_fp), **st.ttest_1samp_r(r_fp)},
             "r_trajectory": {**st.describe(r_tr), **st.ttest_1samp_r(r_tr)},
-            "r_w_rec_reference": st.describe(res["r_w_rec"]),
+            "r_w_rec_rows": st.describe(r_rows), "r_w_rec_columns": st.describe(r_cols),
+            "paired_trajectory_vs_w_rec_rows": st.ttest_rel(np.arctanh(r_tr), np.arctanh(r_rows)),
+            "paired_trajectory_vs_w_rec_columns": st.ttest_rel(np.arctanh(r_tr), np.arctanh(r_cols)),
+            "max_abs_diff_trajectory_vs_w_rec_rows": float(np.max(res["max_abs_diff_trajectory_vs_rows"])),
+            "contrast_with_w_rec_rows_degenerate": degenerate,
             "ttest_trajectory_vs_fixed_point": st.ttest_ind(r_tr, r_fp),
             "slow_points_kept": st.describe(res["n_kept"]),
             "slow_point_q_median": st.describe(res["q_kept_median"]),
             "networks_with_no_point_below_speed_tol": int(res["fp_fallback"].sum()),
             "silent_units_excluded": st.describe(res["n_silent"]),
+            "units_inactive_along_trajectory_excluded": st.describe(res["n_inactive_in_trajectory"]),
+            "units_with_zero_slow_point_jacobian_row": st.describe(res["n_inactive_at_slow_points"]),
             "modules_of_trajectory_jacobian_similarity": {
                 **nulls.null_summary(res, res["q_null"].shape[1]), "q_similarity": st.describe(res["q_similarity"])},
             "n_trajectory_steps": int(res["n_trajectory_steps"]), "n_time_steps": int(res["n_steps_used"]),
             "fixed_point_input": res["fixed_point_input"],
         }
         out["ensembles"][name] = block
+        deg = (f"; alpha = dt/tau = {alpha:g}: trajectory-J rows are W_rec rows scaled per unit, so the two "
+               f"similarities coincide (max |difference| {block['max_abs_diff_trajectory_vs_w_rec_rows']:.2g})"
+               if degenerate else f"; alpha = {alpha:g}")
+        pr, pc = block["paired_trajectory_vs_w_rec_rows"], block["paired_trajectory_vs_w_rec_columns"]
         out["claims"] += [
             claims.t_claim(f"fig3.fixed_point_jacobian_tracks_correlation_{name}",
                        f"{label}: cosine similarity of Jacobian rows at slow points correlates with activity "
                        "correlation",
-                       block["r_fixed_point"], n, "greater", f"mean r = {block['r_fixed_point']['mean']:.3f}"),
+                       block["r_fixed_point"], n, "greater", f"mean r = {block['r_fixed_point']['mean']:.3f}",
+                       paper="fig3.fp_gt0"),
             claims.t_claim(f"fig3.trajectory_jacobian_tracks_correlation_{name}",
                        f"{label}: cosine similarity of trajectory-averaged Jacobian rows correlates with activity "
                        "correlation",
-                       block["r_trajectory"], n, "greater", f"mean r = {block['r_trajectory']['mean']:.3f}"),
+                       block["r_trajectory"], n, "greater", f"mean r = {block['r_trajectory']['mean']:.3f}",
+                       paper="fig3.scatter"),
             claims.t_claim(f"fig3.trajectory_beats_fixed_point_{name}",
                        f"{label}: the trajectory Jacobian relates more to activity correlation than the slow-point "
                        "Jacobian",
                        block["ttest_trajectory_vs_fixed_point"], n, "greater",
-                       f"mean r {block['r_trajectory']['mean']:.3f} vs {block['r_fixed_point']['mean']:.3f}"),
+                       f"mean r {block['r_trajectory']['mean']:.3f} vs {block['r_fixed_point']['mean']:.3f}",
+                       paper="fig3.traj_gt_fp"),
+            claims.t_claim(f"fig3.trajectory_jacobian_beats_w_rec_rows_{name}",
+                       f"{label}: trajectory-Jacobian row similarity relates to activity correlation more than "
+                       "W_rec row (in-weight) similarity", pr, n, "greater",
+                       f"paired on Fisher z; mean r {np.mean(r_tr):.3f} vs {np.mean(r_rows):.3f}{deg}",
+                       paper="fig3.weights_vs_jacobian"),
+            claims.t_claim(f"fig3.trajectory_jacobian_beats_w_rec_columns_{name}",
+                       f"{label}: trajectory-Jacobian row similarity relates to activity correlation more than "
+                       "W_rec column (out-weight) similarity", pc, n, "greater",
+                       f"paired on Fisher z; mean r {np.mean(r_tr):.3f} vs {np.mean(r_cols):.3f}",
+                       paper="fig3.weights_vs_jacobian"),
         ]
     ex_name = next(iter(results))
     ex = out["ensembles"][ex_name]["modules_of_trajectory_jacobian_similarity"]["example"]
     res = results[ex_name]
-    ex.update({"network": int(res["model_index"][0]), "r_similarity_vs_correlation": float(res["r_trajectory"][0]),
-               "n_live_units": int(res["example_live"].sum()), "ensemble": ex_name})
+    i = int(res["example_index"])
+    ex.update({"network": int(res["model_index"][i]), "position": i,
+               "rule": "network whose r_trajectory is closest to the ensemble median",
+               "r_similarity_vs_correlation": float(res["r_trajectory"][i]),
+               "n_live_units": int(res["example_live"].sum()), "ensemble": ex_name,
+               "ari_jacobian_vs_correlation_modules": float(res["ari_vs_correlation"][i])
+               if "ari_vs_correlation" in res else None})
     out["example"] = ex
     out["claims"].append(claims.claim(
         "fig3.example_jacobian_modules_beat_null",
@@ -73,8 +107,32 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dic
         "activity correlation than permuted partitions", test="label-permutation null (1-sided)",
         statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=int(res["q_null"].shape[1]),
         direction="greater",
-        detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"))
+        detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}",
+        paper="fig3.perm_null"))
+    for name, r in results.items():
+        qi = out["ensembles"][name]["modules_of_trajectory_jacobian_similarity"]
+        t = st.ttest_1samp(r["q_induced"], Q_GOOD)
+        qi["ttest_q_induced_vs_good_fit"] = t
+        out["claims"].append(claims.t_claim(
+            f"fig3.induced_Q_very_good_fit_{name}",
+            f"{TASK_LABELS.get(name, name)}: the Jacobian-similarity partition is 'a very good fit' to the activity "
+            f"correlation: induced Q above {Q_GOOD} (stated threshold) across networks", t, None, "greater",
+            f"mean induced Q {np.mean(r['q_induced']):.3f}; threshold {Q_GOOD} = the conventional 'clear modular "
+            "structure' level of Q", paper="fig3.induced_Q"))
+        if "ari_vs_correlation" in r:
+            a = r["ari_vs_correlation"]
+            t = st.ttest_1samp(a, ARI_SIMILAR)
+            qi["ari_vs_correlation_modules"] = {**st.describe(a), "ttest_vs_threshold": t}
+            out["claims"].append(claims.t_claim(
+                f"fig3.partitions_highly_similar_{name}",
+                f"{TASK_LABELS.get(name, name)}: Jacobian-similarity and activity-correlation modules are 'highly "
+                f"similar': ARI above {ARI_SIMILAR} (stated threshold) across networks", t, None, "greater",
+                f"mean ARI {np.mean(a):.3f}", paper="fig3.disc"))
     return out
+
+
+def _trials_text(n) -> str:
+    return "all analysed trials" if n == "all" else f"{int(n)} task trials"
 
 
 def plot(data, stats_: dict):
@@ -97,30 +155,38 @@ def plot(data, stats_: dict):
     var = res["example_pc_explained"]
     ax.set_xlabel(f"PC1 ({100 * var[0]:.0f}%)")
     ax.set_ylabel(f"PC2 ({100 * var[1]:.0f}%)")
-    ax.legend(loc="upper right", fontsize=5.5)
-    ax.set_title(f"{TASK_LABELS.get(ex_name, ex_name)} network {ex['network']}:\nwhere J is taken")
+    ax.legend(loc="best", fontsize=5.5)
+    ax.set_title(f"{TASK_LABELS.get(ex_name, ex_name)} network {ex['network']}:\nwhere J is taken (3 trials shown)")
     plotting.panel_label(ax, "a")
 
     ax = fig.add_subplot(top[1])
+    kinds = {"fixed_point": ("r_fixed_point", plotting.JACOBIAN_COLORS["fixed_point"], "J slow points"),
+             "trajectory": ("r_trajectory", plotting.JACOBIAN_COLORS["trajectory"], "J trajectory"),
+             "w_rec_rows": ("r_w_rec", plotting.WEIGHT_COLORS["w_rec_rows"], "W_rec rows (in)"),
+             "w_rec_columns": ("r_w_rec_columns", plotting.WEIGHT_COLORS["w_rec_columns"], "W_rec cols (out)")}
     groups, positions, colors, ticks = [], [], [], []
+    width = len(kinds) + 1
     for j, name in enumerate(results):
-        for k, key in enumerate(("fixed_point", "trajectory")):
-            groups.append(results[name][f"r_{key}"])
-            positions.append(3 * j + k + 1)
-            colors.append(plotting.JACOBIAN_COLORS[key])
-        ticks.append((3 * j + 1.5, TASK_LABELS.get(name, name)))
+        for k, (key, color, _) in enumerate(kinds.values()):
+            groups.append(results[name][key])
+            positions.append(width * j + k + 1)
+            colors.append(color)
+        ticks.append((width * j + (len(kinds) + 1) / 2, TASK_LABELS.get(name, name)))
     plotting.violins(ax, groups, positions, colors)
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set_xticks([t for t, _ in ticks], [lab for _, lab in ticks])
-    ax.set_ylabel("r (J similarity vs correlation)")
+    ax.set_ylabel("r (similarity vs correlation)")
     ymax = max(np.nanmax(g) for g in groups)
     for j, name in enumerate(results):
-        t = stats_["ensembles"][name]["ttest_trajectory_vs_fixed_point"]
-        ax.text(3 * j + 1.5, ymax + 0.04, plotting.format_p(t["p"]), ha="center", fontsize=5.5)
-    ax.set_ylim(top=ymax + 0.15)
-    handles = [plotting.plt.Line2D([], [], color=c, marker="o", ls="", ms=3) for c in plotting.JACOBIAN_COLORS.values()]
-    ax.legend(handles, ["slow points", "trajectory"], loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=2,
-              fontsize=5.5, handletextpad=0.1, columnspacing=0.8)
+        b = stats_["ensembles"][name]
+        t, tw = b["ttest_trajectory_vs_fixed_point"], b["paired_trajectory_vs_w_rec_rows"]
+        jw = "J ≡ W rows" if b["contrast_with_w_rec_rows_degenerate"] else "J-W: " + plotting.format_p(tw["p"])
+        ax.text(width * j + 2.5, ymax + 0.03, f"J: {plotting.format_p(t['p'])}\n{jw}", ha="center",
+                fontsize=4.5, linespacing=1.1)
+    ax.set_ylim(top=ymax + 0.25)
+    handles = [plotting.plt.Line2D([], [], color=c, marker="o", ls="", ms=3) for _, c, _ in kinds.values()]
+    ax.legend(handles, [lab for *_, lab in kinds.values()], loc="upper center", bbox_to_anchor=(0.5, -0.1),
+              ncols=2, fontsize=5.5, handletextpad=0.1, columnspacing=0.8)
     n = {name: stats_["ensembles"][name]["n_networks"] for name in results}
     ax.set_title("all networks\n(" + ", ".join(f"{TASK_LABELS.get(k, k)} {v}" for k, v in n.items()) + ")")
     plotting.panel_label(ax, "b")
@@ -128,11 +194,11 @@ def plot(data, stats_: dict):
     ax = fig.add_subplot(top[2])
     J = res["example_J"]
     plotting.ordered_matrix(ax, J, part, vmax=float(np.quantile(np.abs(J), 0.99)), label="dF_i / dh_j", letter="c",
-                            title=f"mean Jacobian along\n{int(stats_['settings']['trajectory_trials'])} task trials")
+                            title=f"mean Jacobian along\n{_trials_text(stats_['settings']['trajectory_trials'])}")
     ax.set(xlabel="unit j", ylabel="unit i")
 
     plotting.induced_panels([fig.add_subplot(top[3]), fig.add_subplot(bottom[0]), fig.add_subplot(bottom[1])],
-                            res["example_S"], res["example_C"], part, ex, res["q_null"][0], source_label="cosine",
+                            res["example_S"], res["example_C"], part, ex, res["q_null"][ex["position"]], source_label="cosine",
                             source_name="Jacobian row similarity", target_label="r", target_name="activity correlation",
                             null_label="Jacobian modules", letters="def")
 
@@ -149,9 +215,13 @@ def plot(data, stats_: dict):
     plotting.panel_label(ax, "h")
 
     s = stats_["settings"]
+    degenerate = [TASK_LABELS.get(k, k) for k, v in stats_["ensembles"].items() if v["contrast_with_w_rec_rows_degenerate"]]
     counts = "; ".join(f"{TASK_LABELS.get(k, k)}: {v['n_networks']} of {v['n_trained']} trained RNNs "
                        f"(accuracy >= {v['min_accuracy']})" for k, v in stats_["ensembles"].items())
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], counts) +
              f" Slow points: {s['n_inits']} inits, {s['n_steps']} Adam steps, q < {s['speed_tol']:g}; "
-             f"trajectory J: {s['trajectory_trials']} trials; {s['n_perm']} permutations; silent units left out.")
+             f"trajectory J: {_trials_text(s['trajectory_trials'])}; {s['n_perm']} permutations; units silent or "
+             f"inactive along the trajectory left out. Example: network closest to the median r (trajectory J)."
+             + (f" With dt = tau (alpha = 1; {', '.join(degenerate)}) trajectory-J row similarity equals W_rec row "
+                "similarity: the J-vs-W contrast is degenerate." if degenerate else ""))
     return fig

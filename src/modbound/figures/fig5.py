@@ -12,10 +12,14 @@ import numpy as np
 from .. import claims, ensembles, plotting
 from .. import stats as st
 from ..dynamics import project
-from ..dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points
+from ..dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points, line_fraction, perturbation_specificity
 
 KIND_OF_FIGURE = {"fig5": "sign", "figS12": "difference"}
 KIND_LABEL = {"sign": "sign of W_in(stim 1)", "difference": "W_in(stim 1) vs W_in(stim 2)"}
+
+
+PAPER_IDS = {"fig5": ("fig5.h_mod1", "fig5.h_mod2"), "figS12": ("s12.diff_mod1", "s12.diff_mod2")}
+LINE_FRACTION = 0.9  # "an approximate line attractor": first axis holds > 90% of the slow points' variance
 
 
 def _conditions(res: dict, kind: str) -> np.ndarray:
@@ -59,11 +63,53 @@ def stats(data, *, scale: str, dynamics: dict, ensemble: str, figure: str = "fig
             f"{figure}.lesion_module{m + 1}_specific",
             f"after {K} within-module lesions of module {m + 1} ({kind}-based), {closer} perturbations end closer "
             f"to the decision boundary than the other stimulus's", t, n, direction,
-            f"mean distance stim 1 {t['mean_a']:.3g} vs stim 2 {t['mean_b']:.3g}"))
-    out["example"] = {"network": int(res["model_index"][0]),
+            f"mean distance stim 1 {t['mean_a']:.3g} vs stim 2 {t['mean_b']:.3g}",
+            paper=PAPER_IDS[figure][m]))
+    e = int(res["example_index"])
+    spec = perturbation_specificity(d)
+    out["example"] = {"network": int(res["model_index"][e]), "position": e,
+                      "rule": "network whose lesion specificity (sign-based modules; Fig S12 shows the same network) "
+                              "is closest to the ensemble median",
+                      "specificity": float(spec[e]),
                       "levels": res["example_levels"],
                       "distance": {f"lesion_module{m + 1}_perturb_stim{s + 1}":
-                                   d[0, m, res["example_levels"], s] for m in range(2) for s in range(2)}}
+                                   d[e, m, res["example_levels"], s] for m in range(2) for s in range(2)}}
+    t = st.ttest_1samp(spec, 0.0)
+    out["specificity"] = {**st.describe(spec), "ttest": t}
+    out["claims"].append(claims.t_claim(
+        f"{figure}.lesion_crossover", "module x stimulus interaction: each module's lesions pull its own stimulus's "
+        "perturbation toward the boundary more than the other's (unique, isolated effects)", t, None, "greater",
+        f"(d[m1,s2]-d[m1,s1]) + (d[m2,s1]-d[m2,s2]) after {K} lesions, mean {out['specificity']['mean']:.3g}",
+        paper="fig5.disc"))
+    if figure == "fig5":
+        for s_ in range(2):
+            t = st.ttest_1samp(d[:, 0, 0, s_], 0.0)
+            out[f"unlesioned_stim{s_ + 1}_distance"] = {**st.describe(d[:, 0, 0, s_]), "ttest": t,
+                                                        "fraction_on_own_side": float(np.mean(d[:, 0, 0, s_] > 0))}
+            out["claims"].append(claims.t_claim(
+                f"fig5.perturb_stim{s_ + 1}_away_from_boundary", f"without lesions, a stimulus-{s_ + 1} perturbation "
+                "ends on its own choice's side of the decision boundary (opposite ends for the two stimuli)", t, None,
+                "greater", f"mean signed distance {np.mean(d[:, 0, 0, s_]):.3g}; "
+                f"{100 * out[f'unlesioned_stim{s_ + 1}_distance']['fraction_on_own_side']:.0f}% of networks",
+                paper="fig5.perturb"))
+        fp = data["fixed_points"]
+        kept, _ = kept_points(fp["q"][: d.shape[0]], float(settings["speed_tol"]))
+        lf = np.array([line_fraction(fp["states"][i][kept[i]]) for i in range(d.shape[0])])
+        t = st.ttest_1samp(lf, LINE_FRACTION)
+        out["slow_points_line_fraction"] = {**st.describe(lf), "ttest": t, "example": float(lf[e])}
+        out["claims"].append(claims.t_claim(
+            "fig5.slow_points_on_a_line", f"slow points lie on an approximate line attractor: their first principal "
+            f"axis holds more than {LINE_FRACTION:.0%} of their variance (stated threshold)", t, None, "greater",
+            f"mean fraction {np.nanmean(lf):.3f}; example {lf[e]:.3f}", paper="fig5.line_attractor"))
+        for m in range(2):
+            own, other = d[e, m, -1, m], d[e, m, -1, 1 - m]
+            out["claims"].append(claims.claim(
+                f"fig5.example_module{m + 1}_lesions_own_stimulus_closer",
+                f"example network: after {K} lesions of module {m + 1}, the stimulus-{m + 1} perturbation ends "
+                "closer to the boundary than the other stimulus's", test="single network (no test; the number only)",
+                statistic=other - own, p=None, n=1, direction="greater",
+                detail=f"network {out['example']['network']}: distance own {own:.3g} vs other {other:.3g}",
+                paper=f"fig5.mod{m + 1}_example"))
     return out
 
 
@@ -223,8 +269,9 @@ def plot(data, stats_: dict):
         mean, comps = res["pc_mean"], res["pc_components"]
         fixed = np.zeros((0, 2))
         if fp is not None:
-            kept, _ = kept_points(fp["q"][:1], float(stats_["settings"]["speed_tol"]))
-            fixed = project(fp["states"][0][kept[0]], mean, comps)
+            e = int(stats_["example"]["position"])
+            kept, _ = kept_points(fp["q"][e:e + 1], float(stats_["settings"]["speed_tol"]))
+            fixed = project(fp["states"][e][kept[0]], mean, comps)
         ax = fig.add_subplot(top[1])
         scores = _activity(ax, res)
         pts = ax.scatter(*fixed.T, s=5, color="#d62728", zorder=3)

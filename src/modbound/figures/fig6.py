@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import claims, ensembles, nulls, plotting
 from .. import stats as st
-from ..dynamics_analysis import figure_settings, similarity_summary
+from ..dynamics_analysis import figure_settings, similarity_summary, spread_ratio
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 LESION_TEXT = {"in_out": "the unit's recurrent in- and out-weights zeroed",
@@ -42,20 +42,32 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
     ex = mods["example"]
     ex.update({"network": int(res["model_index"][0]), "n_live_units": int(res["example_live"].sum())})
     out["example"] = ex
+    traj = res["grid_trajectories_pc"]
+    ratio = spread_ratio(traj[:, 0], traj[:, -1])
+    out["grid_end_state_spread_ratio"] = ratio
+    out["claims"].append(claims.claim(
+        f"{figure}.grid_states_converge", f"example {label} RNN: grid states run {traj.shape[1] - 1} steps collapse onto "
+        "a limit set: the RMS spread of their end states (PC1-PC2) is below half the grid's (stated threshold)",
+        test="single network (no test; the number only)", statistic=0.5 - ratio, p=None, n=int(traj.shape[0]),
+        direction="greater", detail=f"spread ratio end/start {ratio:.3f}; a closed orbit is not tested",
+        paper="fig6.limit_cycle"))
     t = mods["ttest_q_induced_vs_null_mean"]
     out["claims"] += [
         claims.t_claim(f"{figure}.lesion_similarity_tracks_correlation",
                    f"{label}: lesion similarity (correlation of flow-distance arrays) correlates with activity "
                    "correlation",
-                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}"),
+                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}",
+                   paper="fig6.lesion_vs_fc" if figure == "fig6" else "s13.lesion_vs_fc"),
         claims.claim(f"{figure}.example_correlation_modules_in_lesion_similarity",
                      f"example {label} RNN: modules of the activity correlation induce more Q on the lesion similarity "
                      "than permuted partitions", test="label-permutation null (1-sided)",
                      statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=mods["n_perm"], direction="greater",
-                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"),
+                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}",
+                     paper="fig6.modules" if figure == "fig6" else "s13.modules"),
         claims.t_claim(f"{figure}.correlation_modules_in_lesion_similarity_across_networks",
                    f"across {label} RNNs, correlation modules induce more Q on lesion similarity than the null mean",
-                   t, n, "greater", f"{mods['fraction_p_below_0.05']:.2f} of networks have p < 0.05"),
+                   t, n, "greater", f"{mods['fraction_p_below_0.05']:.2f} of networks have p < 0.05",
+                   paper="fig6.modules" if figure == "fig6" else "s13.modules"),
     ]
     return out
 
@@ -104,8 +116,7 @@ def plot(data, stats_: dict):
     for k, t in enumerate(np.unique(tr)):
         ax.plot(*tt[tr == t].T, color="#0072B2", lw=0.9, label="task trials" if k == 0 else None)
     _pc_labels(ax, res)
-    ax.legend(loc="best", fontsize=5)
-    ax.set_title(f"grid states run {traj.shape[1] - 1} steps\n(grey); task trials (blue)")
+    ax.set_title(f"grid run {traj.shape[1] - 1} steps (grey),\nends (red); task (blue)")
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])

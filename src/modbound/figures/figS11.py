@@ -50,11 +50,22 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
                 f"{LABELS[mode]} vs random init: {label} across trained networks is higher",
                 test=t["test"], statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"],
                 n=t["n_a"] + t["n_b"], direction="greater",
-                detail=f"mean {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else ""))
+                detail=f"mean {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "",
+                paper=PAPER_IDS[mode][q]))
         out["comparisons"][f"{mode}_vs_random"] = comp
     t = st.ttest_ind(res[f"{ensembles['shared_input_output']}__ari_mean"], res[f"{ensembles['shared_input']}__ari_mean"])
     out["comparisons"]["shared_input_output_vs_shared_input"] = {"ari": t}
+    out["claims"].append(claims.t_claim(
+        "figS11.shared_input_output_beats_shared_input_ari", "partitions are even more similar across runs when "
+        "W_in and W_out = W_in^T are shared than when only W_in is shared", t, None, "greater",
+        f"mean ARI {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "", paper="s11.io_vs_same"))
     return out
+
+
+PAPER_IDS = {"shared_input": {"ari": "s11.same_init_partitions", "w_rec_r": "s11.same_init_weights",
+                              "strength_r": "s11.same_init_weights"},
+             "shared_input_output": {"ari": "s11.io_partitions", "w_rec_r": "s11.io_weights",
+                                     "strength_r": "s11.io_weights"}}
 
 
 def plot(data, stats_: dict):

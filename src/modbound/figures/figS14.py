@@ -42,12 +42,13 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
     out["claims"] += [
         claims.t_claim("figS14.nullcline_similarity_tracks_correlation",
                    f"{label}: similarity of higher-order nullclines correlates with activity correlation",
-                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}"),
+                   r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}", paper="s14.sim_vs_fc"),
         claims.claim("figS14.example_nullcline_modules_on_correlation",
                      f"example {label} RNN: modules of nullcline similarity induce more Q on the activity correlation "
                      "than permuted partitions", test="label-permutation null (1-sided)",
                      statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=mods["n_perm"], direction="greater",
-                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"),
+                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}",
+                     paper="s14.modules"),
     ]
     return out
 
