@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["describe", "ttest_ind", "ttest_1samp_r"]
+__all__ = ["describe", "ttest_ind", "ttest_1samp_r", "ttest_1samp", "ttest_rel",
+           "compare_correlations"]
 
 
 def describe(x) -> dict:
@@ -45,3 +46,52 @@ def ttest_1samp_r(r) -> dict:
     res = sps.ttest_1samp(z, 0.0)
     return {"test": "one-sample t-test on Fisher z", "t": float(res.statistic), "p": float(res.pvalue),
             "n": int(r.size)}
+
+
+def ttest_1samp(x, threshold: float) -> dict:
+    """Is the mean of ``x`` (finite values) above or below ``threshold``? One-sample t-test of x - threshold
+    (two-sided p; ``t`` > 0 when the mean is above). When every value is the same (t undefined) the exact
+    two-sided binomial sign test of how many values lie above the threshold is used instead, and named."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    out = {"test": f"one-sample t-test vs {threshold:g}", "threshold": float(threshold), "n": int(x.size),
+           "mean": float(x.mean()) if x.size else None, "t": None, "p": None}
+    if x.size < 2:
+        return out
+    if np.ptp(x) == 0:
+        above, below = int((x > threshold).sum()), int((x < threshold).sum())
+        if above + below == 0:
+            return out
+        p = sps.binomtest(above, above + below, 0.5).pvalue
+        return {**out, "test": f"sign test vs {threshold:g} (all values equal)", "t": float(above - below),
+                "p": float(p)}
+    res = sps.ttest_1samp(x, threshold)
+    return {**out, "t": float(res.statistic), "p": float(res.pvalue)}
+
+
+def ttest_rel(a, b) -> dict:
+    """Paired t-test of a vs b (same units measured twice); pairs with a non-finite value are left out."""
+    a = np.asarray(a, dtype=np.float64).ravel()
+    b = np.asarray(b, dtype=np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"ttest_rel: paired samples differ in size ({a.size} vs {b.size})")
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep], b[keep]
+    d = a - b
+    out = {"test": "paired t-test", "t": None, "p": None, "n": int(a.size),
+           "mean_difference": float(d.mean()) if d.size else None}
+    if d.size < 2 or np.ptp(d) == 0:
+        return out
+    res = sps.ttest_rel(a, b)
+    return {**out, "t": float(res.statistic), "p": float(res.pvalue)}
+
+
+def compare_correlations(r_a: float, n_a: int, r_b: float, n_b: int) -> dict:
+    """Is correlation ``r_a`` (from ``n_a`` observations) different from ``r_b`` (``n_b``, independent)?
+    Fisher r-to-z difference test: z = (atanh r_a - atanh r_b) / sqrt(1/(n_a-3) + 1/(n_b-3)), two-sided normal p."""
+    if min(n_a, n_b) <= 3:
+        raise ValueError(f"compare_correlations: need more than 3 observations per correlation, got {n_a}, {n_b}")
+    za, zb = np.arctanh(np.clip([r_a, r_b], -0.999999, 0.999999))
+    z = float((za - zb) / np.sqrt(1.0 / (n_a - 3) + 1.0 / (n_b - 3)))
+    return {"test": "Fisher r-to-z difference test", "z": z, "p": float(2 * sps.norm.sf(abs(z))),
+            "r_a": float(r_a), "r_b": float(r_b), "n_a": int(n_a), "n_b": int(n_b)}
