@@ -44,7 +44,8 @@ def stats(data, *, scale: str, master_seed: int) -> dict:
             f"human: thalamocortical similarity is higher within the {names[k]} system than between it and others",
             test=t["test"] + " across vertices", statistic=t["t"] if t["t"] is not None else float("nan"),
             p=t["p"], n=int(m.sum()), direction="greater",
-            detail=f"within {t['mean_a']:.3f} vs between {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else "")))
+            detail=f"within {t['mean_a']:.3f} vs between {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else ""),
+            paper="s9.concentrated"))
     sens_ids = [names.index(s) for s in SENSORY if s in names]
     sens = np.isin(labels, sens_ids)
     other = (labels > 0) & ~sens
@@ -57,7 +58,7 @@ def stats(data, *, scale: str, master_seed: int) -> dict:
         "systems (visual, somatomotor)", test=t["test"] + " across vertices",
         statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"], n=int(sens.sum() + other.sum()),
         direction="greater", detail=f"sensory {t['mean_a']:.3f} vs other {t['mean_b']:.3f}"
-                                    + ("; SYNTHETIC data" if synth else "")))
+                                    + ("; SYNTHETIC data" if synth else ""), paper="s9.sensory"))
     return out
 
 
