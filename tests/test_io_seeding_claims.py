@@ -218,3 +218,12 @@ def test_coverage_counts_real_and_substitute_inputs():
         claims.check_paper_ids(claims.collect({"figS4": {"claims": [row("c1", 0.01, "s4.x")]}}), PAPER)
     with pytest.raises(ValueError, match="reason"):
         claims.untested("x", "s", "")
+
+
+def test_strength_claim_tests_the_stated_threshold():
+    c, t = claims.strength_claim("x", "modules are the sectors", [[0.9, 0.95], [0.85, 0.92]], 0.8, "same_partition_ari",
+                                 paper="fig2.quadrants", quantity="ARI")
+    assert c["verdict"] == "supported" and c["paper_claim"] == "fig2.quadrants" and t["n"] == 4
+    assert "ARI > 0.8, config paper_strength.same_partition_ari" in c["statement"] and "lowest group mean 0.885" in c["detail"]
+    low, _ = claims.strength_claim("x", "s", [0.4, 0.5, 0.45, 0.42], 0.8, "k")
+    assert low["verdict"] == "opposite"

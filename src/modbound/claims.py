@@ -20,10 +20,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 import yaml
 
+from . import stats as _st
+
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
-           "check_paper_ids", "coverage", "substitute", "ALPHA", "TESTED_VERDICTS"]
+           "check_paper_ids", "coverage", "substitute", "strength_claim", "ALPHA", "TESTED_VERDICTS"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -72,6 +75,21 @@ def t_claim(cid: str, statement: str, test: Mapping[str, Any], n: int | None, di
     t = test.get("t")
     return claim(cid, statement, test=test["test"], statistic=float("nan") if t is None else t, p=test.get("p"),
                  n=n, direction=direction, detail=detail, paper=paper)
+
+
+def strength_claim(cid: str, statement: str, values, threshold: float, key: str, *, paper: str | None = None,
+                   quantity: str = "value") -> tuple[dict[str, Any], dict[str, Any]]:
+    """A claim that the paper's stated strength holds: ``values`` (one per network; rows of a 2-D array are groups,
+    e.g. N_in) lie above ``threshold`` (config ``paper_strength.<key>``), one-sample t-test
+    (:func:`modbound.stats.ttest_1samp`, 'greater'). Returns ``(claim, test)``; the statement names the threshold."""
+    values = np.asarray(values, dtype=np.float64)
+    t = _st.ttest_1samp(values.ravel(), threshold)
+    detail = f"mean {quantity} {np.nanmean(values):.3f} over {t['n']}"
+    if values.ndim == 2 and values.shape[0] > 1:
+        detail += f"; lowest group mean {np.nanmin(np.nanmean(values, axis=1)):.3f}"
+    c = t_claim(cid, f"{statement} ({quantity} > {threshold:g}, config paper_strength.{key})", t, None, "greater",
+                detail=detail, paper=paper)
+    return c, t
 
 
 def untested(cid: str, statement: str, reason: str, *, paper: str | None = None) -> dict[str, Any]:
