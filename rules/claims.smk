@@ -6,6 +6,7 @@ rule claims:
     input:
         stats=expand("results/stats/{fig}.json", fig=FIGURES),
         replicate_stats=[f"{replicate_dir(s)}/stats/{fig}.json" for s in REPLICATE_SEEDS for fig in FIGURES],
+        paper_claims=str(Path(workflow.basedir) / "workflow" / "paper_claims.yaml"),
     output:
         md="results/claims.md",
         json="results/claims.json",

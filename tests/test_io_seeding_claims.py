@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -137,3 +138,92 @@ def test_claims_mark_synthetic_data():
     assert {r["figure"]: r["data"] for r in rows} == {"fig4_human": "SYNTHETIC", "fig1": ""}
     md = claims.to_markdown(rows)
     assert "| default |" not in md and md.count("| SYNTHETIC |") == 2
+
+
+def test_ttest_1samp_against_threshold_and_paired():
+    from modbound import stats as st
+    up = st.ttest_1samp([0.9, 0.95, 0.85, 0.92], 0.8)
+    assert up["t"] > 0 and up["p"] < 0.05 and up["test"] == "one-sample t-test vs 0.8"
+    assert st.ttest_1samp([0.5, 0.6, 0.55], 0.8)["t"] < 0
+    tie = st.ttest_1samp([1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 0.8)  # no variance: exact sign test, all 6 above
+    assert tie["test"].startswith("sign test") and tie["t"] == 6 and tie["p"] == pytest.approx(2 / 64)
+    assert st.ttest_1samp([0.9], 0.8)["p"] is None
+    paired = st.ttest_rel([1.0, 2.0, 3.0, 4.5], [0.0, 1.2, 2.1, 3.0])
+    assert paired["t"] > 0 and paired["p"] < 0.05 and paired["n"] == 4
+    with pytest.raises(ValueError, match="differ in size"):
+        st.ttest_rel([1.0, 2.0], [1.0])
+
+
+def test_compare_correlations():
+    from modbound import stats as st
+    d = st.compare_correlations(0.3, 200, 0.6, 200)
+    assert d["z"] < 0 and d["p"] < 0.001
+    assert st.compare_correlations(0.5, 50, 0.5, 80)["z"] == pytest.approx(0.0)
+
+
+def _paper(tmp_path, entries):
+    import yaml
+    path = tmp_path / "paper_claims.yaml"
+    path.write_text(yaml.safe_dump(entries))
+    return path
+
+
+PAPER = [{"id": "fig1.a", "figure": "Fig 1", "words": "A holds", "compared": "x", "direction": ">",
+          "strength": '"nearly 0%"'},
+         {"id": "fig1.b", "figure": "Fig 1", "words": "B holds", "compared": "y", "direction": "<"},
+         {"id": "s4.c", "figure": "S4", "words": "C holds", "compared": "z", "direction": "qual"},
+         {"id": "s5.d", "figure": "S5", "words": "D holds", "compared": "w", "direction": "mag"}]
+
+
+def test_load_paper_claims_validates(tmp_path):
+    assert [p["id"] for p in claims.load_paper_claims(_paper(tmp_path, PAPER))] == ["fig1.a", "fig1.b", "s4.c", "s5.d"]
+    for bad, msg in ((PAPER + [PAPER[0]], "listed twice"), ([{**PAPER[0], "words": ""}], r"missing key\(s\) \['words'\]"),
+                     ([{**PAPER[0], "colour": "red"}], "unknown key"), ([{**PAPER[0], "direction": "up"}], "direction"),
+                     ([{**PAPER[0], "id": "no id"}], "is not <figure>.<name>"), ({"a": 1}, "non-empty list")):
+        with pytest.raises(ValueError, match=msg) as e:
+            claims.load_paper_claims(_paper(tmp_path, bad))
+        assert "paper_claims.yaml" in str(e.value)
+    # the project's own list is valid and lists every claim of the paper once
+    listed = claims.load_paper_claims(Path(__file__).parents[1] / "workflow/paper_claims.yaml")
+    assert len(listed) == 81 and len({p["id"] for p in listed}) == 81
+
+
+def test_coverage_counts_real_and_substitute_inputs():
+    def row(cid, p, paper):
+        return claims.claim(cid, cid, test="t", statistic=1.0, p=p, n=3, direction="greater", paper=paper)
+    stats = {
+        "fig1": {"scale": "test", "claims": [row("a1", 0.01, "fig1.a"), row("a2", 0.5, "fig1.a"),
+                                             row("b1", 0.01, "fig1.b"),
+                                             claims.untested("b2", "B's strength", "value lost", paper="fig1.b")]},
+        "figS4": {"scale": "test", "substitute": claims.substitute("MNIST", "scikit-learn digits"),
+                  "claims": [row("c1", 0.01, "s4.c")]},
+    }
+    rows = claims.collect(stats, seed=0)
+    assert rows[-1]["data"] == "SUBSTITUTE (scikit-learn digits for MNIST)"
+    cov = claims.coverage(rows, PAPER)
+    assert {k: (v["status"], v["inputs"]) for k, v in cov["claims"].items()} == {
+        "fig1.a": ("tested", "real"), "fig1.b": ("partly", "real"), "s4.c": ("tested", "substitute"),
+        "s5.d": ("untested", "none")}
+    assert cov["absent"] == ["s5.d"] and cov["n_paper_claims"] == 4
+    assert cov["counts"]["tested"] == {"real": 1, "substitute": 1, "total": 2}
+    md = claims.to_markdown(rows, paper_claims=PAPER)
+    lines = md.splitlines()
+    assert lines[0].startswith("# Claims") and lines[2].startswith("Coverage of the paper's 4 claims")
+    assert "tested 2 (real inputs 1, substitute/synthetic only 1); partly 1" in lines[2]
+    assert "untested 1 (1 with no row in this run)" in lines[2]
+    assert '| a1 | fig1.a | t |' in md and '| "nearly 0%" |' in md  # the paper's stated strength beside ours
+    assert "not tested: value lost" in md and "| s5.d | \"D holds\" |" in md and "no row in this run" in md
+    claims.check_paper_ids(rows, PAPER)
+    with pytest.raises(ValueError, match="figS4: c1 -> 's4.x'"):
+        claims.check_paper_ids(claims.collect({"figS4": {"claims": [row("c1", 0.01, "s4.x")]}}), PAPER)
+    with pytest.raises(ValueError, match="reason"):
+        claims.untested("x", "s", "")
+
+
+def test_strength_claim_tests_the_stated_threshold():
+    c, t = claims.strength_claim("x", "modules are the sectors", [[0.9, 0.95], [0.85, 0.92]], 0.8, "same_partition_ari",
+                                 paper="fig2.quadrants", quantity="ARI")
+    assert c["verdict"] == "supported" and c["paper_claim"] == "fig2.quadrants" and t["n"] == 4
+    assert "ARI > 0.8, config paper_strength.same_partition_ari" in c["statement"] and "lowest group mean 0.885" in c["detail"]
+    low, _ = claims.strength_claim("x", "s", [0.4, 0.5, 0.45, 0.42], 0.8, "k")
+    assert low["verdict"] == "opposite"

@@ -108,6 +108,16 @@ def test_sweeps_are_seeded():
     assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
     g = ffnn.sweep_generative({"sign": [0.0, 0.5]}, **kw)
     assert np.all(np.abs(g["sign__q_louvain"][0]) < 1e-9) and np.all(g["sign__q_louvain"][1] > 0.5)
+    # at 50% negative the correlation is two perfect blocks, one per sign: Louvain finds exactly the sign split
+    assert np.allclose(g["sign__ari_natural"][1], 1.0) and np.all(np.isnan(g["sign__ari_rules8"]))
+
+
+def test_generative_sweep_scores_rule_partitions_against_louvain():
+    g = ffnn.sweep_generative({"sign_difference": [0.0]}, n_seeds=2, n_outputs=40, n_samples=200, gamma=1.0,
+                              louvain_runs=2, master_seed=1)
+    # δ = 0: w2 = w1, so the 6 rules reduce to the sign split (+ + / - -) that Louvain recovers exactly
+    assert np.allclose(g["sign_difference__ari_natural"], 1.0)
+    assert np.all((g["sign_difference__ari_rules8"] >= -1) & (g["sign_difference__ari_rules8"] <= 1))
 
 
 # ------------------------------------------------------------------------------ random RNNs

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from modbound import claims as claims_mod
 from modbound.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,6 +105,15 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"):  # origin of modules (issue 4)
         stats = json.loads((stats_dir / f"{fig}.json").read_text())
         assert stats["claims"] and claims_md.count(f"| {fig} |") == len(stats["claims"]), fig
+    # every claim of the paper (workflow/paper_claims.yaml) has at least one row in the claims table (tested, or
+    # untested with its reason), and the table opens with the coverage of the paper's claims
+    paper = claims_mod.load_paper_claims(ROOT / "workflow/paper_claims.yaml")
+    table = json.loads((tiny_run / "results/claims.json").read_text())
+    covered = {r.get("paper_claim") for r in table["claims"]}
+    missing = [p["id"] for p in paper if p["id"] not in covered]
+    assert not missing, f"paper claims with no row in the claims table: {missing}"
+    assert claims_md.splitlines()[2].startswith(f"Coverage of the paper's {len(paper)} claims")
+    assert table["coverage"]["n_paper_claims"] == len(paper)
     s11 = json.loads((stats_dir / "figS11.json").read_text())
     assert s11["ensembles"]["shared_input"]["initial_w_in_r"]["mean"] == pytest.approx(1.0)
     # every rule left a log

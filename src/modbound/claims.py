@@ -4,19 +4,39 @@ Every figure's stats JSON carries a ``claims`` list built with :func:`claim`; th
 rule gathers them into ``results/claims.md`` and ``results/claims.json`` with :func:`collect`
 and :func:`to_markdown`. With replicate seeds (config ``replicates.seeds``), :func:`spread`
 summarises each claim across the seeds.
+
+The paper's own claims are listed in ``workflow/paper_claims.yaml`` (:func:`load_paper_claims`); each
+claim row names the paper claim it tests (``paper=``), a claim that cannot be tested here is a row built
+with :func:`untested`, and :func:`coverage` counts the paper's claims tested, partly tested and untested,
+on the paper's kind of inputs and on substitutes (generated data, stand-in models).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections import Counter
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "validate_stats", "ALPHA", "CLAIM_KEYS"]
+import numpy as np
+import yaml
+
+from . import stats as _st
+
+__all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
+           "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
+           "CLAIM_KEYS"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
+#: verdicts of a row whose test was run and gave a p-value
+TESTED_VERDICTS = ("supported", "opposite", "not significant")
+_PAPER_KEYS_REQUIRED = ("id", "figure", "words", "compared", "direction")
+_PAPER_KEYS = set(_PAPER_KEYS_REQUIRED) | {"strength", "test", "n"}
+_PAPER_DIRECTION = re.compile(r"^(>|<|=|mag|qual|-)")
+_PAPER_ID = re.compile(r"^[a-z0-9]+\.[A-Za-z0-9_]+$")
 CLAIM_KEYS = ("id", "statement", "test", "statistic", "p", "n", "direction", "verdict")   # every claim has them
 
 
@@ -85,15 +105,130 @@ def t_claim(cid: str, statement: str, test: Mapping[str, Any], n: int | None, di
                  n=n, direction=direction, detail=detail, paper=paper)
 
 
+def strength_claim(cid: str, statement: str, values, threshold: float, key: str, *, paper: str | None = None,
+                   quantity: str = "value") -> tuple[dict[str, Any], dict[str, Any]]:
+    """A claim that the paper's stated strength holds: ``values`` (one per network; rows of a 2-D array are groups,
+    e.g. N_in) lie above ``threshold`` (config ``paper_strength.<key>``), one-sample t-test
+    (:func:`modbound.stats.ttest_1samp`, 'greater'). Returns ``(claim, test)``; the statement names the threshold."""
+    values = np.asarray(values, dtype=np.float64)
+    t = _st.ttest_1samp(values.ravel(), threshold)
+    detail = f"mean {quantity} {np.nanmean(values):.3f} over {t['n']}"
+    if values.ndim == 2 and values.shape[0] > 1:
+        detail += f"; lowest group mean {np.nanmin(np.nanmean(values, axis=1)):.3f}"
+    c = t_claim(cid, f"{statement} ({quantity} > {threshold:g}, config paper_strength.{key})", t, None, "greater",
+                detail=detail, paper=paper)
+    return c, t
+
+
+def untested(cid: str, statement: str, reason: str, *, paper: str | None = None) -> dict[str, Any]:
+    """A claim row for a paper claim this run cannot test: verdict 'untested', no statistic, and the reason."""
+    if not reason:
+        raise ValueError(f"claim {cid}: an untested claim needs its reason")
+    out = {"id": cid, "statement": statement, "test": "not tested", "statistic": None, "p": None, "n": 0,
+           "direction": "n/a", "alpha": ALPHA, "verdict": "untested", "detail": reason}
+    if paper is not None:
+        out["paper_claim"] = paper
+    return out
+
+
+def substitute(for_: str, used: str) -> dict[str, str]:
+    """The stats JSON's ``substitute`` entry of a figure computed on a stand-in for the paper's data or model:
+    ``{"for": what the paper used, "used": what this run used}`` (its rows are marked SUBSTITUTE)."""
+    if not for_ or not used:
+        raise ValueError("substitute: both what was replaced ('for') and its stand-in ('used') are needed")
+    return {"for": for_, "used": used}
+
+
+def _data_mark(st: Mapping[str, Any]) -> str:
+    if st.get("synthetic"):
+        return "SYNTHETIC"
+    if st.get("substitute"):
+        sub = st["substitute"]
+        return f"SUBSTITUTE ({sub['used']} for {sub['for']})"
+    return ""
+
+
 def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
     """Flatten ``{figure: stats_json}`` into rows, each tagged with its figure, scale, master seed and
-    whether the figure was made from generated data (the stats' ``synthetic`` flag)."""
+    whether the figure stood in for the paper's inputs: 'SYNTHETIC' (the stats' ``synthetic`` flag: generated
+    data) or 'SUBSTITUTE (<used> for <paper's>)' (the stats' ``substitute`` entry, :func:`substitute`)."""
     rows = []
     for fig, st in stats.items():
         for c in st.get("claims", []):
-            rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed,
-                         "data": "SYNTHETIC" if st.get("synthetic") else "", **c})
+            rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed, "data": _data_mark(st), **c})
     return rows
+
+
+def load_paper_claims(path: str | Path) -> list[dict[str, Any]]:
+    """The paper's claims listed in ``path`` (``workflow/paper_claims.yaml``), validated: a list of entries,
+    each with id, figure, words, compared and direction (optional strength, test, n), ids unique."""
+    path = Path(path)
+    try:
+        entries = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise ValueError(f"{path}: cannot read the paper's claims: {e}") from e
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{path}: expected a non-empty list of the paper's claims")
+    seen: set[str] = set()
+    for i, e in enumerate(entries):
+        where = f"{path}: entry {i + 1}" + (f" ({e.get('id')})" if isinstance(e, dict) and e.get("id") else "")
+        if not isinstance(e, dict):
+            raise ValueError(f"{where}: expected a mapping, got {type(e).__name__}")
+        missing = [k for k in _PAPER_KEYS_REQUIRED if not e.get(k)]
+        if missing:
+            raise ValueError(f"{where}: missing key(s) {missing}")
+        unknown = sorted(set(e) - _PAPER_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(_PAPER_KEYS)}")
+        bad = [k for k, v in e.items() if not isinstance(v, str)]
+        if bad:
+            raise ValueError(f"{where}: key(s) {bad} must be text")
+        if not _PAPER_ID.match(e["id"]):
+            raise ValueError(f"{where}: id {e['id']!r} is not <figure>.<name>")
+        if not _PAPER_DIRECTION.match(e["direction"]):
+            raise ValueError(f"{where}: direction {e['direction']!r} must start with >, <, =, mag, qual or -")
+        if e["id"] in seen:
+            raise ValueError(f"{where}: id {e['id']!r} listed twice")
+        seen.add(e["id"])
+    return entries
+
+
+def check_paper_ids(rows: Iterable[Mapping[str, Any]], paper_claims: Iterable[Mapping[str, Any]]) -> None:
+    """Every row's ``paper_claim`` must be an id of the paper's claims (a typo would hide a claim from coverage)."""
+    known = {p["id"] for p in paper_claims}
+    bad = [f"{r['figure']}: {r['id']} -> {r['paper_claim']!r}" for r in rows
+           if r.get("paper_claim") is not None and r["paper_claim"] not in known]
+    if bad:
+        raise ValueError("claim rows name paper claims not in the paper's list: " + "; ".join(bad))
+
+
+def coverage(rows: Iterable[Mapping[str, Any]], paper_claims: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """How far this run tests each of the paper's claims.
+
+    Per paper claim (by its rows' ``paper_claim``): 'tested' when every row was tested (a p-value in the paper's
+    direction: supported, opposite or not significant), 'partly' when some rows were and some were not
+    (untested, untestable), 'untested' when none was or no row names it ('absent' then lists it). Its inputs are
+    'real' when a tested row comes from the paper's kind of inputs, 'substitute' when every tested row is
+    SYNTHETIC or SUBSTITUTE. Returns ``{"claims": {id: {...}}, "counts": {status: {inputs: n}}, "absent": [...]}``.
+    """
+    rows = list(rows)
+    out: dict[str, Any] = {"claims": {}, "absent": []}
+    counts = {s: {"real": 0, "substitute": 0, "total": 0} for s in ("tested", "partly", "untested")}
+    for pc in paper_claims:
+        mine = [r for r in rows if r.get("paper_claim") == pc["id"]]
+        tested = [r for r in mine if r["verdict"] in TESTED_VERDICTS]
+        status = "untested" if not tested else "tested" if len(tested) == len(mine) else "partly"
+        inputs = ("real" if any(not r.get("data") for r in tested) else "substitute") if tested else "none"
+        if not mine:
+            out["absent"].append(pc["id"])
+        out["claims"][pc["id"]] = {"status": status, "inputs": inputs, "rows": len(mine),
+                                   "verdicts": dict(sorted(Counter(r["verdict"] for r in mine).items()))}
+        counts[status]["total"] += 1
+        if inputs != "none":
+            counts[status][inputs] += 1
+    out["counts"] = counts
+    out["n_paper_claims"] = sum(c["total"] for c in counts.values())
+    return out
 
 
 def spread(rows_by_seed: Mapping[int, Iterable[Mapping[str, Any]]]) -> list[dict[str, Any]]:
@@ -137,55 +272,113 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping[str, Any]] | None = None,
-                seeds: Iterable[int] | None = None) -> str:
-    """The claims table of one run (``rows``, from :func:`collect`) and, with replicate seeds, the
-    table of each claim's spread across ``seeds`` (``spread_rows``, from :func:`spread`)."""
-    rows = list(rows)
-    counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    lines = [
+def _cell(x: Any) -> str:
+    return _fmt(x).replace("|", "\\|").replace("\n", " ")
+
+
+def header_section(rows: list[Mapping[str, Any]], cov: Mapping[str, Any] | None = None) -> str:
+    """Title, with the paper's claims (``cov``, :func:`coverage`) the coverage line, how to read the verdicts and
+    data marks, and the count of rows by verdict."""
+    counts = Counter(r["verdict"] for r in rows)
+    return "\n".join([
         "# Claims of the paper, as reproduced by this run",
         "",
+        *([coverage_line(cov), ""] if cov else []),
         "Generated by the `claims` rule from `results/stats/*.json`; do not edit by hand.",
         "Verdict: *supported* = significant (alpha shown) in the paper's direction; *opposite* ="
-        " significant the other way; *not significant*; *untestable* = no p-value could be computed.",
+        " significant the other way; *not significant*; *untestable* = no p-value could be computed;"
+        " *untested* = this run cannot test the claim (the reason is given in the test column).",
         "",
-        "Data: SYNTHETIC marks figures made from generated data (the offline brain data): such rows test the"
-        " pipeline, not the paper.",
+        "Data: SYNTHETIC marks figures made from generated data (the offline brain data); SUBSTITUTE marks figures"
+        " made with a stand-in for the paper's data or model (named in the column). Such rows test the pipeline"
+        " and the method on other inputs, not the paper: *opposite* there does not say the paper is wrong.",
         "",
-        "Summary: " + (", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "no claims"),
-        "",
-        "| figure | claim | test | statistic | p | n | verdict | scale | data |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
+        "Summary of rows: " + (", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "no claims"),
+    ])
+
+
+def coverage_line(cov: Mapping[str, Any]) -> str:
+    """One line: the paper's claims tested / partly / untested, each split into real inputs and substitutes."""
+    c = cov["counts"]
+
+    def part(s: str) -> str:
+        return f"{s} {c[s]['total']} (real inputs {c[s]['real']}, substitute/synthetic only {c[s]['substitute']})"
+
+    return (f"Coverage of the paper's {cov['n_paper_claims']} claims (workflow/paper_claims.yaml): "
+            + "; ".join(part(s) for s in ("tested", "partly")) + f"; untested {c['untested']['total']}"
+            + (f" ({len(cov['absent'])} with no row in this run)" if cov["absent"] else "") + ".")
+
+
+def claims_section(rows: list[Mapping[str, Any]], paper_claims: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """The table of every claim row, with the paper claim it tests and the strength the paper states."""
+    strength = {p["id"]: p.get("strength", "") for p in paper_claims or []}
+    lines = ["| figure | claim | paper claim | test | statistic | p | n | verdict | paper says | scale | data |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        test = r["test"] if r["verdict"] != "untested" else f"not tested: {r.get('detail', '')}"
+        pid = r.get("paper_claim") or ""
         lines.append(
-            f"| {r['figure']} | {r['statement']} | {r['test']} | {_fmt(r['statistic'])} | {_fmt(r['p'])} "
-            f"| {r['n']} | {r['verdict']} | {r['scale']} | {r.get('data', '')} |"
+            f"| {r['figure']} | {_cell(r['statement'])} | {pid} | {_cell(test)} | {_fmt(r['statistic'])} "
+            f"| {_fmt(r['p'])} | {r['n']} | {r['verdict']} | {_cell(strength.get(pid, ''))} | {r['scale']} "
+            f"| {r.get('data', '')} |")
+    return "\n".join(lines)
+
+
+def paper_claims_section(paper_claims: Iterable[Mapping[str, Any]], cov: Mapping[str, Any]) -> str:
+    """Each of the paper's claims in its words, the strength it states, and how this run covers it."""
+    lines = ["## The paper's claims and their coverage", "",
+             "Status: *tested* = every row naming the claim has a p-value; *partly* = some rows do; *untested* ="
+             " none does (or no row names it). Inputs: *real* = at least one tested row is on the paper's kind of"
+             " inputs; *substitute* = only on generated data or stand-in models.", "",
+             "| paper claim | paper's words | direction | paper says | status | inputs | rows: verdicts |",
+             "|---|---|---|---|---|---|---|"]
+    for p in paper_claims:
+        c = cov["claims"][p["id"]]
+        verdicts = ", ".join(f"{v}: {n}" for v, n in c["verdicts"].items()) or "no row in this run"
+        lines.append(f"| {p['id']} | \"{_cell(p['words'])}\" | {_cell(p['direction'])} | {_cell(p.get('strength', ''))} "
+                     f"| {c['status']} | {c['inputs']} | {verdicts} |")
+    return "\n".join(lines)
+
+
+def spread_section(spread_rows: list[Mapping[str, Any]], seeds: list[int]) -> str:
+    """Each claim's statistic and verdicts across replicate master seeds."""
+    lines = [
+        f"## Spread across {len(seeds)} master seeds ({', '.join(map(str, seeds))})",
+        "",
+        "Each seed reruns everything (training, Louvain, nulls) on the same data; results/replicates/seed<k>/."
+        " Statistic: mean +- sd [min, max] over seeds; supported: seeds whose verdict is *supported*.",
+        "",
+        "| figure | claim | statistic | p median (max) | supported | verdicts | data |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in spread_rows:
+        sd = "" if r["statistic_sd"] is None else f" +- {_fmt(r['statistic_sd'])}"
+        rng = f" [{_fmt(r['statistic_min'])}, {_fmt(r['statistic_max'])}]" if r["statistic_min"] is not None else ""
+        verdicts = ", ".join(f"{v}: {n}" for v, n in r["verdicts"].items())
+        missing = f" (no claim under seed {', '.join(map(str, r['missing_seeds']))})" if r["missing_seeds"] else ""
+        lines.append(
+            f"| {r['figure']} | {r['statement']} | {_fmt(r['statistic_mean'])}{sd}{rng} "
+            f"| {_fmt(r['p_median'])} ({_fmt(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
+            f"| {verdicts} | {r.get('data', '')} |"
         )
+    return "\n".join(lines)
+
+
+def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping[str, Any]] | None = None,
+                seeds: Iterable[int] | None = None,
+                paper_claims: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """results/claims.md, composed of sections: the header, with ``paper_claims`` (:func:`load_paper_claims`)
+    the coverage line at the top, the table of this run's claim rows (``rows``, from :func:`collect`), with
+    ``paper_claims`` each paper claim's coverage, and with replicate seeds the table of each claim's spread
+    across ``seeds`` (``spread_rows``, from :func:`spread`)."""
+    rows = list(rows)
+    paper_claims = list(paper_claims or [])
+    cov = coverage(rows, paper_claims) if paper_claims else None
+    sections = [header_section(rows, cov), claims_section(rows, paper_claims)]
+    if cov:
+        sections.append(paper_claims_section(paper_claims, cov))
     spread_rows = list(spread_rows or [])
     if spread_rows:
         seeds = list(seeds or sorted({s for r in spread_rows for s in r["seeds"]}))
-        lines += [
-            "",
-            f"## Spread across {len(seeds)} master seeds ({', '.join(map(str, seeds))})",
-            "",
-            "Each seed reruns everything (training, Louvain, nulls) on the same data; results/replicates/seed<k>/."
-            " Statistic: mean +- sd [min, max] over seeds; supported: seeds whose verdict is *supported*.",
-            "",
-            "| figure | claim | statistic | p median (max) | supported | verdicts | data |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for r in spread_rows:
-            sd = "" if r["statistic_sd"] is None else f" +- {_fmt(r['statistic_sd'])}"
-            rng = f" [{_fmt(r['statistic_min'])}, {_fmt(r['statistic_max'])}]" if r["statistic_min"] is not None else ""
-            verdicts = ", ".join(f"{v}: {n}" for v, n in r["verdicts"].items())
-            missing = f" (no claim under seed {', '.join(map(str, r['missing_seeds']))})" if r["missing_seeds"] else ""
-            lines.append(
-                f"| {r['figure']} | {r['statement']} | {_fmt(r['statistic_mean'])}{sd}{rng} "
-                f"| {_fmt(r['p_median'])} ({_fmt(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
-                f"| {verdicts} | {r.get('data', '')} |"
-            )
-    return "\n".join(lines) + "\n"
+        sections.append(spread_section(spread_rows, seeds))
+    return "\n\n".join(s for s in sections if s) + "\n"

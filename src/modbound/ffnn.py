@@ -277,7 +277,8 @@ def natural_partition(model: str, W: np.ndarray) -> np.ndarray:
 def sweep_generative(params: Mapping[str, Sequence[float]], *, n_seeds: int, n_outputs: int, n_samples: int,
                      gamma: float, louvain_runs: int, master_seed: int) -> dict[str, np.ndarray]:
     """Fig S6/S7: for each model, parameter value and seed, Q of Louvain on the output correlation,
-    Q induced by the model's natural partition (and, for sign-difference, the 8-rule partition),
+    Q induced by the model's natural partition and its agreement (ARI) with the Louvain modules (and, for
+    sign-difference, the same for the 8-rule partition),
     and r between the cosine similarity of the weights and the output covariance / correlation.
 
     ``params`` maps model name -> parameter values. Seeds: ``derive_seed(master_seed,
@@ -288,7 +289,8 @@ def sweep_generative(params: Mapping[str, Sequence[float]], *, n_seeds: int, n_o
     for model, values in params.items():
         shape = (len(values), int(n_seeds))
         res = {k: np.full(shape, np.nan) for k in ("q_louvain", "k_louvain", "q_natural", "k_natural",
-                                                   "q_rules8", "r_cos_cov", "r_cos_corr")}
+                                                   "ari_natural", "q_rules8", "ari_rules8", "r_cos_cov",
+                                                   "r_cos_corr")}
         res["seeds"] = np.zeros(shape, dtype=np.int64)
         for j, value in enumerate(values):
             for s in range(int(n_seeds)):
@@ -304,8 +306,11 @@ def sweep_generative(params: Mapping[str, Sequence[float]], *, n_seeds: int, n_o
                 res["k_louvain"][j, s] = lv.partition.max() + 1
                 res["q_natural"][j, s] = modularity.induced_modularity(nat, C, gamma=gamma)
                 res["k_natural"][j, s] = nat.max() + 1
+                res["ari_natural"][j, s] = modularity.ari(nat, lv.partition)
                 if model == "sign_difference":
-                    res["q_rules8"][j, s] = modularity.induced_modularity(rule_partition(W, 8), C, gamma=gamma)
+                    rules8 = rule_partition(W, 8)
+                    res["q_rules8"][j, s] = modularity.induced_modularity(rules8, C, gamma=gamma)
+                    res["ari_rules8"][j, s] = modularity.ari(rules8, lv.partition)
                 cos = upper(cosine_similarity(W))
                 cov = upper(np.cov(Y, rowvar=False))
                 with np.errstate(invalid="ignore", divide="ignore"):

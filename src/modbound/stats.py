@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["describe", "ttest_ind", "ttest_1samp_r", "ttest_rel", "ttest_1samp", "equivalence", "representative"]
+__all__ = ["describe", "ttest_ind", "ttest_1samp_r", "ttest_1samp", "ttest_rel", "compare_correlations",
+           "equivalence", "representative"]
 
 
 def describe(x) -> dict:
@@ -53,7 +54,7 @@ def ttest_rel(a, b, atol: float = 1e-12) -> dict:
     a = np.asarray(a, dtype=np.float64).ravel()
     b = np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
-        raise ValueError(f"paired samples differ in length: {a.size} vs {b.size}")
+        raise ValueError(f"ttest_rel: paired samples differ in size (length {a.size} vs {b.size})")
     ok = np.isfinite(a) & np.isfinite(b)
     d = a[ok] - b[ok]
     out = {"test": "paired t-test", "n": int(d.size), "mean_a": float(a[ok].mean()) if d.size else None,
@@ -65,18 +66,28 @@ def ttest_rel(a, b, atol: float = 1e-12) -> dict:
 
 
 def ttest_1samp(x, value: float, *, fisher_z: bool = False) -> dict:
-    """One-sample t-test of ``x`` against ``value`` (two-sided p; ``t > 0`` when the mean exceeds it).
-
-    ``fisher_z``: ``x`` are correlations, compared with ``value`` on the Fisher-z scale."""
+    """Is the mean of ``x`` (finite values) above or below ``value``? One-sample t-test (two-sided p; ``t > 0``
+    when the mean is above). ``fisher_z``: ``x`` are correlations, compared with ``value`` on the Fisher-z scale.
+    When every value is the same (t undefined) the exact two-sided binomial sign test of how many values lie
+    above ``value`` is used instead, and named."""
     x = np.asarray(x, dtype=np.float64).ravel()
     x = x[np.isfinite(x)]
     test = "one-sample t-test" + (" on Fisher z" if fisher_z else "") + f" vs {value:g}"
+    out = {"test": test, "threshold": float(value), "value": float(value), "n": int(x.size),
+           "mean": float(x.mean()) if x.size else None, "t": None, "p": None}
     if fisher_z:
         x, value = np.arctanh(np.clip(x, -0.999999, 0.999999)), float(np.arctanh(value))
-    if x.size < 2 or np.ptp(x) == 0:
-        return {"test": test, "t": None, "p": None, "n": int(x.size), "value": value}
+    if x.size < 2:
+        return out
+    if np.ptp(x) == 0:
+        above, below = int((x > value).sum()), int((x < value).sum())
+        if above + below == 0:
+            return out
+        p = sps.binomtest(above, above + below, 0.5).pvalue
+        return {**out, "test": f"sign test vs {out['threshold']:g} (all values equal)", "t": float(above - below),
+                "p": float(p)}
     res = sps.ttest_1samp(x, value)
-    return {"test": test, "t": float(res.statistic), "p": float(res.pvalue), "n": int(x.size), "value": value}
+    return {**out, "t": float(res.statistic), "p": float(res.pvalue)}
 
 
 def equivalence(x, target: float, margin: float) -> dict:
@@ -110,3 +121,14 @@ def representative(values) -> int:
         raise ValueError("no finite value to choose a representative from")
     dist = np.where(ok, np.abs(v - np.median(v[ok])), np.inf)
     return int(np.argmin(dist))
+
+
+def compare_correlations(r_a: float, n_a: int, r_b: float, n_b: int) -> dict:
+    """Is correlation ``r_a`` (from ``n_a`` observations) different from ``r_b`` (``n_b``, independent)?
+    Fisher r-to-z difference test: z = (atanh r_a - atanh r_b) / sqrt(1/(n_a-3) + 1/(n_b-3)), two-sided normal p."""
+    if min(n_a, n_b) <= 3:
+        raise ValueError(f"compare_correlations: need more than 3 observations per correlation, got {n_a}, {n_b}")
+    za, zb = np.arctanh(np.clip([r_a, r_b], -0.999999, 0.999999))
+    z = float((za - zb) / np.sqrt(1.0 / (n_a - 3) + 1.0 / (n_b - 3)))
+    return {"test": "Fisher r-to-z difference test", "z": z, "p": float(2 * sps.norm.sf(abs(z))),
+            "r_a": float(r_a), "r_b": float(r_b), "n_a": int(n_a), "n_b": int(n_b)}

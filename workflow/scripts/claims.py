@@ -1,5 +1,6 @@
-"""Gather the claims of every figure's stats JSON into results/claims.{md,json} (with replicate seeds:
-each claim's spread across seeds)."""
+"""Gather the claims of every figure's stats JSON into results/claims.{md,json}: each row beside the paper's
+claim it tests (workflow/paper_claims.yaml), the coverage of the paper's claims, and with replicate seeds each
+claim's spread across seeds."""
 from pathlib import Path
 
 from modbound import claims, io
@@ -11,10 +12,13 @@ rep = list(snakemake.input.replicate_stats)
 files += [rep[i * len(figures):(i + 1) * len(figures)] for i in range(len(snakemake.params.replicate_seeds))]
 for path in (p for paths in files for p in paths):   # a malformed stats file stops the rule, naming it
     claims.validate_stats(Path(path).stem, io.read_json(path), path)
+paper = claims.load_paper_claims(snakemake.input.paper_claims)
 rows_by_seed = {seed: claims.collect({Path(p).stem: io.read_json(p) for p in paths}, seed=seed)
                 for seed, paths in zip(seeds, files)}
 rows = rows_by_seed[snakemake.params.seed]
+claims.check_paper_ids(rows, paper)
 spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
-io.write_json(snakemake.output.json, {"seeds": seeds, "claims": rows, "spread": spread})
+io.write_json(snakemake.output.json, {"seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
+                                      "spread": spread})
 with io.atomic_path(snakemake.output.md) as tmp:
-    tmp.write_text(claims.to_markdown(rows, spread, seeds))
+    tmp.write_text(claims.to_markdown(rows, spread, seeds, paper_claims=paper))

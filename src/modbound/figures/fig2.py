@@ -15,14 +15,14 @@ KINDS = {"sector": "sector (sign pattern)\npartitions", "hamming": "Louvain on H
 KIND_COLORS = {"sector": "#D55E00", "hamming": "#009E73", "cosine": "#CC79A7", "louvain": "#0072B2"}
 
 
-def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
+def stats(data, *, scale: str, gamma: float, louvain_runs: int, strength: dict) -> dict:
     res = data["ffnn"]
     n_inputs = [int(n) for n in res["n_inputs"]]
     n_seeds = int(res["q_louvain"].shape[1])
     out = {
         "figure": "fig2", "scale": scale, "n_outputs": int(res["n_outputs"]), "n_samples": int(res["n_samples"]),
         "n_inputs": n_inputs, "n_seeds_per_n_in": n_seeds, "network_seeds": res["seeds"],
-        "gamma": gamma, "louvain_runs": louvain_runs,
+        "gamma": gamma, "louvain_runs": louvain_runs, "paper_strength": strength,
         "by_n_in": {}, "examples": {}, "claims": [],
     }
     for i, n_in in enumerate(n_inputs):
@@ -55,26 +55,55 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         "than permuted partitions", test="label-permutation null (1-sided)",
         statistic=ex["q_sector"] - ex["permutation_null"]["mean"], p=ex["permutation_null"]["p"],
         n=ex["permutation_null"]["n_perm"], direction="greater",
-        detail=f"Q sector {ex['q_sector']:.3f} vs Louvain {ex['q_louvain']:.3f}; ARI {ex['ari_sector_vs_louvain']:.2f}"))
+        detail=f"Q sector {ex['q_sector']:.3f} vs Louvain {ex['q_louvain']:.3f}; ARI {ex['ari_sector_vs_louvain']:.2f}",
+        paper="fig2.quadrants"))
+    # "the boundaries between modules are the same as the boundaries between quadrants" (and octants, N_in = 3):
+    # the Louvain modules of each network against its sign sectors, ARI above the configured 'same' threshold
+    same = strength["same_partition_ari"]
+    for n_in, paper_id, name in ((2, "fig2.quadrants", "quadrants"), (3, "fig2.octants", "octants")):
+        if n_in not in n_inputs:
+            continue
+        c, out["by_n_in"][str(n_in)]["sector_is_louvain_test"] = claims.strength_claim(
+            f"fig2.{name}_are_the_louvain_modules",
+            f"N_in = {n_in}: the Louvain modules of the output correlation are the sign {name}",
+            res["ari_sector"][n_inputs.index(n_in)], same, "same_partition_ari", paper=paper_id, quantity="ARI")
+        out["claims"].append(c)
+    if 3 in [int(n) for n in res["example_inputs"]]:
+        ex3 = out["examples"]["3"]
+        out["claims"].append(claims.claim(
+            "fig2.octants_are_modules", "the octant partition (N_in = 3) induces more Q on the output correlation "
+            "than permuted partitions", test="label-permutation null (1-sided)",
+            statistic=ex3["q_sector"] - ex3["permutation_null"]["mean"], p=ex3["permutation_null"]["p"],
+            n=ex3["permutation_null"]["n_perm"], direction="greater",
+            detail=f"{ex3['n_sectors_occupied']} octants occupied; Q sector {ex3['q_sector']:.3f} vs Louvain "
+                   f"{ex3['q_louvain']:.3f}; ARI {ex3['ari_sector_vs_louvain']:.2f}", paper="fig2.octants"))
     lo, hi = 0, len(n_inputs) - 1
     if hi > lo:
         t = st.ttest_ind(res["q_sector"][lo], res["q_sector"][hi])
         out["claims"].append(claims.t_claim(
             "fig2.sector_quality_falls_with_n_in",
             f"sector-partition Q is higher at N_in = {n_inputs[lo]} than at N_in = {n_inputs[hi]}", t, 2 * n_seeds,
-            "greater", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}"))
+            "greater", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}", paper="fig2.sector_Q"))
         t = st.ttest_ind(res["q_hamming"][hi], res["q_sector"][hi])
         out["claims"].append(claims.t_claim(
             "fig2.hamming_partitions_survive_large_n_in",
             f"at N_in = {n_inputs[hi]}, Hamming-similarity partitions induce more Q than sector partitions",
-            t, 2 * n_seeds, "greater", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}"))
+            t, 2 * n_seeds, "greater", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}", paper="fig2.hamming_Q"))
+    # "medium to high-quality modular partitions across a broad range of N_in": Q of the Hamming partition as a
+    # fraction of the Louvain-optimised Q of the same correlation, every network of every N_in
+    c, out["hamming_q_fraction_test"] = claims.strength_claim(
+        "fig2.hamming_partitions_medium_to_high_quality",
+        "Hamming-similarity partitions reach medium-to-high quality at every N_in", res["q_hamming"] / res["q_louvain"],
+        strength["medium_q_fraction"], "medium_q_fraction", paper="fig2.hamming_Q",
+        quantity="Q / Louvain-optimised Q")
+    out["claims"].append(c)
     r = st.ttest_1samp_r(res["r_cos_corr"].ravel())
     ratio = res["q_cosine"] / res["q_louvain"]
     out["claims"].append(claims.t_claim(
         "fig2.cosine_similarity_tracks_correlation",
         "cosine similarity of the in-weights correlates with the output correlation (all N_in)", r, None,
         "greater", detail=f"mean r {np.nanmean(res['r_cos_corr']):.4f}; Q cosine / Q Louvain "
-                                    f"{np.nanmean(ratio):.3f} +- {np.nanstd(ratio, ddof=1):.3f}"))
+                                    f"{np.nanmean(ratio):.3f} +- {np.nanstd(ratio, ddof=1):.3f}", paper="fig2.cosine"))
     return out
 
 

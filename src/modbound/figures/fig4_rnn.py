@@ -48,19 +48,28 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -
                      "example PDM RNN: the partition of input-weight cosine similarity induces more Q on the "
                      "recurrent correlation than permuted partitions", test="label-permutation null (1-sided)",
                      statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=out["n_perm"], direction="greater",
-                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}"),
+                     detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}",
+                     paper="fig4rnn.perm_null"),
         claims.claim("fig4_rnn.input_partition_beats_null_across_networks",
                      "across PDM RNNs, induced Q of input-weight modules exceeds the permutation-null mean",
                      test=a["ttest_q_induced_vs_null_mean"]["test"],
                      statistic=a["ttest_q_induced_vs_null_mean"]["t"] if a["ttest_q_induced_vs_null_mean"]["t"]
                      is not None else float("nan"), p=a["ttest_q_induced_vs_null_mean"]["p"], n=n,
-                     direction="greater", detail=f"{a['fraction_p_below_0.05']:.2f} of networks have p < 0.05"),
+                     direction="greater", detail=f"{a['fraction_p_below_0.05']:.2f} of networks have p < 0.05",
+                     paper="fig4rnn.perm_null"),
         claims.claim("fig4_rnn.input_similarity_tracks_correlation",
                      "input-weight cosine similarity correlates with recurrent activity correlation",
                      test=a["r_similarity_vs_correlation"]["test"],
                      statistic=a["r_similarity_vs_correlation"]["t"] if a["r_similarity_vs_correlation"]["t"]
                      is not None else float("nan"), p=a["r_similarity_vs_correlation"]["p"], n=n, direction="greater",
-                     detail=f"mean r {a['r_similarity_vs_correlation']['mean']:.3f}; example r {ex['r']:.3f}"),
+                     detail=f"mean r {a['r_similarity_vs_correlation']['mean']:.3f}; example r {ex['r']:.3f}",
+                     paper="fig4rnn.scatter"),
+        claims.untested("fig4_rnn.induced_q_value", "the input-weight partition induces a modularity of () on the "
+                        "recurrent correlation (the paper's Q)",
+                        f"the paper's Q was lost in extraction, so there is no value to compare with; ours: example "
+                        f"Q = {ex['q_induced']:.3f}, across networks {a['q_induced']['mean']:.3f} +- "
+                        f"{a['q_induced']['std'] if a['q_induced']['std'] is not None else float('nan'):.3f} "
+                        "(judged against chance by the permutation rows)", paper="fig4rnn.induced_Q"),
     ]
     return out
 

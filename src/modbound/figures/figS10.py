@@ -28,13 +28,21 @@ def stats(data, *, scale: str, master_seed: int) -> dict:
                  "r": st.describe(R[g]), "r_group_fc": float(res["r_group"][g])}
         if g != th:
             t = st.ttest_ind(R[th], R[g])
-            entry["ttest_thalamus_vs_this"] = t
+            paired = st.ttest_rel(R[th], R[g])  # the same mice for both sources
+            entry["ttest_thalamus_vs_this"], entry["paired_ttest_thalamus_vs_this"] = t, paired
             out["claims"].append(claims.claim(
                 f"figS10.thalamus_vs_{name}",
                 f"mouse: the similarity-FC relationship is stronger for thalamic than for {name} in-weights",
                 test=t["test"] + " across mice", statistic=t["t"] if t["t"] is not None else float("nan"),
                 p=t["p"], n=int(R.shape[1]), direction="greater",
-                detail=f"mean r {t['mean_a']:.3f} vs {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else "")))
+                detail=f"mean r {t['mean_a']:.3f} vs {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else ""),
+                paper="s10.thalamus_greatest"))
+            out["claims"].append(claims.t_claim(
+                f"figS10.thalamus_vs_{name}_paired",
+                f"mouse: the similarity-FC relationship is stronger for thalamic than for {name} in-weights, same "
+                "mice paired", paired, None, "greater",
+                f"mean difference in r {paired['mean_difference']:.3f}; paired design, beside the paper's two-sample "
+                "test", paper="s10.thalamus_greatest"))
         out["groups"].append(entry)
     means = np.nanmean(R, axis=1)
     out["thalamus_rank"] = int(1 + np.sum(means > means[th]))

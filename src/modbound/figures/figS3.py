@@ -26,7 +26,8 @@ def stats(data, *, scale: str) -> dict:
         "claims": [claims.claim(
             "figS3.partitions_identify_task", "partitions are more similar within a task than between tasks",
             test=tt["test"], statistic=tt["t"] if tt["t"] is not None else float("nan"), p=tt["p"], n=n,
-            direction="greater", detail=f"classification accuracy mean {np.mean(res['accuracy']):.3f}")],
+            direction="greater", detail=f"classification accuracy mean {np.mean(res['accuracy']):.3f}",
+            paper="s3.task_from_partition")],
     }
 
 

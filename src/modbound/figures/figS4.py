@@ -84,6 +84,8 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         "pairs_ranked_by_mean_ari": [list(p) for p in ranked],
         "claims": [],
     }
+    if training["dataset"] != "mnist":
+        out["substitute"] = claims.substitute("MNIST", "scikit-learn digits (8x8)")
     if res["reduced"]:
         out["note"] = (f"every digit has fewer than {n_sets} x {int(res['samples_per_set'])} training samples "
                        f"(rarest: {int(res['train_counts'].min())}); sets of {size} samples used")
@@ -92,14 +94,15 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
     tt = wb["ttest_within_vs_between"]
     out["claims"].append(claims.t_claim("figS4.within_gt_between", "partitions are more similar within a digit than "
                                   "between digits (all sets)", tt, len(S), "greater",
-                                  detail=f"{tt['n_a']} within vs {tt['n_b']} between pairs of sets"))
+                                  detail=f"{tt['n_a']} within vs {tt['n_b']} between pairs of sets", paper="s4.same_digit"))
     for d in digits:
         w, b = _per_digit(S, labels, d)
         t = st.ttest_ind(w, b)
         out["per_digit"][str(d)] = {"within": st.describe(w), "between": st.describe(b), "ttest": t}
         out["claims"].append(claims.t_claim(f"figS4.digit{d}_within_gt_between",
                                       f"digit {d}: partitions more similar within than between digits", t,
-                                      len(S), "greater", detail=f"{len(w)} within vs {len(b)} between pairs"))
+                                      len(S), "greater", detail=f"{len(w)} within vs {len(b)} between pairs",
+                                      paper="s4.same_digit"))
     x, y = PAPER_PAIR
     if x in digits and y in digits:
         pv, other = _pair_values(S, labels, x, y)
@@ -110,7 +113,7 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         out["claims"].append(claims.t_claim(
             "figS4.pair_4_9_most_similar", "sets of 4s and 9s are the most similar pair of different digits",
             t, len(S), "greater", detail=f"4-9 ranks {rank} of {len(ranked)} digit pairs; most similar pair "
-            f"{digits[i]}-{digits[j]} (mean ARI {M[i, j]:.3f})"))
+            f"{digits[i]}-{digits[j]} (mean ARI {M[i, j]:.3f})", paper="s4.four_nine"))
     return out
 
 

@@ -50,6 +50,8 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         f"{hi - 1}-dimensional space) and a single correlation has standard error "
         f"{(1 / np.sqrt(lo - 3)) if lo > 3 else float('inf'):.2f} in Fisher z, so partitions of one sentence are "
         "very noisy and subject-vs-form differences between them are weak evidence either way")
+    if info["model_type"] != "gpt2":
+        out["substitute"] = claims.substitute("GPT-2", info["description"].split(" (")[0])
     n = len(sents)
     for li in range(n_layers):
         layer = li + 1
@@ -65,16 +67,17 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
             "ttest_same_subject_vs_same_form": t_sf,
         }
         out["claims"].append(claims.t_claim(f"figS5.layer{layer}_subject", f"layer {layer}: partitions more similar for "
-                                      "sentences with the same subject", t_s, n, "greater"))
+                                      "sentences with the same subject", t_s, n, "greater",
+                                      paper="s5.layer1" if layer == 1 else "s5.layers23"))
         if layer == 1:
             out["claims"].append(claims.t_claim("figS5.layer1_form", "layer 1: partitions more similar for sentences "
-                                          "with the same form", t_f, n, "greater"))
+                                          "with the same form", t_f, n, "greater", paper="s5.layer1"))
         else:
             out["claims"].append(claims.t_claim(
                 f"figS5.layer{layer}_subject_over_form", f"layer {layer}: partitions reflect subject rather than "
                 "form (same-subject ARI > same-form ARI)", t_sf, n, "greater",
                 detail=f"same form vs unrelated: t = {'n/a' if t_f['t'] is None else format(t_f['t'], '.3g')}, "
-                       f"{plotting.format_p(t_f['p'])}"))
+                       f"{plotting.format_p(t_f['p'])}", paper="s5.layers23"))
     return out
 
 

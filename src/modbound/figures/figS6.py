@@ -19,11 +19,11 @@ RULE_NAMES = ("+ +, w₁ ≥ w₂", "+ +, w₂ > w₁", "+ −", "− +", "− �
               "+ −, |w₂| > |w₁|", "− +, |w₁| ≥ |w₂|")
 
 
-def stats(data, *, scale: str, ensemble: str) -> dict:
+def stats(data, *, scale: str, ensemble: str, strength: dict) -> dict:
     res, wc, evaluation, manifest = data["generative"], data["weight_change"], data["evaluation"], data["manifest"]
     input_names = make_task(manifest["task"], seed=0).input_names
     out = {"figure": "figS6", "scale": scale, "n_outputs": int(res["n_outputs"]), "n_samples": int(res["n_samples"]),
-           "models": {}, "claims": []}
+           "paper_strength": strength, "models": {}, "claims": []}
     for model in MODELS:
         p = res[f"{model}__param"]
         entry = {"parameter": p, "n_seeds": int(res[f"{model}__q_louvain"].shape[1]),
@@ -32,12 +32,15 @@ def stats(data, *, scale: str, ensemble: str) -> dict:
                              "seed": int(res[f"{model}__example_seed"])},
                  "q_louvain": [st.describe(q) for q in res[f"{model}__q_louvain"]],
                  "q_natural_partition": [st.describe(q) for q in res[f"{model}__q_natural"]],
-                 "n_modules_natural": [st.describe(k) for k in res[f"{model}__k_natural"]]}
+                 "n_modules_natural": [st.describe(k) for k in res[f"{model}__k_natural"]],
+                 "ari_natural_vs_louvain": [st.describe(a) for a in res[f"{model}__ari_natural"]]}
         if model == "sign_difference":
             entry["q_rules8"] = [st.describe(q) for q in res[f"{model}__q_rules8"]]
+            entry["ari_rules8_vs_louvain"] = [st.describe(a) for a in res[f"{model}__ari_rules8"]]
         out["models"][model] = entry
     # Q = 0 at the null parameter (exactly, up to rounding: recorded, not tested), and Q grows away
     # from it: tested between the largest parameter (50% for sign) and the smallest non-null one.
+    paper_ids = {"sign": "s6.sign_Q", "difference": "s6.diff_Q"}
     for model, far in (("sign", 0.5), ("difference", float(res["difference__param"].max()))):
         p = res[f"{model}__param"]
         q = res[f"{model}__q_louvain"]
@@ -57,19 +60,67 @@ def stats(data, *, scale: str, ensemble: str) -> dict:
             test="Spearman rank correlation (parameter vs Q, all seeds)", statistic=float(rho), p=float(pval),
             n=int(x.size), direction="greater",
             detail=f"mean Q {q[j1].mean():.3f} at {p[j1]:g}; max |Q| at {p[j0]:g}: "
-                   f"{out['models'][model]['q_at_null_parameter']['max_abs_q_louvain']:.1e}"))
+                   f"{out['models'][model]['q_at_null_parameter']['max_abs_q_louvain']:.1e}", paper=paper_ids[model]))
     sp = res["sign__param"]
     qs = res["sign__q_louvain"].mean(axis=1)
     out["models"]["sign"]["parameter_of_peak_q"] = float(sp[int(np.argmax(qs))])
+    # "peaks when 50% of the weights are negative": Q at 50% against the best other fraction of the sweep
+    j50 = int(np.argmin(np.abs(sp - 0.5)))
+    if np.isclose(sp[j50], 0.5) and sp.size > 1:
+        others = [j for j in range(sp.size) if j != j50]
+        best = others[int(np.argmax(qs[others]))]
+        t = st.ttest_ind(res["sign__q_louvain"][j50], res["sign__q_louvain"][best])
+        out["models"]["sign"]["peak_test"] = {"best_other_fraction": float(sp[best]), **t}
+        out["claims"].append(claims.t_claim(
+            "figS6.sign_model_q_peaks_at_half", f"sign-based model: Q peaks at 50% negative weights (Q at 50% > Q at "
+            f"the best other fraction, {sp[best]:g}; fractions swept {sp.min():g}-{sp.max():g})", t, None, "greater",
+            f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}; sweep's peak at {out['models']['sign']['parameter_of_peak_q']:g}",
+            paper="s6.sign_peak"))
+    else:
+        out["claims"].append(claims.untested("figS6.sign_model_q_peaks_at_half", "sign-based model: Q peaks at 50% "
+                                             "negative weights", "config origin.generative.fractions has no 0.5",
+                                             paper="s6.sign_peak"))
+    # the built-in partitions against the Louvain modules (ARI per network, every non-null parameter):
+    # sign split (S6d,e), split by the larger weight (S6i,j), 6 and 8 rules (S6p)
+    same, approx = strength["same_partition_ari"], strength["approximate_ari"]
+    for model, key, thr, name, cid, paper_id, text in (
+            ("sign", "ari_natural", same, "same_partition_ari", "figS6.sign_model_splits_by_sign", "s6.sign_split",
+             "sign-based model: the Louvain modules are the sign split of the weights"),
+            ("difference", "ari_natural", same, "same_partition_ari", "figS6.difference_model_splits_by_larger_weight",
+             "s6.diff_split", "difference-based model: the Louvain modules split the units by their larger input weight"),
+            ("sign_difference", "ari_natural", approx, "approximate_ari", "figS6.six_rules_partition",
+             "s6.rules", "sign-difference model: the Louvain modules follow the six rules"),
+            ("sign_difference", "ari_rules8", approx, "approximate_ari", "figS6.eight_rules_partition",
+             "s6.rules", "sign-difference model: the Louvain modules follow the eight rules")):
+        p = res[f"{model}__param"]
+        q0 = np.abs(res[f"{model}__q_natural"]).max(axis=1) < 1e-9  # null parameter: one module, nothing to split
+        ari = res[f"{model}__{key}"][~q0]
+        t = st.ttest_1samp(ari, thr)
+        out["models"][model][f"{key}_test"] = t
+        out["claims"].append(claims.t_claim(
+            cid, f"{text} (ARI > {thr:g}, config paper_strength.{name})", t, None, "greater",
+            f"mean ARI {np.nanmean(ari):.3f} over {t['n']} networks, parameters {', '.join(f'{v:g}' for v in p[~q0])}",
+            paper=paper_id))
     qd = res["sign_difference__q_louvain"]
     out["models"]["sign_difference"]["q_min_over_delta"] = float(qd.mean(axis=1).min())
     pd_ = res["sign_difference__param"]
-    t = st.ttest_ind(qd[int(np.argmax(pd_))], qd[int(np.argmin(pd_))])
+    jmax, jmin = int(np.argmax(pd_)), int(np.argmin(pd_))
+    t = st.ttest_ind(qd[jmax], qd[jmin])
     out["claims"].append(claims.t_claim(
         "figS6.sign_difference_q_modulated_by_delta",
-        f"sign-difference model: Q changes with δ (δ = {pd_.max():g} vs {pd_.min():g}) but stays high",
+        f"sign-difference model: Q changes with δ (δ = {pd_.max():g} vs {pd_.min():g})",
         t, None, "two-sided", f"mean Q {t['mean_a']:.3f} vs {t['mean_b']:.3f}; min over δ of mean Q "
-                        f"{out['models']['sign_difference']['q_min_over_delta']:.3f}"))
+                        f"{out['models']['sign_difference']['q_min_over_delta']:.3f}", paper="s6.signdiff_Q"))
+    # "it still maintains a high value": Q at the largest δ as a fraction of the mean Q at the smallest δ
+    high = strength["high_q_fraction"]
+    frac = qd[jmax] / qd[jmin].mean()
+    t = st.ttest_1samp(frac, high)
+    out["models"]["sign_difference"]["q_fraction_kept_test"] = t
+    out["claims"].append(claims.t_claim(
+        "figS6.sign_difference_q_stays_high",
+        f"sign-difference model: Q stays high as δ grows (Q at δ = {pd_.max():g} / mean Q at δ = {pd_.min():g} > "
+        f"{high:g}, config paper_strength.high_q_fraction)", t, None, "greater",
+        f"mean fraction {np.nanmean(frac):.3f}", paper="s6.signdiff_Q"))
     # trained RNNs
     idx = wc["model_index"]
     trained = {"ensemble": ensemble, "n_networks": int(idx.size), "n_trained": int(manifest["n_models"]),
@@ -79,11 +130,18 @@ def stats(data, *, scale: str, ensemble: str) -> dict:
     for key, label in (("pct_negative", "% negative stimulus input weights"),
                        ("difference", "mean |w_stim1 − w_stim2|")):
         t = st.ttest_ind(wc[f"{key}_after"], wc[f"{key}_before"])
+        paired = st.ttest_rel(wc[f"{key}_after"], wc[f"{key}_before"])  # the same networks before and after
         trained[key] = {"before": st.describe(wc[f"{key}_before"]), "after": st.describe(wc[f"{key}_after"]),
-                        "ttest_after_vs_before": t}
+                        "ttest_after_vs_before": t, "paired_ttest_after_vs_before": paired}
         out["claims"].append(claims.t_claim(
             f"figS6.training_increases_{key}", f"{label} increase(s) with training (trained PDM RNNs)", t, None, "greater",
-            f"mean {t['mean_b']:.3f} before vs {t['mean_a']:.3f} after"))
+            f"mean {t['mean_b']:.3f} before vs {t['mean_a']:.3f} after (the paper's two-sample test)",
+            paper="s6.training"))
+        out["claims"].append(claims.t_claim(
+            f"figS6.training_increases_{key}_paired", f"{label} increase(s) with training, the same networks paired "
+            "(trained PDM RNNs)", paired, None, "greater",
+            f"mean change {paired['mean_difference']:.3f}; paired design, beside the paper's two-sample test",
+            paper="s6.training"))
     out["trained_rnns"] = trained
     return out
 

@@ -16,7 +16,7 @@ def _r(a, b) -> float:
     return float(np.corrcoef(a, b)[0, 1]) if np.ptp(a) > 0 and np.ptp(b) > 0 else float("nan")
 
 
-def stats(data, *, scale: str) -> dict:
+def stats(data, *, scale: str, strength: dict) -> dict:
     ff, gen = data["ffnn"], data["generative"]
     n_inputs = [int(n) for n in ff["n_inputs"]]
     n2 = int(ff["example_inputs"][0])
@@ -50,7 +50,7 @@ def stats(data, *, scale: str) -> dict:
         "figS7.cosine_similarity_approximates_covariance",
         "cosine similarity of in-weights correlates with output covariance (random Gaussian networks, all N_in)", r,
         None, "greater", detail=f"mean r {np.nanmean(ff['r_cos_cov']):.3f} (vs correlation: "
-                                    f"{np.nanmean(ff['r_cos_corr']):.4f})"))
+                                    f"{np.nanmean(ff['r_cos_corr']):.4f})", paper="fig2.cosine"))
     hi = len(n_inputs) - 1
     t = st.ttest_ind(ff["ari_cosine"][hi], ff["ari_sector"][hi])
     out["claims"].append(claims.claim(
@@ -58,7 +58,14 @@ def stats(data, *, scale: str) -> dict:
         f"Louvain partitions of the weights' cosine similarity agree with the correlation modules better than "
         f"sector partitions (ARI, N_in = {n_inputs[hi]})", test=t["test"],
         statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"], n=t["n_a"] + t["n_b"],
-        direction="greater", detail=f"mean ARI {t['mean_a']:.3f} vs {t['mean_b']:.3f}"))
+        direction="greater", detail=f"mean ARI {t['mean_a']:.3f} vs {t['mean_b']:.3f}", paper="s7.cosine_partition"))
+    # "approximate the partitions produced in the correlation matrix": ARI of the cosine partition with the
+    # correlation's Louvain modules, every network of every N_in, above the configured 'approximate' threshold
+    c, out["ari_cosine_vs_threshold"] = claims.strength_claim(
+        "figS7.cosine_partitions_approximate_correlation_modules",
+        "Louvain partitions of the weights' cosine similarity approximate the correlation modules at every N_in",
+        ff["ari_cosine"], strength["approximate_ari"], "approximate_ari", paper="s7.cosine_partition", quantity="ARI")
+    out["claims"].append(c)
     return out
 
 

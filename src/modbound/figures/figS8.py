@@ -41,16 +41,16 @@ def stats(data, *, scale: str, cfg: dict, seed: int) -> dict:
     out["claims"] = [
         claims.t_claim("figS8.correlation_stabilises", "without input, correlation matrices become stable over "
                        "time (r between consecutive steps: last vs first)", t_conv, None, "greater",
-                       f"mean r {t_conv['mean_a']:.3f} (last) vs {t_conv['mean_b']:.3f} (first)"),
+                       f"mean r {t_conv['mean_a']:.3f} (last) vs {t_conv['mean_b']:.3f} (first)", paper="s8.stabilizes"),
         claims.t_claim("figS8.stabilises_faster_with_input", "correlations stabilise sooner with input "
                        "(r between steps 1 and 2 with vs without input)", t_fast, None, "greater",
-                       f"mean r {t_fast['mean_a']:.3f} vs {t_fast['mean_b']:.3f}"),
+                       f"mean r {t_fast['mean_a']:.3f} vs {t_fast['mean_b']:.3f}", paper="s8.faster_with_input"),
         claims.t_claim("figS8.steady_state_differs_with_input", "steady-state correlations with input differ from "
                        "those without input (less similar than two networks sharing W_in)", t_diff, None, "less",
-                       f"mean r {t_diff['mean_a']:.3f} vs {t_diff['mean_b']:.3f}"),
+                       f"mean r {t_diff['mean_a']:.3f} vs {t_diff['mean_b']:.3f}", paper="s8.input_changes"),
         claims.t_claim("figS8.same_w_in_similar_steady_states", "networks sharing W_in (different W_rec) reach "
                        "similar steady-state correlations, more than networks with different W_in", t_same, None,
-                       "greater", f"mean r {t_same['mean_a']:.3f} vs {t_same['mean_b']:.3f}"),
+                       "greater", f"mean r {t_same['mean_a']:.3f} vs {t_same['mean_b']:.3f}", paper="s8.same_win"),
     ]
     return out
 

@@ -51,7 +51,8 @@ def stats(data, *, scale: str, master_seed: int, measure: str) -> dict:
             f"human: thalamocortical similarity is higher within the {names[k]} system than between it and others",
             test=t["test"] + " across vertices", statistic=t["t"] if t["t"] is not None else float("nan"),
             p=t["p"], n=int(m.sum()), direction="greater",
-            detail=f"within {t['mean_a']:.3f} vs between {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else "")))
+            detail=f"within {t['mean_a']:.3f} vs between {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else ""),
+            paper="s9.concentrated"))
     conc_dm = res["systems_dm_concentration"]
     chosen = conc_dm if measure == "distance_matched" else conc
     out["concentration_measure"] = {
@@ -84,7 +85,7 @@ def stats(data, *, scale: str, master_seed: int, measure: str) -> dict:
         "systems (visual, somatomotor)", test=t["test"] + f" across vertices ({measure} concentration)",
         statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"], n=int(sens.sum() + other.sum()),
         direction="greater", detail=f"sensory {t['mean_a']:.3f} vs other {t['mean_b']:.3f}; sensory systems "
-                                    f"rank {ranks} of {K}" + ("; SYNTHETIC data" if synth else "")))
+                                    f"rank {ranks} of {K}" + ("; SYNTHETIC data" if synth else ""), paper="s9.sensory"))
     return out
 
 
