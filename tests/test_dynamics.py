@@ -252,3 +252,13 @@ def test_perturbation_specificity_line_fraction_and_spread_ratio():
     start = rng.normal(size=(100, 2))
     assert da.spread_ratio(start, 0.1 * start + 3.0) == pytest.approx(0.1)
     assert np.isnan(da.spread_ratio(np.zeros((3, 2)), start[:3]))
+
+
+def test_within_minus_between_sees_block_structure_and_needs_both_kinds_of_pair():
+    from modbound.dynamics_analysis import within_minus_between
+    part = np.array([0, 0, 0, 1, 1, 1])
+    S = np.where(part[:, None] == part[None, :], 0.8, -0.2)
+    np.fill_diagonal(S, 1.0)
+    assert within_minus_between(S, part) == pytest.approx(1.0)  # the diagonal is left out
+    assert within_minus_between(-S, part) < 0
+    assert np.isnan(within_minus_between(S, np.zeros(6, dtype=int)))

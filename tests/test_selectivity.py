@@ -29,6 +29,8 @@ def test_analyse_network_finds_choice_modules_and_lesion_effects():
     assert set(np.flatnonzero(res.partition == m1)) == {0, 1, 2}
     assert set(np.flatnonzero(res.partition == m2)) == {3, 4, 5}
     assert res.r_module_cumdelta[0] > 0.5 and res.r_module_cumdelta[1] < -0.5
+    # sign selectivity (paper claim fig1.sign_selective): stim-1 module up when cumulative input > 0, stim-2 down
+    assert res.sign_dprime[0] > 1.0 and res.sign_dprime[1] < -1.0
     # lesioning the stim-1 module's readout destroys stim-1 trials, spares stim-2 trials
     assert res.lesion_accuracy[0, 0] < 0.2 and res.lesion_accuracy[0, 1] > 0.8
     assert res.lesion_accuracy[1, 1] < 0.2 and res.lesion_accuracy[1, 0] > 0.8

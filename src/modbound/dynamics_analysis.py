@@ -71,6 +71,18 @@ def _modules_vs_correlation(S: np.ndarray, C: np.ndarray, *, partition_on: str, 
             "p": null.p, "z": null.z, "r": pearson_upper(S, C), "n_modules": int(lv.partition.max()) + 1}
 
 
+def within_minus_between(S: np.ndarray, partition: np.ndarray) -> float:
+    """Mean of ``S`` over pairs of distinct units in the same module minus its mean over pairs in different
+    modules (NaN when either set of pairs is empty)."""
+    partition = np.asarray(partition)
+    same = partition[:, None] == partition[None, :]
+    np.fill_diagonal(same, False)
+    between = partition[:, None] != partition[None, :]
+    if not same.any() or not between.any():
+        return float("nan")
+    return float(S[same].mean() - S[between].mean())
+
+
 def _initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
                     analysis: str) -> np.ndarray:
     """``n`` recorded states (analysed steps) plus noise per network ``[len(index) * n, H]``
@@ -409,6 +421,7 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
                                  seed=derive_seed(seed, "dynamics", ensemble, "flow_own", int(m)))
         rows.append({"r": mod["r"], "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
                      "z": mod["z"], "q_correlation": mod["q_source"], "n_modules": mod["n_modules"],
+                     "lesion_within_minus_between": within_minus_between(L, mod["partition"]),
                      "q_lesion_own": own.q, "ari_own_vs_correlation": modularity.ari(own.partition, mod["partition"]),
                      "n_silent": int((~live).sum()), "n_no_effect": int((D[i][live].std(axis=1) == 0).sum()),
                      "mean_flow_distance": float(D[i][live].mean())})

@@ -126,6 +126,7 @@ class NetworkModules:
     selection_r: np.ndarray  # [C] even-trial r of the matched module with the choice's output contrast
     r_module_output: np.ndarray  # [C] test-half r(choice module mean, its output)
     r_module_cumdelta: np.ndarray  # [C] test-half r(choice module mean, cumulative delta), PDM only
+    sign_dprime: np.ndarray  # [C] test-half d' of choice module mean, cumulative delta > 0 vs < 0, PDM only
     lesion_accuracy: np.ndarray  # [C lesioned module, C trial type]: accuracy on test trials
     control_accuracy: np.ndarray  # [C trial type]
     r_between_choice_modules: float  # test-half r of the first two choice modules' mean activity
@@ -168,12 +169,15 @@ def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, 
     stim_test = test & (trials.period == 1)
     r_out = np.full(len(choices), np.nan)
     r_cum = np.full(len(choices), np.nan)
+    sign_d = np.full(len(choices), np.nan)
     for i, (c, k) in enumerate(zip(choices, matched)):
         if k < 0:
             continue
         r_out[i] = pearson(means[test, k], outputs[test, c])
         if cumdelta is not None:
             r_cum[i] = pearson(means[stim_test, k], cumdelta[stim_test])
+            nonzero = stim_test & (cumdelta != 0)
+            sign_d[i] = boundary_selectivity(means[nonzero][:, [k]], cumdelta[nonzero] > 0)[0]
 
     test_trials = np.unique(trials.trial[test])
     last = trials.last_decision_step[test_trials]
@@ -194,7 +198,7 @@ def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, 
         partition=part, q=res.q, n_modules=means.shape[1], choices=choices, choice_module=matched,
         choice_module_size=np.array([sizes[k] if k >= 0 else 0 for k in matched]), selection_r=sel_r,
         r_between_choice_modules=r_between, boundary_dprime=boundary_dprime,
-        r_module_output=r_out, r_module_cumdelta=r_cum, lesion_accuracy=lesioned, control_accuracy=control,
+        r_module_output=r_out, r_module_cumdelta=r_cum, sign_dprime=sign_d, lesion_accuracy=lesioned, control_accuracy=control,
         reconstruction_r=float(np.nanmean(act_mod.reconstruction_r(X[:, live], res.partition))),
         module_pc_r=float(np.nanmean(module_pc_correlation(means, pcs))),
         n_silent=int(silent.sum()),
@@ -203,7 +207,7 @@ def analyse_network(hidden: np.ndarray, outputs: np.ndarray, W_out: np.ndarray, 
 
 _STACKED = ("partition", "q", "n_modules", "choice_module", "choice_module_size", "selection_r",
             "r_between_choice_modules", "boundary_dprime", "r_module_output", "r_module_cumdelta",
-            "lesion_accuracy", "control_accuracy", "reconstruction_r", "module_pc_r", "n_silent")
+            "sign_dprime",            "lesion_accuracy", "control_accuracy", "reconstruction_r", "module_pc_r", "n_silent")
 
 
 def analyse_ensemble(act, *, gamma: float, louvain_runs: int, master_seed: int, ensemble: str,

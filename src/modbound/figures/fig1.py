@@ -42,6 +42,11 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
     claimed = [i for i, c in enumerate(choices) if c in CLAIMED[task]]
     lesion, control = analysis["lesion_accuracy"], analysis["control_accuracy"]
     key = _key_statistic(lesion, control, claimed)
+    rule = ("network whose lesion crossover (drop on own trials minus drop on other trials, mean over the claimed "
+            "modules) is closest to the ensemble median")
+    if not np.isfinite(key).any():  # no network has its claimed modules matched: fall back to Q, and say so
+        key = np.asarray(analysis["q"], dtype=np.float64)
+        rule = "no network has its claimed choice modules matched, so: network whose Q is closest to the median Q"
     ex = st.representative(key)
     out = {
         "figure": figure, "task": task, "scale": scale,
@@ -61,8 +66,7 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
             "min_selectivity_r": float(analysis["min_selectivity_r"]),
             "unmatched_networks": {labels[c]: [int(m) for m in index[~matched[:, i]]] for i, c in enumerate(choices)}},
         "example": {"network": int(index[ex]), "position": ex,
-                    "rule": "network whose lesion crossover (drop on own trials minus drop on other trials, mean "
-                            "over the claimed modules) is closest to the ensemble median",
+                    "rule": rule,
                     "key_statistic": float(key[ex]), "n_modules": int(analysis["n_modules"][ex]),
                     "n_silent": int(analysis["n_silent"][ex])},
         "thresholds": {"near_zero_accuracy": NEAR_ZERO, "spared_margin": SPARED_MARGIN, "high_r": HIGH_R,
@@ -104,6 +108,8 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
         if task == "pdm":
             entry["r_module_cumdelta"] = {**st.describe(analysis["r_module_cumdelta"][:, i]),
                                           **st.ttest_1samp_r(analysis["r_module_cumdelta"][:, i])}
+            sd = np.asarray(analysis["sign_dprime"])[:, i]
+            entry["sign_dprime"] = {**st.describe(sd), "ttest": st.ttest_1samp(sd, 0.0)}
         out["per_choice"][lab] = entry
         if c not in CLAIMED[task]:
             continue
@@ -143,6 +149,14 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
                 test=rc["test"], statistic=_nan_t(rc), p=rc["p"], n=rc["n"],
                 direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']}",
                 paper="fig1.track_input"))
+            t = entry["sign_dprime"]["ttest"]
+            cl.append(claims.t_claim(
+                f"{figure}.module_{lab}_sign_selective",
+                f"{lab} module is more active when the cumulative input favours stimulus {1 if c == 1 else 2}: d' of "
+                "its mean activity at cumulative (stim1 - stim2) > 0 vs < 0 is "
+                f"{'above' if c == 1 else 'below'} 0 (stimulus period, test trials)", t, None,
+                "greater" if c == 1 else "less", f"mean d' = {entry['sign_dprime']['mean']}",
+                paper="fig1.sign_selective"))
     # two choice modules: anti-correlation, output correlation strength and the lesion crossover
     if len(choices) >= 2:
         rb = analysis["r_between_choice_modules"]

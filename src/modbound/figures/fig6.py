@@ -36,6 +36,9 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
            "q_lesion_similarity_own_modules": st.describe(res["q_lesion_own"]),
            "ari_lesion_modules_vs_correlation_modules": st.describe(res["ari_own_vs_correlation"]),
            "mean_flow_distance": st.describe(res["mean_flow_distance"]),
+           "lesion_similarity_within_minus_between_modules": {
+               **st.describe(res["lesion_within_minus_between"]),
+               "ttest": st.ttest_1samp(res["lesion_within_minus_between"], 0.0)},
            "silent_units_excluded": st.describe(res["n_silent"]),
            "units_whose_lesion_changes_nothing": st.describe(res["n_no_effect"]),
            "n_time_steps": int(res["n_steps_used"]), "claims": []}
@@ -68,6 +71,13 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                    f"across {label} RNNs, correlation modules induce more Q on lesion similarity than the null mean",
                    t, n, "greater", f"{mods['fraction_p_below_0.05']:.2f} of networks have p < 0.05",
                    paper="fig6.modules" if figure == "fig6" else "s13.modules"),
+        claims.t_claim(f"{figure}.lesion_similarity_within_above_between",
+                       f"{label}: lesions of units in the same correlation module have more similar effects than "
+                       "lesions of units in different modules (mean lesion similarity within minus between)",
+                       out["lesion_similarity_within_minus_between_modules"]["ttest"], None, "greater",
+                       f"mean difference {out['lesion_similarity_within_minus_between_modules']['mean']}; the paper: "
+                       "'highly similar' within vs 'disimilar' between",
+                       paper="fig6.within_between" if figure == "fig6" else None),
     ]
     return out
 

@@ -38,6 +38,9 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
     ex = mods["example"]
     ex.update({"network": int(res["model_index"][0]), "n_live_units": int(res["example_live"].sum()),
                "n_fixed_points_shown": int(res["example_fixed_points_pc"].shape[0])})
+    q_ex = np.asarray(res["example_q"])  # [H nullclines, samples]
+    ex["n_nullclines"] = int(q_ex.shape[0])
+    ex["n_nullclines_with_a_sample_below_speed_tol"] = int((q_ex < float(res["speed_tol"])).any(axis=1).sum())
     out["example"] = ex
     out["claims"] += [
         claims.t_claim("figS14.nullcline_similarity_tracks_correlation",
@@ -49,6 +52,11 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                      statistic=ex["q_induced"] - ex["q_null_mean"], p=ex["p"], n=mods["n_perm"], direction="greater",
                      detail=f"network {ex['network']}: Q {ex['q_induced']:.3f} vs null {ex['q_null_mean']:.3f}",
                      paper="s14.modules"),
+        claims.untested("figS14.one_nullcline_per_unit",
+                        "there is one higher-order nullcline per recurrent unit (the paper: 64 for 64 units)",
+                        f"a definition, not a finding: we sample one per unit ({ex['n_nullclines']} here); in the "
+                        f"example network {ex['n_nullclines_with_a_sample_below_speed_tol']} of them have a sample "
+                        "below the speed tolerance", paper="s14.count"),
     ]
     return out
 
