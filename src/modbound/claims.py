@@ -3,7 +3,9 @@
 Every figure's stats JSON carries a ``claims`` list built with :func:`claim`; the ``claims``
 rule gathers them into ``results/claims.md`` and ``results/claims.json`` with :func:`collect`
 and :func:`to_markdown`. With replicate seeds (config ``replicates.seeds``), :func:`spread`
-summarises each claim across the seeds.
+summarises each claim across the seeds. With replicate seeds or variants (config ``variants``),
+:func:`robustness` lays out each claim's verdict in every run (the robustness matrix) and
+:func:`robustness_markdown` writes it as a section of ``results/claims.md``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import statistics
 from collections import Counter
 from typing import Any, Iterable, Mapping
 
-__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "ALPHA"]
+__all__ = ["claim", "t_claim", "collect", "spread", "to_markdown", "robustness", "robustness_markdown", "ALPHA"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -161,4 +163,71 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping
                 f"| {_fmt(r['p_median'])} ({_fmt(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
                 f"| {verdicts} | {r.get('data', '')} |"
             )
+    return "\n".join(lines) + "\n"
+
+
+NOT_RUN, NO_CLAIM = "not run", "no claim"
+_SHORT = {"supported": "yes", "not significant": "n.s.", "opposite": "OPPOSITE", "untestable": "untestable",
+          NO_CLAIM: "no claim"}
+
+
+def robustness(rows_by_run: Mapping[str, Iterable[Mapping[str, Any]]],
+               figures_by_run: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+    """The robustness matrix: one row per claim (figure, id), one cell per run (the main run, each variant,
+    each replicate seed; ``rows_by_run`` maps a run's label to its rows from :func:`collect`, in column order).
+
+    A cell holds the run's verdict, statistic and p. A run that did not build the claim's figure (a variant
+    runs only some figures; ``figures_by_run`` lists what each run built, default: the figures of its rows)
+    has no cell and does not count; a run that built the figure but made no such claim (e.g. too few networks
+    passed) has verdict 'no claim' and counts as not supported. ``n_runs``: runs that built the figure;
+    ``n_supported``: those whose verdict is 'supported'.
+    """
+    runs = list(rows_by_run)
+    rows_by_run = {run: list(rows) for run, rows in rows_by_run.items()}
+    built = {run: set(figures_by_run[run]) if figures_by_run is not None and run in figures_by_run
+             else {r["figure"] for r in rows_by_run[run]} for run in runs}
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for run in runs:
+        for r in rows_by_run[run]:
+            entry = table.setdefault((r["figure"], r["id"]), {
+                "figure": r["figure"], "id": r["id"], "statement": r["statement"], "direction": r["direction"],
+                "data": r.get("data", ""), "cells": {}})
+            entry["cells"][run] = {"verdict": r["verdict"], "statistic": r["statistic"], "p": r["p"]}
+    out = []
+    for entry in table.values():
+        for run in runs:
+            if run not in entry["cells"] and entry["figure"] in built[run]:
+                entry["cells"][run] = {"verdict": NO_CLAIM, "statistic": None, "p": None}
+        cells = {run: entry["cells"][run] for run in runs if run in entry["cells"]}
+        n_supported = sum(c["verdict"] == "supported" for c in cells.values())
+        out.append({**entry, "cells": cells, "runs": list(cells), "n_runs": len(cells), "n_supported": n_supported,
+                    "summary": f"supported in {n_supported} of {len(cells)} runs"})
+    return out
+
+
+def robustness_markdown(matrix: Iterable[Mapping[str, Any]], runs: Iterable[str],
+                        descriptions: Mapping[str, str] | None = None) -> str:
+    """The robustness matrix (from :func:`robustness`) as a markdown section: a column per run in ``runs``
+    (``descriptions``: one line per run saying what it changes), a cell 'verdict (statistic)' per claim."""
+    runs, matrix = list(runs), list(matrix)
+    lines = [
+        "## Robustness: each claim in every run",
+        "",
+        "Runs: " + "; ".join(f"**{run}**" + (f" = {descriptions[run]}" if descriptions and run in descriptions
+                                            else "") for run in runs) + ".",
+        "Cell: verdict (statistic); *yes* = supported, *n.s.* = not significant, *OPPOSITE* = significant the"
+        " other way, *no claim* = the figure was built but made no such claim; *-* = the run does not build"
+        " this figure (not counted).",
+        "",
+        f"| figure | claim | {' | '.join(runs)} | supported | data |",
+        "|---|---|" + "---|" * len(runs) + "---|---|",
+    ]
+    for r in matrix:
+        cells = []
+        for run in runs:
+            c = r["cells"].get(run)
+            cells.append("-" if c is None else _SHORT.get(c["verdict"], c["verdict"])
+                         + ("" if c["statistic"] is None else f" ({_fmt(c['statistic'])})"))
+        lines.append(f"| {r['figure']} | {r['statement']} | {' | '.join(cells)} | {r['summary']} "
+                     f"| {r.get('data', '')} |")
     return "\n".join(lines) + "\n"
