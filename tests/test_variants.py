@@ -69,15 +69,22 @@ def test_shipped_variants_are_valid():
         run = variants.resolve(cfg, SCHEMA, figures)
         for name, spec in cfg["variants"].items():
             assert (name in run) == bool(spec["figures"]), (files, name)
-    dt20 = variants.resolve(load_config(ROOT / "config.yaml"), SCHEMA, figures)["dt20"]["config"]
-    main = load_config(ROOT / "config.yaml")
+
+
+@pytest.mark.parametrize("files", [["config.yaml"], ["config.yaml", "configs/test.yaml"],
+                                   ["config.yaml", "configs/paper.yaml"]])
+def test_dt20_scales_every_time_step_count_to_the_same_milliseconds(files):
+    main = load_config(*(ROOT / f for f in files))
+    dt20 = variants.variant_config("dt20", main["variants"]["dt20"]["config"], main, SCHEMA)
     ratio = main["rnn"]["dt"] / dt20["rnn"]["dt"]
-    # every setting that counts time steps covers the same milliseconds as in the main run
+    assert ratio == 5
     assert dt20["rnn"]["seq_len"] == ratio * main["rnn"]["seq_len"]
     assert dt20["dynamics"]["perturbation"]["n_steps"] == ratio * main["dynamics"]["perturbation"]["n_steps"]
     assert dt20["dynamics"]["flow"]["run_steps"] == ratio * main["dynamics"]["flow"]["run_steps"]
     assert dt20["dynamics"]["fixed_points"]["speed_tol"] == pytest.approx(main["dynamics"]["fixed_points"]["speed_tol"]
                                                                           / ratio ** 2)
+    # 20 trials x 110 steps = the paper's 2200 PDM time points (Fig S1), unless the tiny test scale
+    assert dt20["analysis"]["n_trials"] == (12 if "configs/test.yaml" in files else 20)
 
 
 def _row(fig, cid, verdict, stat, p=0.01):
