@@ -120,3 +120,23 @@ def test_robustness_without_built_figures_uses_the_rows():
     by_run = {"main": [_row("fig1", "a", "supported", 1.0)], "v": [_row("fig2", "c", "supported", 1.0)]}
     matrix = claims.robustness(by_run)
     assert [r["n_runs"] for r in matrix] == [1, 1]
+
+
+def test_a_diverged_network_is_reported_and_loads_only_when_listed(tmp_path):
+    """dt20 (500-step sequences) makes some networks' training blow up to NaN: such a network is a failed
+    network (listed, accuracy 0, excluded), not a corrupt file; an unlisted non-finite checkpoint still fails."""
+    import torch
+
+    from modbound import rnn
+
+    model = rnn.CTRNNEnsemble(3, 3, 2, n_hidden=4, seeds=[1, 2, 3])
+    assert rnn.diverged_models(model) == []
+    with torch.no_grad():
+        model.W_rec[1, 0, 0] = float("nan")
+    assert rnn.diverged_models(model) == [1]
+    paths = rnn.save_ensemble(model, tmp_path / "models")
+    with pytest.raises(ValueError, match=r"model_001.*non-finite"):
+        rnn.load_ensemble(paths)
+    loaded = rnn.load_ensemble(paths, diverged=[1])
+    assert rnn.diverged_models(loaded) == [1]
+    assert torch.equal(loaded.W_rec[0], model.W_rec[0]) and torch.equal(loaded.W_rec[2], model.W_rec[2])
