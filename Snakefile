@@ -23,11 +23,12 @@ include: "rules/data.smk"
 include: "rules/brain.smk"
 include: "rules/dynamics.smk"
 include: "rules/claims.smk"
-include: "rules/replicates.smk"
+include: "rules/variants.smk"
 
 
 rule all:
     default_target: True
     input:
         figure_targets(FIGURES),
+        [figure_targets(v["figures"], variant_dir(name)) for name, v in VARIANTS.items()],
         "results/claims.md",

@@ -1,5 +1,6 @@
 # Aggregate the claims of every figure's stats JSON into results/claims.{md,json}; with replicate seeds
-# (config replicates.seeds, rules/replicates.smk), also each claim's spread across all seeds.
+# (config replicates.seeds, rules/variants.smk), also each claim's spread across all seeds; with replicates or
+# variants (config variants), the robustness matrix: each claim's verdict in every run.
 
 
 rule claims:
@@ -7,6 +8,7 @@ rule claims:
         stats=expand("results/stats/{fig}.json", fig=FIGURES),
         replicate_stats=[f"{replicate_dir(s)}/stats/{fig}.json" for s in REPLICATE_SEEDS for fig in FIGURES],
         paper_claims=str(Path(workflow.basedir) / "workflow" / "paper_claims.yaml"),
+        variant_stats=[path for name in VARIANTS for path in variant_stats(name)],
     output:
         md="results/claims.md",
         json="results/claims.json",
@@ -14,6 +16,8 @@ rule claims:
         seed=config["seed"],
         replicate_seeds=REPLICATE_SEEDS,
         figures=list(FIGURES),
+        variants={name: v["figures"] for name, v in VARIANTS.items()},
+        variant_descriptions={name: config["variants"][name].get("description", "") for name in VARIANTS},
     log:
         "logs/claims.log",
     conda:

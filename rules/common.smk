@@ -2,7 +2,7 @@
 from snakemake.utils import validate
 from pathlib import Path
 
-from modbound import io, registry
+from modbound import io, registry, variants
 
 
 io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges
@@ -35,8 +35,35 @@ def replicate_dir(seed):
     return f"results/replicates/seed{seed}"
 
 
-def figure_targets(figs):
-    return [path for fig in figs for path in registry.outputs(fig).values()]
+# Variants (rules/variants.smk): other readings of the paper's unstated modelling choices (config `variants`),
+# each a config overlay run for some figures in results/variants/<name>/. Every overlay is checked against
+# the schema here, at start-up; an error names the variant and the key.
+VARIANTS = variants.resolve(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml", FIGURES)
+
+
+def variant_dir(name):
+    return f"results/variants/{name}"
+
+
+# Reruns of this whole workflow as a Snakemake module (rules/variants.smk): each replicate seed and each
+# variant, with results/ and logs/ moved to its own folders; resources/ is shared.
+RERUNS = [
+    {"prefix": f"seed{s}_", "config": variants.rerun_config(config, seed=s),
+     "results": replicate_dir(s), "logs": f"logs/replicates/seed{s}"}
+    for s in REPLICATE_SEEDS
+] + [
+    {"prefix": f"variant_{name}_", "config": v["config"], "results": variant_dir(name), "logs": f"logs/variants/{name}"}
+    for name, v in VARIANTS.items()
+]
+
+
+def figure_targets(figs, results="results"):
+    """Output files of figures ``figs``; under ``results`` (a rerun's folder) instead of results/."""
+    return [results + path.removeprefix("results") for fig in figs for path in registry.outputs(fig).values()]
+
+
+def variant_stats(name):
+    return [f"{variant_dir(name)}/stats/{fig}.json" for fig in VARIANTS[name]["figures"]]
 
 
 def ensemble_cfg(name):

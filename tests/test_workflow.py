@@ -35,6 +35,14 @@ def test_dry_run_plans_every_figure(configfile, tmp_path):
     assert (configfile == "configs/paper.yaml") == bool(seeds)  # the paper config gives each claim's spread
     for s in seeds:
         assert f"seed{s}_train_ensemble" in out and f"seed{s}_figure_fig3" in out, s
+    run_variants = {name for name, v in load_config(ROOT / "config.yaml", ROOT / configfile)["variants"].items()
+                    if v["figures"]}
+    assert run_variants == {"config.yaml": {"dt20"}, "configs/test.yaml": set(),
+                            "configs/paper.yaml": {"dt20", "gamma0p5", "gamma2"}}[configfile]
+    for name in run_variants:
+        assert f"variant_{name}_figure_fig1" in out and f"variant_{name}_train_ensemble" in out, name
+    if "dt20" in run_variants:  # RNN figures only
+        assert "variant_dt20_figure_fig2" not in out and "variant_dt20_figure_fig4_human" not in out
 
 
 def test_lint_is_clean():
@@ -292,13 +300,15 @@ def test_replicate_seed_equal_to_master_seed_is_refused(tmp_path):
 
 @pytest.mark.slow
 def test_replicate_seed_reruns_the_analysis_and_claims_show_the_spread(tiny_run, tmp_path):
-    """configs/paper.yaml's replicate seeds at tiny scale: one more seed, in its own folder, next to an
-    untouched main run; results/claims.{md,json} then summarise every claim across both seeds."""
+    """configs/paper.yaml's replicate seeds and a variant at tiny scale: one more seed and the dt20 variant
+    (for Fig 1), each in its own folder, next to an untouched main run; results/claims.{md,json} then
+    summarise every claim across both seeds and show each claim in every run (the robustness matrix)."""
     work = tmp_path / "w"
     # with its .snakemake metadata, as a user's own run: adding seeds changes the claims rule's inputs
     shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns("report.html"))
     main_stats = {p.name: p.read_bytes() for p in (work / "results/stats").glob("*.json")}
-    cfg = _replicates_config(tmp_path, [1])
+    cfg = tmp_path / "reruns.yaml"
+    cfg.write_text(yaml.safe_dump({"replicates": {"seeds": [1]}, "variants": {"dt20": {"figures": ["fig1"]}}}))
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile",
                   str(ROOT / "configs/test.yaml"), str(cfg), "--cores", "2")
     assert {p.name: p.read_bytes() for p in (work / "results/stats").glob("*.json")} == main_stats
@@ -321,3 +331,40 @@ def test_replicate_seed_reruns_the_analysis_and_claims_show_the_spread(tiny_run,
     assert row["statistic_by_seed"]["1"] == pytest.approx(own["statistic"])
     md = (work / "results/claims.md").read_text()
     assert "## Spread across 2 master seeds (0, 1)" in md
+    # the dt20 variant: only its figure, in its own folder, really at dt = 20 ms, sharing resources/
+    var = work / "results/variants/dt20"
+    assert [p.name for p in (var / "stats").glob("*.json")] == ["fig1.json"]
+    assert json.loads((var / "rnn/pdm/manifest.json").read_text())["rnn"]["dt"] == 20.0
+    assert json.loads((work / "results/rnn/pdm/manifest.json").read_text())["rnn"]["dt"] == 100.0
+    assert (var / "figures/fig1.png").stat().st_size > 10_000 and (work / "logs/variants/dt20/train_ensemble/pdm.log").exists()
+    var_fig1 = json.loads((var / "stats/fig1.json").read_text())
+    assert var_fig1 != main_fig1 and var_fig1["init_seeds"] == main_fig1["init_seeds"]  # same seed, other dt
+    # the robustness matrix: a column per run, each cell the run's own verdict and statistic
+    assert out["runs"] == ["main", "dt20", "seed1"]
+    stats_of = {"main": main_fig1, "dt20": var_fig1, "seed1": rep_fig1}
+    fig1_rows = [r for r in out["robustness"] if r["figure"] == "fig1"]
+    assert fig1_rows and {r["id"] for r in fig1_rows} == {c["id"] for st in stats_of.values() for c in st["claims"]}
+    for r in fig1_rows:
+        for run, st in stats_of.items():
+            own = next((c for c in st["claims"] if c["id"] == r["id"]), None)
+            cell = r["cells"][run]
+            assert cell["verdict"] == ("no claim" if own is None else own["verdict"]), (run, r["id"])
+            if own is not None and own["statistic"] is not None:
+                assert cell["statistic"] == pytest.approx(own["statistic"]), (run, r["id"])
+        assert r["n_runs"] == 3 and r["summary"] == f"supported in {r['n_supported']} of 3 runs"
+    fig2_row = next(r for r in out["robustness"] if r["figure"] == "fig2")
+    assert fig2_row["runs"] == ["main", "seed1"]  # dt20 does not build Fig 2
+    assert "## Robustness: each claim in every run" in md and "| figure | claim | main | dt20 | seed1 |" in md
+
+
+@pytest.mark.parametrize("overlay,needles", [
+    ({"rnn": {"dtt": 20}}, ["config variants.dt20.config.rnn", "'dtt' was unexpected"]),
+    ({"dynamics": {"flow": {"run_steps": 0}}}, ["config variants.dt20.config.dynamics.flow.run_steps", "0 is less"]),
+])
+def test_bad_variant_overlay_stops_the_workflow_at_start_up(tmp_path, overlay, needles):
+    cfg = tmp_path / "bad_variant.yaml"
+    cfg.write_text(yaml.safe_dump({"variants": {"dt20": {"config": overlay}}}))
+    proc = run_snakemake("-n", "--directory", str(tmp_path), "--snakefile", str(ROOT / "Snakefile"),
+                         "--configfile", str(ROOT / "configs/test.yaml"), str(cfg), check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and all(n in out for n in needles), out

@@ -9,6 +9,9 @@ The paper's own claims are listed in ``workflow/paper_claims.yaml`` (:func:`load
 claim row names the paper claim it tests (``paper=``), a claim that cannot be tested here is a row built
 with :func:`untested`, and :func:`coverage` counts the paper's claims tested, partly tested and untested,
 on the paper's kind of inputs and on substitutes (generated data, stand-in models).
+With replicate seeds or variants (config ``variants``), :func:`robustness` lays out each claim's verdict
+in every run (the robustness matrix) and :func:`robustness_markdown` writes it as a section of
+``results/claims.md``.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from . import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
-           "CLAIM_KEYS"]
+           "CLAIM_KEYS", "robustness", "robustness_markdown"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -382,3 +385,71 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping
         seeds = list(seeds or sorted({s for r in spread_rows for s in r["seeds"]}))
         sections.append(spread_section(spread_rows, seeds))
     return "\n\n".join(s for s in sections if s) + "\n"
+
+
+NOT_RUN, NO_CLAIM = "not run", "no claim"
+_SHORT = {"supported": "yes", "not significant": "n.s.", "opposite": "OPPOSITE", "untestable": "untestable",
+          "untested": "untested",
+          NO_CLAIM: "no claim"}
+
+
+def robustness(rows_by_run: Mapping[str, Iterable[Mapping[str, Any]]],
+               figures_by_run: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+    """The robustness matrix: one row per claim (figure, id), one cell per run (the main run, each variant,
+    each replicate seed; ``rows_by_run`` maps a run's label to its rows from :func:`collect`, in column order).
+
+    A cell holds the run's verdict, statistic and p. A run that did not build the claim's figure (a variant
+    runs only some figures; ``figures_by_run`` lists what each run built, default: the figures of its rows)
+    has no cell and does not count; a run that built the figure but made no such claim (e.g. too few networks
+    passed) has verdict 'no claim' and counts as not supported. ``n_runs``: runs that built the figure;
+    ``n_supported``: those whose verdict is 'supported'.
+    """
+    runs = list(rows_by_run)
+    rows_by_run = {run: list(rows) for run, rows in rows_by_run.items()}
+    built = {run: set(figures_by_run[run]) if figures_by_run is not None and run in figures_by_run
+             else {r["figure"] for r in rows_by_run[run]} for run in runs}
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for run in runs:
+        for r in rows_by_run[run]:
+            entry = table.setdefault((r["figure"], r["id"]), {
+                "figure": r["figure"], "id": r["id"], "statement": r["statement"], "direction": r["direction"],
+                "data": r.get("data", ""), "cells": {}})
+            entry["cells"][run] = {"verdict": r["verdict"], "statistic": r["statistic"], "p": r["p"]}
+    out = []
+    for entry in table.values():
+        for run in runs:
+            if run not in entry["cells"] and entry["figure"] in built[run]:
+                entry["cells"][run] = {"verdict": NO_CLAIM, "statistic": None, "p": None}
+        cells = {run: entry["cells"][run] for run in runs if run in entry["cells"]}
+        n_supported = sum(c["verdict"] == "supported" for c in cells.values())
+        out.append({**entry, "cells": cells, "runs": list(cells), "n_runs": len(cells), "n_supported": n_supported,
+                    "summary": f"supported in {n_supported} of {len(cells)} runs"})
+    return out
+
+
+def robustness_markdown(matrix: Iterable[Mapping[str, Any]], runs: Iterable[str],
+                        descriptions: Mapping[str, str] | None = None) -> str:
+    """The robustness matrix (from :func:`robustness`) as a markdown section: a column per run in ``runs``
+    (``descriptions``: one line per run saying what it changes), a cell 'verdict (statistic)' per claim."""
+    runs, matrix = list(runs), list(matrix)
+    lines = [
+        "## Robustness: each claim in every run",
+        "",
+        "Runs: " + "; ".join(f"**{run}**" + (f" = {descriptions[run]}" if descriptions and run in descriptions
+                                            else "") for run in runs) + ".",
+        "Cell: verdict (statistic); *yes* = supported, *n.s.* = not significant, *OPPOSITE* = significant the"
+        " other way, *no claim* = the figure was built but made no such claim; *-* = the run does not build"
+        " this figure (not counted).",
+        "",
+        f"| figure | claim | {' | '.join(runs)} | supported | data |",
+        "|---|---|" + "---|" * len(runs) + "---|---|",
+    ]
+    for r in matrix:
+        cells = []
+        for run in runs:
+            c = r["cells"].get(run)
+            cells.append("-" if c is None else _SHORT.get(c["verdict"], c["verdict"])
+                         + ("" if c["statistic"] is None else f" ({_fmt(c['statistic'])})"))
+        lines.append(f"| {r['figure']} | {r['statement']} | {' | '.join(cells)} | {r['summary']} "
+                     f"| {r.get('data', '')} |")
+    return "\n".join(lines) + "\n"

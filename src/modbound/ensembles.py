@@ -125,6 +125,10 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
                                  seq_len=rnn_cfg["seq_len"], lr=rnn_cfg["lr"], data_seeds=seeds["data"],
                                  progress=progress)
     accuracy = rnn.evaluate(model, task.trials(N_VALIDATION_TRIALS, seed=seeds["validation"]))["accuracy"]
+    diverged = rnn.diverged_models(model)
+    if diverged:  # training blew up (non-finite weights): a failed network, accuracy 0, excluded downstream
+        log.warning("training diverged (non-finite weights) for network(s) %s of %s", diverged, name)
+        accuracy[diverged] = 0.0
     per_model = [{**meta, "validation_accuracy": float(acc), "ensemble": name, "task": spec["task"]}
                  for meta, acc in zip(history.per_model_metadata(), accuracy)]
     paths = rnn.save_ensemble(model, models_dir, metadata={"task_name": spec["task"]}, per_model=per_model)
@@ -144,6 +148,8 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
     }
     if mode != "random":  # default manifests stay as they were
         manifest["init"] = mode
+    if diverged:
+        manifest["diverged"] = diverged
     io.write_json(manifest_path, manifest)
     log.info("validation accuracy: mean %.3f, min %.3f (%.1f s)", accuracy.mean(), accuracy.min(),
              history.seconds)
@@ -186,7 +192,7 @@ def load(manifest_path: str | Path, models_dir: str | Path | None = None) -> tup
             raise ValueError(f"{path}: checksum mismatch (sha256 {digest[:12]}..., manifest "
                              f"{manifest_path} says {entry['sha256'][:12]}...): file corrupted or replaced")
         files.append(path)
-    return manifest, rnn.load_ensemble(files)
+    return manifest, rnn.load_ensemble(files, diverged=manifest.get("diverged", ()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,6 +232,7 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
     trials = _drop_leading_trials(trials, WARMUP_TRIALS)
     hidden, outputs = hidden[:, start:], outputs[:, start:]
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
+    accuracy[manifest.get("diverged", [])] = 0.0  # diverged in training (non-finite weights): excluded
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
                for name in rnn.PARAM_NAMES}
     return Activity(hidden=hidden.astype(np.float32), outputs=outputs.astype(np.float32), trials=trials,

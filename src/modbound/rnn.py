@@ -485,7 +485,7 @@ def _expected_shapes(info: Mapping) -> dict[str, tuple[int, ...]]:
     return {"W_in": (n_h, n_in), "W_rec": (n_h, n_h), "b": (n_h,), "W_out": (n_out, n_h), "b_out": (n_out,)}
 
 
-def _read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
+def _read_checkpoint(path: Path, allow_nonfinite: bool = False) -> tuple[dict, dict[str, torch.Tensor]]:
     """Metadata and tensors of one file; ``ValueError`` naming the file if unusable."""
     try:
         with safetensors.safe_open(str(path), framework="pt") as handle:
@@ -501,9 +501,16 @@ def _read_checkpoint(path: Path) -> tuple[dict, dict[str, torch.Tensor]]:
     for name, shape in _expected_shapes(info).items():
         if tuple(tensors[name].shape) != shape:
             raise ValueError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape}")
-        if not torch.isfinite(tensors[name]).all():
+        if not allow_nonfinite and not torch.isfinite(tensors[name]).all():
             raise ValueError(f"{path}: {name} has non-finite values")
     return info, tensors
+
+
+def diverged_models(model: CTRNNEnsemble) -> list[int]:
+    """Networks of ``model`` with a non-finite parameter (their training diverged)."""
+    with torch.no_grad():
+        return [m for m in range(model.n_models)
+                if not all(torch.isfinite(getattr(model, name)[m]).all() for name in PARAM_NAMES)]
 
 
 def load_metadata(paths: str | Path | Sequence[str | Path]) -> list[dict]:
@@ -511,16 +518,18 @@ def load_metadata(paths: str | Path | Sequence[str | Path]) -> list[dict]:
     return [_read_checkpoint(path)[0] for path in _checkpoint_paths(paths)]
 
 
-def load_ensemble(paths: str | Path | Sequence[str | Path]) -> CTRNNEnsemble:
+def load_ensemble(paths: str | Path | Sequence[str | Path], diverged: Sequence[int] = ()) -> CTRNNEnsemble:
     """Load checkpoints written by :func:`save_ensemble` into one ensemble.
 
     ``paths`` is a directory (its ``model_*.safetensors``, sorted) or a list
     of files (network order = list order).  Raises ``ValueError`` naming the
-    file when one is corrupt, has wrong shapes, or disagrees with the first
-    file on architecture (sizes, tau, dt, dtype).
+    file when one is corrupt, has wrong shapes, has non-finite values (unless
+    its network is listed in ``diverged``: its training blew up, see
+    :func:`diverged_models`), or disagrees with the first file on architecture
+    (sizes, tau, dt, dtype).
     """
     files = _checkpoint_paths(paths)
-    read = [_read_checkpoint(path) for path in files]
+    read = [_read_checkpoint(path, allow_nonfinite=i in set(diverged)) for i, path in enumerate(files)]
     first_info, first_tensors = read[0]
     architecture = ("n_input", "n_hidden", "n_output", "tau", "dt")
     for path, (info, tensors) in zip(files, read):

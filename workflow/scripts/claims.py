@@ -18,7 +18,23 @@ rows_by_seed = {seed: claims.collect({Path(p).stem: io.read_json(p) for p in pat
 rows = rows_by_seed[snakemake.params.seed]
 claims.check_paper_ids(rows, paper)
 spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
+
+# The robustness matrix (issue 12): the main run, each variant (config variants), each replicate seed.
+variants = snakemake.params.variants
+var_files = iter(snakemake.input.variant_stats)
+rows_by_run = {"main": rows}
+figures_by_run = {"main": figures}
+for name, figs in variants.items():
+    rows_by_run[name] = claims.collect({fig: io.read_json(next(var_files)) for fig in figs}, seed=seeds[0])
+    figures_by_run[name] = figs
+for seed in seeds[1:]:
+    rows_by_run[f"seed{seed}"], figures_by_run[f"seed{seed}"] = rows_by_seed[seed], figures
+matrix = claims.robustness(rows_by_run, figures_by_run) if len(rows_by_run) > 1 else []
+descriptions = {"main": f"config as given (seed {seeds[0]})", **snakemake.params.variant_descriptions,
+                **{f"seed{s}": f"master seed {s}" for s in seeds[1:]}}
+
 io.write_json(snakemake.output.json, {"seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
-                                      "spread": spread})
+                                      "spread": spread, "runs": list(rows_by_run), "robustness": matrix})
 with io.atomic_path(snakemake.output.md) as tmp:
-    tmp.write_text(claims.to_markdown(rows, spread, seeds, paper_claims=paper))
+    tmp.write_text(claims.to_markdown(rows, spread, seeds, paper_claims=paper)
+                   + ("\n" + claims.robustness_markdown(matrix, rows_by_run, descriptions) if matrix else ""))
