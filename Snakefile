@@ -24,6 +24,7 @@ include: "rules/brain.smk"
 include: "rules/dynamics.smk"
 include: "rules/claims.smk"
 include: "rules/variants.smk"
+include: "rules/report.smk"
 
 
 rule all:
