@@ -4,6 +4,7 @@ claims.json."""
 import copy
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -303,3 +304,19 @@ def test_tiny_run_report_matches_its_claims_json(tiny_run):
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
                   str(ROOT / "configs/test.yaml"), "--cores", "2", "REPRODUCTION.md")
     assert (tiny_run / "REPRODUCTION.md").read_text() == md
+
+
+@pytest.mark.slow
+def test_tiny_run_report_with_a_bad_claims_json_stops_and_writes_nothing(tiny_run, tmp_path):
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns("REPRODUCTION.md", "docs", "report.html"))
+    path = work / "results/claims.json"
+    doc = json.loads(path.read_text())
+    del doc["claims"][1]["verdict"]
+    path.write_text(json.dumps(doc))
+    proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile",
+                         str(ROOT / "configs/test.yaml"), "--cores", "1", "REPRODUCTION.md", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "results/claims.json: claims[1]" in out and "['verdict']" in out, out[-3000:]
+    assert not (work / "REPRODUCTION.md").exists() and not list(work.glob("docs/reproduction/*"))
+    assert "claims[1]" in (work / "logs/report.log").read_text()

@@ -281,7 +281,8 @@ def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: in
         " data or a stand-in model: they test the method on other inputs, not the paper). *supported*: every such"
         " row is significant in the paper's direction; *mixed*: some are, some not; *not significant*: none is"
         " significant; *opposite*: some are significant the other way and none in the paper's direction;"
-        " *untestable*: no p-value could be computed; *untested*: this run cannot test it (reasons below).",
+        " *untestable*: no p-value could be computed; *untested*: this run cannot test it (reasons below). For"
+        " untestable and untested claims the inputs are those of the rows that name them.",
         "",
         "| outcome | " + " | ".join(_INPUT_NAMES[k] for k in _INPUT_COLUMNS) + " | total |",
         "|---|---|---|---|---|",
