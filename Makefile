@@ -1,12 +1,14 @@
-# Two entry points (see README): `make reproduce` and `make test`.
+# Two entry points (see README): `make reproduce` and `make test`; `make report` / `make paper` add the
+# reproduction report REPRODUCTION.md (rules/report.smk).
 # Both create .venv from the pinned lock file on first use; nothing is installed by hand.
 PYTHON ?= python3
 VENV   ?= .venv
 CORES  ?= 2
+SMKFLAGS ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.modbound-installed
 
-.PHONY: setup reproduce test test-slurm test-fast lint bench envs clean
+.PHONY: setup reproduce report paper test test-slurm test-fast lint bench envs clean
 
 setup: $(STAMP)
 
@@ -19,6 +21,16 @@ $(STAMP): requirements.lock pyproject.toml
 # Whole default workflow (config.yaml: offline, embedded data, 2 cores).
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES)
+
+# The reproduction report of the default config: REPRODUCTION.md + docs/reproduction/ (runs what it needs first).
+report: setup
+	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md
+
+# Paper scale (configs/paper.yaml): the whole workflow, then its report. Meant for a big machine or a cluster:
+# e.g. make paper CORES=32, or make paper SMKFLAGS="--profile profiles/slurm".
+paper: setup
+	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS) --configfile configs/paper.yaml
+	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS) REPRODUCTION.md --configfile configs/paper.yaml
 
 # Unit tests + workflow dry-run + tiny end-to-end (configs/test.yaml); SLURM test: make test-slurm.
 test: setup

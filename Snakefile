@@ -1,6 +1,7 @@
 # modbound: regenerate the figures of "Modular boundaries in recurrent neural networks".
 #   snakemake --cores 2                                  # default: offline, reduced scale
 #   snakemake --cores 2 results/figures/fig1.pdf         # one figure
+#   snakemake --cores 2 REPRODUCTION.md                  # the reproduction report (rules/report.smk)
 #   snakemake --profile profiles/slurm --configfile configs/paper.yaml   # paper scale on SLURM
 from snakemake.utils import min_version
 
@@ -24,6 +25,7 @@ include: "rules/brain.smk"
 include: "rules/dynamics.smk"
 include: "rules/claims.smk"
 include: "rules/variants.smk"
+include: "rules/report.smk"
 
 
 rule all:

@@ -3,6 +3,7 @@ from snakemake.utils import validate
 from pathlib import Path
 
 from modbound import io, registry, variants
+from modbound import report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
 
 
 io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges

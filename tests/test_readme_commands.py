@@ -22,7 +22,8 @@ PLACEHOLDERS = {"<partition>": "debug", "<account>": "lab"}       # SLURM settin
 USER_FILES = {"my_seeds.yaml": "replicates: {seeds: [1]}\n"}     # example config files the README names
 # Commands that need a finished run, covered by a test that makes one (the option -> that test).
 COVERED_BY_RUN_TESTS = {"--report": ("tests/test_workflow.py", "test_html_report_holds_every_figure_with_its_caption")}
-TESTED_MAKE_TARGETS = {"test", "test-fast", "test-slurm", "bench", "reproduce", "lint", "envs", "setup", "clean"}
+TESTED_MAKE_TARGETS = {"test", "test-fast", "test-slurm", "bench", "reproduce", "lint", "envs", "setup", "clean",
+                       "report", "paper"}
 
 
 def readme_commands(text: str) -> list[str]:
@@ -75,6 +76,7 @@ COMMANDS = readme_commands(README.read_text())
 
 def test_readme_has_the_commands_this_test_expects():
     assert any(c.startswith("make reproduce") for c in COMMANDS)
+    assert "make report" in COMMANDS and "make paper" in COMMANDS   # the reproduction report (issue 14)
     assert sum("snakemake" in c for c in COMMANDS) >= 5, COMMANDS
     for c in COMMANDS:
         if "--configfile" in c and "snakemake" in c:

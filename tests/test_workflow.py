@@ -15,12 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def run_snakemake(*args, cwd=ROOT, check=True):
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run([*SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+# run_snakemake, _run_tiny and the session-wide tiny run (fixture tiny_run) live in tests/conftest.py, so that
+# other test modules (tests/test_report.py) reuse the same tiny run.
+from conftest import run_snakemake, run_tiny as _run_tiny  # noqa: E402
 
 
 @pytest.mark.parametrize("configfile", ["config.yaml", "configs/test.yaml", "configs/paper.yaml"])
@@ -74,19 +71,6 @@ def test_bad_config_value_fails_naming_the_key(tmp_path, mutate, needle):
     out = proc.stdout + proc.stderr
     assert "validating config" in out.lower() or "ValidationError" in out, out
     assert needle in out, out
-
-
-def _run_tiny(workdir: Path, *targets: str):
-    return run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-                         "--configfile", str(ROOT / "configs/test.yaml"), "--cores", "2", *targets)
-
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    """The whole workflow at test scale, once per test session."""
-    workdir = tmp_path_factory.mktemp("tiny")
-    _run_tiny(workdir)
-    return workdir
 
 
 @pytest.mark.slow

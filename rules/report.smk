@@ -1,0 +1,33 @@
+# The reproduction report (issue 14): REPRODUCTION.md at the repository root, with the figure PNGs it shows
+# copied into docs/reproduction/ (relative links), generated from results/claims.json, the figures' stats JSONs,
+# workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/report.py). Not part of `rule
+# all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make report`; `make paper` at paper scale). The git
+# commit and the run time (the rules' benchmark files) are read when the rule runs, not when the DAG is built.
+
+
+rule report:
+    input:
+        claims="results/claims.json",
+        stats=expand("results/stats/{fig}.json", fig=FIGURES),
+        png=expand("results/figures/{fig}.png", fig=FIGURES),
+        paper_claims=str(Path(workflow.basedir) / "workflow" / "paper_claims.yaml"),
+        registry=str(Path(workflow.basedir) / "workflow" / "figures.yaml"),
+    output:
+        md="REPRODUCTION.md",
+        png=expand("docs/reproduction/{fig}.png", fig=FIGURES),
+    params:
+        figures=list(FIGURES),
+        scale=config["scale"],
+        configs=modbound_report.config_sources(
+            workflow.basedir,
+            [Path(workflow.basedir) / "config.yaml", *workflow.config_settings.configfiles],
+            dict(workflow.config_settings.config),
+        ),
+        config_sha256=modbound_report.config_digest(config),
+        run_dirs={"main": "results", **{n: variant_dir(n) for n in VARIANTS}, **{f"seed{s}": replicate_dir(s) for s in REPLICATE_SEEDS}},
+    log:
+        "logs/report.log",
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/report.py"

@@ -1,0 +1,322 @@
+"""The reproduction report (issue 14): modbound.report on small hand-made inputs, the rule's target in a dry-run,
+and, slow, the report of the tiny end-to-end run (fixture tiny_run, tests/conftest.py) checked against its
+claims.json."""
+import copy
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_snakemake
+
+from modbound import claims, registry, report
+from modbound.io import to_jsonable
+
+PAPER = [
+    {"id": "fig1.a", "figure": "Fig 1", "words": "module 1 tracks | the input", "compared": "r", "direction": "> 0",
+     "strength": '"highly correlated"'},
+    {"id": "fig1.b", "figure": "Fig 1", "words": "lesions destroy accuracy", "compared": "acc", "direction": "<"},
+    {"id": "fig4.c", "figure": "Fig 4", "words": "in-weights shape FC", "compared": "Q", "direction": ">"},
+    {"id": "figS5.d", "figure": "Fig S5", "words": "same subject, similar partitions", "compared": "ARI",
+     "direction": ">"},
+    {"id": "figS5.e", "figure": "Fig S5", "words": "layer 3 differs", "compared": "ARI", "direction": "qual"},
+    {"id": "figS9.f", "figure": "Fig S9", "words": "no row names me", "compared": "-", "direction": "-"},
+]
+FIGURES = {"fig1": {"panels": "Fig 1", "title": "PDM modules", "inputs": {"a": "x"}, "params": {}},
+           "fig4_human": {"panels": "Fig 4k-o", "title": "Human brain", "inputs": {"a": "x"}, "params": {}},
+           "figS5": {"panels": "Fig S5", "title": "Transformer", "inputs": {"a": "x"}, "params": {}}}
+META = {"commit": "abc123", "configs": ["config.yaml", "configs/test.yaml"], "config_sha256": "f00",
+        "scale": "test", "run_time": {"seconds": 3725.0, "jobs": 3, "runs": {"main": {"seconds": 3725.0, "jobs": 3}}}}
+
+
+def _stats():
+    return {
+        "fig1": {"figure": "fig1", "scale": "test", "claims": [
+            claims.claim("fig1.track", "module tracks input", test="t", statistic=2.5, p=0.01, n=10,
+                         direction="greater", paper="fig1.a"),
+            claims.claim("fig1.lesion", "lesion drops accuracy", test="t", statistic=-3.0, p=0.001, n=10,
+                         direction="less", paper="fig1.b"),
+            claims.claim("fig1.lesion2", "other lesion", test="t", statistic=-0.5, p=0.4, n=10, direction="less",
+                         paper="fig1.b")]},
+        "fig4_human": {"figure": "fig4_human", "scale": "test", "synthetic": True, "data": "synthetic human",
+                       "claims": [claims.claim("fig4.q", "in-weight modules on FC", test="null", statistic=-0.2,
+                                               p=0.01, n=50, direction="greater", paper="fig4.c")]},
+        "figS5": {"figure": "figS5", "scale": "test", "substitute": claims.substitute("GPT-2", "MiniLM"),
+                  "claims": [claims.claim("figS5.subj", "subject pairs more similar", test="t", statistic=1.0,
+                                          p=float("nan"), n=9, direction="greater", paper="figS5.d"),
+                             claims.untested("figS5.layer3", "layer 3 differs", "qualitative reading of a plot",
+                                             paper="figS5.e")]},
+    }
+
+
+def _doc(stats, runs=None):
+    """results/claims.json as workflow/scripts/claims.py writes it (through JSON, as the rule reads it)."""
+    rows = claims.collect(stats, seed=0)
+    doc = {"seeds": [0], "coverage": claims.coverage(rows, PAPER), "claims": rows, "spread": [], "runs": ["main"],
+           "robustness": []}
+    if runs:
+        rows_by_run = {"main": rows, **{name: claims.collect(st, seed=0) for name, st in runs.items()}}
+        doc["runs"] = list(rows_by_run)
+        doc["robustness"] = claims.robustness(rows_by_run, {"main": list(stats), **{n: list(st) for n, st in runs.items()}})
+    return json.loads(json.dumps(to_jsonable(doc)))
+
+
+def _build(doc=None, stats=None, meta=META, **kw):
+    stats = _stats() if stats is None else stats
+    st = json.loads(json.dumps(to_jsonable(stats)))
+    return report.build(_doc(stats) if doc is None else doc, st, PAPER, FIGURES, meta, **kw)
+
+
+def _table_rows(text):
+    """Cells of each markdown table row in ``text`` (separator lines left out; escaped pipes kept in cells)."""
+    return [[c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]] for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith("|---")]
+
+
+_PAPER_WORDS = {p["id"]: p["words"] for p in claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml")}
+
+
+def _paper_words(row):
+    pid = row.get("paper_claim")
+    return f'"{claims._cell(_PAPER_WORDS[pid])}"' if pid else ""
+
+
+def _row_line(md, statement):
+    return next(line for line in md.splitlines() if line.startswith(f"| {statement}"))
+
+
+def test_summary_counts_each_paper_claim_once_by_outcome_and_inputs():
+    summ = report.summary(_doc(_stats())["claims"], PAPER)
+    assert summ["claims"] == {"fig1.a": ("supported", "real"), "fig1.b": ("mixed", "real"),
+                              "fig4.c": ("opposite", "substitute"), "figS5.d": ("untestable", "substitute"),
+                              "figS5.e": ("untested", "substitute"), "figS9.f": ("untested", "none")}
+    c = summ["counts"]
+    assert c["supported"] == {"real": 1, "substitute": 0, "none": 0, "total": 1}
+    assert c["untested"] == {"real": 0, "substitute": 1, "none": 1, "total": 2}
+    assert sum(v["total"] for v in c.values()) == summ["n_paper_claims"] == len(PAPER)
+    md = _build()
+    assert "| supported | 1 | 0 | 0 | 1 |" in md and "| mixed | 1 | 0 | 0 | 1 |" in md
+    assert "| opposite | 0 | 1 | 0 | 1 |" in md and "| untested | 0 | 1 | 1 | 2 |" in md
+    assert "| **all** | 2 | 3 | 1 | 6 |" in md
+    # the coverage table is claims.json's coverage, as written
+    assert "| tested | 2 | 1 | 3 |" in md and "| partly | 0 | 0 | 0 |" in md and "| untested | 0 | 0 | 3 |" in md
+    stats = _stats()   # a paper claim with a tested and an untested row is partly tested
+    stats["fig1"]["claims"].append(claims.untested("fig1.more", "more", "needs real data", paper="fig1.a"))
+    assert "| tested | 1 | 1 | 2 |" in _build(stats=stats) and "| partly | 1 | 0 | 1 |" in _build(stats=stats)
+
+
+def test_outcome_rules():
+    sup = {"verdict": "supported", "data": ""}
+    ns = {"verdict": "not significant", "data": ""}
+    opp = {"verdict": "opposite", "data": ""}
+    syn_sup = {"verdict": "supported", "data": "SYNTHETIC"}
+    assert report.paper_outcome([sup, sup]) == ("supported", "real")
+    assert report.paper_outcome([ns, opp]) == ("opposite", "real")
+    assert report.paper_outcome([ns]) == ("not significant", "real")
+    assert report.paper_outcome([opp, sup]) == ("mixed", "real")
+    # rows on the paper's kind of inputs decide; substitute rows only when there is none
+    assert report.paper_outcome([ns, syn_sup]) == ("not significant", "real")
+    assert report.paper_outcome([syn_sup, {"verdict": "untested", "data": ""}]) == ("supported", "substitute")
+    assert report.paper_outcome([]) == ("untested", "none")
+
+
+def test_rows_carry_the_papers_words_strength_verdict_and_data_marks():
+    md = _build()
+    line = _row_line(md, "module tracks input")
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+    assert cells[:9] == ["module tracks input", "fig1.a", '"module 1 tracks \\| the input"', "supported", "2.5",
+                         "0.01", "10", '"highly correlated"', ""]
+    assert "SYNTHETIC" in _row_line(md, "in-weight modules on FC")
+    assert "SUBSTITUTE (MiniLM for GPT-2)" in _row_line(md, "subject pairs more similar")
+    assert "untestable" in _row_line(md, "subject pairs more similar")
+    assert "not tested: qualitative reading of a plot" in _row_line(md, "layer 3 differs")
+    # figure sections: registry order, each with its image, scale and data label
+    heads = [m.group(0) for m in re.finditer(r"^## Fig .*$", md, flags=re.M)]
+    assert heads == ["## Fig 1: PDM modules", "## Fig 4k-o: Human brain", "## Fig S5: Transformer"]
+    assert "![Fig 4k-o](docs/reproduction/fig4_human.png)" in md
+    assert "data: SYNTHETIC: synthetic human." in md and "data: SUBSTITUTE (MiniLM for GPT-2)." in md
+    # untested paper claims, with their reasons
+    untested = md.split("## The paper's claims this run does not test")[1]
+    assert "| figS9.f |" in untested and "no claim row names it in this run" in untested
+    assert "| figS5.e |" in untested and "qualitative reading of a plot" in untested
+    assert "| figS5.d |" in untested and "untestable" in untested and "| fig1.a |" not in untested
+
+
+def test_header_names_commit_config_scale_and_run_time():
+    md = _build()
+    assert "| commit | `abc123` |" in md and "`config.yaml`, `configs/test.yaml`" in md and "| scale | test |" in md
+    assert "1 h 02 min 05 s" in md and "3 Snakemake `benchmark:` files" in md
+    assert "not the elapsed time" in md
+    assert "| run time | not measured" in _build(meta={**META, "run_time": None})
+
+
+def test_robustness_cells_per_run_and_the_seed_spread():
+    stats = _stats()
+    variant = copy.deepcopy({"fig1": stats["fig1"]})
+    variant["fig1"]["claims"][0] = claims.claim("fig1.track", "module tracks input", test="t", statistic=0.3,
+                                                p=0.6, n=10, direction="greater", paper="fig1.a")
+    del variant["fig1"]["claims"][2]
+    doc = _doc(stats, runs={"dt20": variant})
+    md = _build(doc=doc)
+    line = _row_line(md, "module tracks input")
+    assert "main: yes (2.5); dt20: n.s. (0.3); supported in 1 of 2 runs" in line
+    assert "main: n.s. (-0.5); dt20: no claim; supported in 0 of 2 runs" in _row_line(md, "other lesion")
+    # dt20 did not build fig4_human: only the main run counts
+    assert "| main: OPPOSITE (-0.2); supported in 0 of 1 runs |" in _row_line(md, "in-weight modules on FC")
+    assert "| single run |" in _row_line(_build(), "module tracks input")
+    doc["spread"] = [{"figure": "fig1", "id": "fig1.track", "n_seeds": 3, "statistic_mean": 2.0,
+                      "statistic_sd": 0.5, "n_supported": 2}]
+    assert "across 3 seeds: statistic 2 +- 0.5, supported in 2" in _row_line(_build(doc=doc), "module tracks input")
+
+
+def test_same_inputs_give_the_same_bytes_whatever_the_order_of_the_stats():
+    a = _build()
+    stats = _stats()
+    b = report.build(_doc(stats), json.loads(json.dumps(to_jsonable(dict(reversed(list(stats.items())))))), PAPER,
+                     FIGURES, dict(reversed(list(META.items()))))
+    assert a.encode() == b.encode()
+    assert a != _build(meta={**META, "commit": "abc124"})
+
+
+@pytest.mark.parametrize("mutate,needles", [
+    (lambda d, s: d.pop("coverage"), ["claims.json", "'coverage'"]),
+    (lambda d, s: d.pop("robustness"), ["claims.json", "'robustness'"]),
+    (lambda d, s: d["claims"][1].pop("verdict"), ["claims.json", "claims[1]", "verdict"]),
+    (lambda d, s: d["coverage"]["claims"].pop("fig1.a"), ["claims.json", "coverage.claims", "stale"]),
+    (lambda d, s: d["claims"][0].__setitem__("figure", "fig9"), ["claims.json", "'figure'", "fig9"]),
+    (lambda d, s: s.__setitem__("fig7", {"figure": "fig7", "scale": "test", "claims": []}),
+     ["stats/fig7.json", "fig7", "not in the figure registry"]),
+    (lambda d, s: s["fig1"].pop("scale"), ["stats/fig1.json", "'scale'"]),
+    (lambda d, s: s["fig1"].__setitem__("scale", "paper"), ["stats/fig1.json", "'scale'", "paper"]),
+    (lambda d, s: s["fig1"]["claims"].pop(), ["claims.json", "fig1", "stale"]),
+    (lambda d, s: s.pop("figS5"), ["claims.json", "figS5"]),
+])
+def test_bad_inputs_stop_naming_the_file_and_key(mutate, needles):
+    stats = json.loads(json.dumps(to_jsonable(_stats())))
+    doc = _doc(_stats())
+    mutate(doc, stats)
+    paths = {fig: f"results/stats/{fig}.json" for fig in stats}
+    with pytest.raises(ValueError) as err:
+        report.build(doc, stats, PAPER, FIGURES, META, claims_path="results/claims.json", stats_paths=paths)
+    assert all(n in str(err.value) for n in needles), str(err.value)
+
+
+def test_benchmark_time_sums_every_benchmark_file(tmp_path):
+    assert report.benchmark_time({"main": tmp_path / "results"}) is None
+    header = "s\th:m:s\tmax_rss\n"
+    (tmp_path / "results/benchmarks/a").mkdir(parents=True)
+    (tmp_path / "results/benchmarks/a/x.tsv").write_text(header + "10.5\t0:00:10\t3\n")
+    (tmp_path / "results/benchmarks/y.tsv").write_text(header + "1.0\t0:00:01\t3\n2.0\t0:00:02\t3\n")
+    (tmp_path / "results/variants/dt20/benchmarks").mkdir(parents=True)
+    (tmp_path / "results/variants/dt20/benchmarks/z.tsv").write_text(header + "100\t0:01:40\t3\n")
+    got = report.benchmark_time({"main": tmp_path / "results", "dt20": tmp_path / "results/variants/dt20",
+                                 "seed1": tmp_path / "results/replicates/seed1"})
+    assert got == {"seconds": 113.5, "jobs": 3, "runs": {"main": {"seconds": 13.5, "jobs": 2},
+                                                       "dt20": {"seconds": 100.0, "jobs": 1}}}
+    (tmp_path / "results/benchmarks/y.tsv").write_text("oops\n")
+    with pytest.raises(ValueError, match="y.tsv"):
+        report.benchmark_time({"main": tmp_path / "results"})
+
+
+def test_git_commit_marks_changes_to_tracked_files_but_not_the_reports_own(tmp_path):
+    assert report.git_commit(tmp_path) == "unknown"
+    def git(*a):
+        subprocess.run(["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t", *a], check=True,
+                       capture_output=True)
+    git("init", "-q")
+    (tmp_path / "a.txt").write_text("1")
+    (tmp_path / "REPRODUCTION.md").write_text("old")
+    git("add", "a.txt", "REPRODUCTION.md")
+    git("commit", "-q", "-m", "x")
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert report.git_commit(tmp_path) == head
+    (tmp_path / "REPRODUCTION.md").write_text("regenerated")
+    (tmp_path / "untracked.txt").write_text("x")
+    assert report.git_commit(tmp_path) == head
+    (tmp_path / "a.txt").write_text("2")
+    assert report.git_commit(tmp_path) == head + "-dirty"
+
+
+def test_config_sources_name_no_machine_path(tmp_path):
+    got = report.config_sources(ROOT, [ROOT / "config.yaml", ROOT / "configs/paper.yaml", tmp_path / "mine.yaml"],
+                                {"seed": 3})
+    assert got == ["config.yaml", "configs/paper.yaml", "mine.yaml (outside the checkout)", "--config seed=3"]
+    assert report.config_digest({"a": 1, "b": [2]}) == report.config_digest({"b": [2], "a": 1})
+
+
+def test_report_is_a_target_of_its_own_not_of_rule_all(tmp_path):
+    args = ["-n", "--quiet", "rules", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+            "--configfile", str(ROOT / "configs/test.yaml")]
+    out = run_snakemake(*args[:-2], "REPRODUCTION.md", *args[-2:]).stdout
+    assert re.search(r"^report\s+1$", out, flags=re.M) and re.search(r"^claims\s+1$", out, flags=re.M), out
+    assert not re.search(r"^report\s", run_snakemake(*args).stdout, flags=re.M)
+    # the PNGs it shows are outputs too, one per registry figure
+    out = run_snakemake(*args[:-2], "docs/reproduction/figS14.png", *args[-2:]).stdout
+    assert re.search(r"^report\s+1$", out, flags=re.M), out
+
+
+@pytest.mark.slow
+def test_tiny_run_report_matches_its_claims_json(tiny_run):
+    """The report of the tiny end-to-end run, made by the rule: every claim row with its verdict, the coverage
+    counts equal to claims.json's, the commit of this checkout, every image copied."""
+    stats_before = {p.name: p.read_bytes() for p in (tiny_run / "results/stats").glob("*.json")}
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
+                  str(ROOT / "configs/test.yaml"), "--cores", "2", "REPRODUCTION.md")
+    md = (tiny_run / "REPRODUCTION.md").read_text()
+    doc = json.loads((tiny_run / "results/claims.json").read_text())
+    assert {p.name: p.read_bytes() for p in (tiny_run / "results/stats").glob("*.json")} == stats_before
+    # every claim row, in its figure's section, in order, with its paper claim id, verdict, statistic, p and n
+    reg = registry.load()
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## ([^\n:]*): [^\n]*\n(.*?)(?=^## |\Z)", md,
+                                                                flags=re.M | re.S)}
+    for fig, entry in reg.items():
+        rows = [r for r in doc["claims"] if r["figure"] == fig]
+        got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
+        assert [c[1:7] for c in got] == [[r.get("paper_claim") or "", _paper_words(r), r["verdict"],
+                                          claims._fmt(r["statistic"]), claims._fmt(r["p"]), str(r["n"])]
+                                         for r in rows], fig
+    # the summary: coverage counts as in claims.json, outcomes adding up to the paper's claims
+    c = doc["coverage"]["counts"]
+    for s in ("tested", "partly", "untested"):
+        assert f"| {s} | {c[s]['real']} | {c[s]['substitute']} | {c[s]['total']} |" in md, s
+    n = doc["coverage"]["n_paper_claims"]
+    assert re.search(rf"^\| \*\*all\*\* \| \d+ \| \d+ \| \d+ \| {n} \|$", md, flags=re.M)
+    summ = report.summary(doc["claims"], claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml"))
+    tested_real = sum(summ["counts"][o]["real"] for o in ("supported", "mixed", "not significant", "opposite"))
+    assert tested_real == c["tested"]["real"] + c["partly"]["real"]
+    # metadata: this checkout's commit, the configs, the scale, the benchmarks' time
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert re.search(rf"^\| commit \| `{head}(-dirty)?` \|$", md, flags=re.M)
+    assert "| configuration (merged in this order) | `config.yaml`, `configs/test.yaml` |" in md
+    assert "| scale | test |" in md
+    files = sorted((tiny_run / "results/benchmarks").rglob("*.tsv"))
+    assert files and f"{len(files)} Snakemake `benchmark:` files" in md
+    # the images, copied byte for byte, linked relatively
+    for fig in registry.load():
+        assert (tiny_run / f"docs/reproduction/{fig}.png").read_bytes() == \
+            (tiny_run / f"results/figures/{fig}.png").read_bytes()
+        assert f"](docs/reproduction/{fig}.png)" in md
+    assert str(tiny_run) not in md and str(ROOT) not in md
+    # rebuilt from the same inputs: the same bytes
+    (tiny_run / "REPRODUCTION.md").unlink()
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
+                  str(ROOT / "configs/test.yaml"), "--cores", "2", "REPRODUCTION.md")
+    assert (tiny_run / "REPRODUCTION.md").read_text() == md
+
+
+@pytest.mark.slow
+def test_tiny_run_report_with_a_bad_claims_json_stops_and_writes_nothing(tiny_run, tmp_path):
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns("REPRODUCTION.md", "docs", "report.html"))
+    path = work / "results/claims.json"
+    doc = json.loads(path.read_text())
+    del doc["claims"][1]["verdict"]
+    path.write_text(json.dumps(doc))
+    proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--configfile",
+                         str(ROOT / "configs/test.yaml"), "--cores", "1", "REPRODUCTION.md", check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "results/claims.json: claims[1]" in out and "['verdict']" in out, out[-3000:]
+    assert not (work / "REPRODUCTION.md").exists() and not list(work.glob("docs/reproduction/*"))
+    assert "claims[1]" in (work / "logs/report.log").read_text()
