@@ -30,7 +30,7 @@ from . import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
-           "CLAIM_KEYS", "robustness", "robustness_markdown"]
+           "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -41,6 +41,16 @@ _PAPER_KEYS = set(_PAPER_KEYS_REQUIRED) | {"strength", "test", "n"}
 _PAPER_DIRECTION = re.compile(r"^(>|<|=|mag|qual|-)")
 _PAPER_ID = re.compile(r"^[a-z0-9]+\.[A-Za-z0-9_]+$")
 CLAIM_KEYS = ("id", "statement", "test", "statistic", "p", "n", "direction", "verdict")   # every claim has them
+
+
+def check_row(path, i: int, row, keys: Iterable[str]) -> None:
+    """Row ``claims[i]`` of the file ``path`` must be an object holding every key in ``keys``
+    (ValueError naming the file, the row and the missing keys)."""
+    if not isinstance(row, Mapping):
+        raise ValueError(f"{path}: claims[{i}] must be an object, got {type(row).__name__}")
+    missing = [k for k in keys if k not in row]
+    if missing:
+        raise ValueError(f"{path}: claims[{i}] ({row.get('id', 'no id')!r}) lacks {missing}")
 
 
 def validate_stats(figure: str, stats: Any, path: Any) -> Mapping[str, Any]:
@@ -58,11 +68,7 @@ def validate_stats(figure: str, stats: Any, path: Any) -> Mapping[str, Any]:
         raise ValueError(f"{path}: 'claims' must be a list of the figure's claims, but it is {got}")
     seen = set()
     for i, c in enumerate(stats["claims"]):
-        if not isinstance(c, Mapping):
-            raise ValueError(f"{path}: claims[{i}] must be an object, got {type(c).__name__}")
-        missing = [k for k in CLAIM_KEYS if k not in c]
-        if missing:
-            raise ValueError(f"{path}: claims[{i}] ({c.get('id', 'no id')!r}) lacks {missing}")
+        check_row(path, i, c, CLAIM_KEYS)
         if c["id"] in seen:
             raise ValueError(f"{path}: claims[{i}]: claim id {c['id']!r} appears twice")
         seen.add(c["id"])

@@ -149,11 +149,7 @@ def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], fi
                          f"has {len(ids)} (claims.json is stale: rerun the claims rule)")
     known = set(figures)
     for i, r in enumerate(doc["claims"]):
-        if not isinstance(r, Mapping):
-            raise ValueError(f"{path}: claims[{i}] must be an object")
-        lacks = [k for k in _ROW_KEYS if k not in r]
-        if lacks:
-            raise ValueError(f"{path}: claims[{i}] ({r.get('id', 'no id')!r}) lacks key(s) {lacks}")
+        _claims.check_row(path, i, r, _ROW_KEYS)
         if r["figure"] not in known:
             raise ValueError(f"{path}: claims[{i}] key 'figure' = {r['figure']!r} is not in the figure registry")
         if r.get("paper_claim") is not None and r["paper_claim"] not in cov["claims"]:
