@@ -267,3 +267,24 @@ def test_init_comparison_sees_shared_input_structure():
     assert (res["shared__partitions"][:, :3] == -1).all()
     assert res["shared__ari_mean"].min() > 0.5 > 0.2 > np.abs(res["random__ari_mean"]).max()
     assert res["shared__ari"].shape == (4, 4) and res["random__w_rec_r_mean"].shape == (4,)
+
+
+def test_split_half_ari_is_high_for_stable_modules_and_near_zero_for_noise():
+    rng = np.random.default_rng(1)
+    T, trial = 400, np.repeat(np.arange(20), 20)
+    drivers = rng.standard_normal((T, 2))
+    groups = np.repeat([0, 1], 10)
+    stable = np.maximum(drivers[:, groups] + 0.3 * rng.standard_normal((T, 20)), 0)
+    noise = rng.standard_normal((T, 20))
+    assert input_weights.split_half_ari(stable, trial, gamma=1.0, louvain_runs=4, seed=0) > 0.9
+    assert abs(input_weights.split_half_ari(noise, trial, gamma=1.0, louvain_runs=4, seed=0)) < 0.3
+    # the two halves are the even- and odd-numbered trials: one trial gives no reference
+    assert np.isnan(input_weights.split_half_ari(stable[:20], trial[:20], gamma=1.0, louvain_runs=2, seed=0))
+
+
+def test_init_comparison_reports_split_half_reference():
+    rng = np.random.default_rng(0)
+    res = input_weights.init_comparison({"shared": _fake_ensemble(rng, 3, True)}, gamma=1.0, louvain_runs=2,
+                                        master_seed=0)
+    assert res["shared__split_half_ari"].shape == (3,)
+    assert (res["shared__split_half_ari"] > 0.5).all()

@@ -108,6 +108,7 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     assert table["coverage"]["n_paper_claims"] == len(paper)
     s11 = json.loads((stats_dir / "figS11.json").read_text())
     assert s11["ensembles"]["shared_input"]["initial_w_in_r"]["mean"] == pytest.approx(1.0)
+    assert all(e["split_half_ari"]["n"] == e["n_networks"] for e in s11["ensembles"].values())  # S11 reference level
     # every rule left a log
     assert any((tiny_run / "logs/train_ensemble").iterdir())
 

@@ -25,7 +25,7 @@ from . import modularity, nulls
 from .seeding import derive_seed, derive_seeds
 from .similarity import cosine_similarity, upper
 
-__all__ = ["stimulus_columns", "analysed_steps", "analyse_network", "analyse_ensemble", "weight_change", "node_strength",
+__all__ = ["stimulus_columns", "analysed_steps", "split_half_ari", "analyse_network", "analyse_ensemble", "weight_change", "node_strength",
            "init_comparison"]
 
 
@@ -140,6 +140,24 @@ def _mean_offdiag(S: np.ndarray) -> np.ndarray:
     return np.nanmean(off, axis=1)
 
 
+def split_half_ari(hidden: np.ndarray, trial: np.ndarray, *, gamma: float, louvain_runs: int, seed: int) -> float:
+    """ARI between the Louvain partitions of one network's correlation matrix computed on two halves of its
+    trials (even- and odd-numbered trials in recording order), over the units live in both halves: the
+    reference level for partition similarity between networks (a network compared with itself, given the
+    recorded trials). ``hidden [T, H]``, ``trial [T]`` (trial id of each step). NaN with fewer than 2 trials
+    or fewer than 2 units live in both halves."""
+    trials = np.unique(trial)
+    if trials.size < 2:
+        return float("nan")
+    halves = [np.isin(trial, trials[k::2]) for k in (0, 1)]
+    live = ~act_mod.silent_units(hidden[halves[0]]) & ~act_mod.silent_units(hidden[halves[1]])
+    if live.sum() < 2:
+        return float("nan")
+    parts = [modularity.louvain(act_mod.correlation(hidden[h][:, live]), gamma=gamma, n_runs=louvain_runs,
+                                seed=derive_seed(seed, k)).partition for k, h in enumerate(halves)]
+    return float(modularity.ari(parts[0], parts[1]))
+
+
 def init_comparison(acts: Mapping[str, object], *, gamma: float, louvain_runs: int, master_seed: int,
                     initial: Mapping[str, Mapping[str, np.ndarray]] | None = None,
                     drop_first_trial: bool = True) -> dict[str, np.ndarray]:
@@ -150,6 +168,9 @@ def init_comparison(acts: Mapping[str, object], *, gamma: float, louvain_runs: i
     and of node strengths, and per network the mean of each over the other networks; with
     ``initial`` (name -> initial weights, :func:`modbound.ensembles.initial_weights`), also each
     network's mean r of its *initial* W_in with the others' (1 for a shared W_in).
+    Reference level (``<name>__split_half_ari``): per network, the ARI between the partitions of its two
+    halves of trials (:func:`split_half_ari`), i.e. how similar one network's partition is to itself given
+    the finite recording; cross-network ARIs are read against it.
     Keys ``<name>__<quantity>``. Activity: the steps of :func:`analysed_steps`.
     """
     out: dict[str, np.ndarray] = {}
@@ -161,11 +182,14 @@ def init_comparison(acts: Mapping[str, object], *, gamma: float, louvain_runs: i
                              "comparing networks needs at least 2")
         n = index.size
         parts = np.full((n, act.hidden.shape[2]), -1, dtype=np.int64)  # -1: silent unit
+        split = np.full(n, np.nan)
         for i, m in enumerate(index):
             hidden = act.hidden[m][steps]
             live = ~act_mod.silent_units(hidden)
             parts[i, live] = modularity.louvain(act_mod.correlation(hidden[:, live]), gamma=gamma, n_runs=louvain_runs,
                                                 seed=derive_seed(master_seed, "s11", name, int(m))).partition
+            split[i] = split_half_ari(hidden, act.trials.trial[steps], gamma=gamma, louvain_runs=louvain_runs,
+                                      seed=derive_seed(master_seed, "s11", name, int(m), "split_half"))
         ari = np.eye(n)
         for i in range(n):
             for j in range(i + 1, n):
@@ -179,6 +203,7 @@ def init_comparison(acts: Mapping[str, object], *, gamma: float, louvain_runs: i
             f"{name}__strength_r": np.corrcoef(strength), f"{name}__model_index": index,
             f"{name}__ari_mean": _mean_offdiag(ari), f"{name}__w_rec_r_mean": _mean_offdiag(np.corrcoef(W_rec)),
             f"{name}__strength_r_mean": _mean_offdiag(np.corrcoef(strength)),
+            f"{name}__split_half_ari": split,
         })
         if initial is not None and name in initial:
             w0 = np.asarray(initial[name]["W_in"])[index].reshape(n, -1).astype(np.float64)

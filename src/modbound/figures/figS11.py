@@ -21,7 +21,10 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
     manifests = {mode: data[f"manifest_{mode}"] for mode in MODES}
     out = {"figure": "figS11", "scale": scale, "ensembles": {}, "comparisons": {}, "claims": [],
            "drop_first_trial": bool(res["drop_first_trial"]),
-           "similarity_unit": "per network: mean over the other networks of the same ensemble"}
+           "similarity_unit": "per network: mean over the other networks of the same ensemble",
+           "split_half_reference": "per network: ARI between the partitions of its even- and odd-numbered analysed "
+                                   "trials (units live in both halves); ari_over_split_half = mean ARI between networks "
+                                   "/ mean split-half ARI"}
     for mode in MODES:
         name = ensembles[mode]
         idx = res[f"{name}__model_index"]
@@ -37,6 +40,11 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
             entry["initial_w_in_r"] = st.describe(res[f"{name}__initial_w_in_r_mean"])
         for q in QUANTITIES:
             entry[q] = st.describe(res[f"{name}__{q}_mean"])
+        # reference level: one network's partition vs itself (two halves of its trials)
+        entry["split_half_ari"] = st.describe(res[f"{name}__split_half_ari"])
+        ref = entry["split_half_ari"]["mean"]
+        entry["ari_over_split_half"] = (entry["ari"]["mean"] / ref if ref is not None and ref > 0 and
+                                        entry["ari"]["mean"] is not None else None)
         out["ensembles"][mode] = entry
     ctrl = ensembles["random"]
     for mode in ("shared_input", "shared_input_output"):
@@ -50,7 +58,8 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
                 f"{LABELS[mode]} vs random init: {label} across trained networks is higher",
                 test=t["test"], statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"],
                 n=t["n_a"] + t["n_b"], direction="greater",
-                detail=f"mean {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "",
+                detail=(f"mean {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "")
+                + (_split_half_note(out["ensembles"][mode]) if q == "ari" else ""),
                 paper=PAPER_IDS[mode][q]))
         out["comparisons"][f"{mode}_vs_random"] = comp
     t = st.ttest_ind(res[f"{ensembles['shared_input_output']}__ari_mean"], res[f"{ensembles['shared_input']}__ari_mean"])
@@ -60,6 +69,11 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
         "W_in and W_out = W_in^T are shared than when only W_in is shared", t, None, "greater",
         f"mean ARI {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "", paper="s11.io_vs_same"))
     return out
+
+
+def _split_half_note(entry: dict) -> str:
+    ref = entry["split_half_ari"]["mean"]
+    return "" if ref is None else f"; split-half ARI within a network (reference) {ref:.3f}"
 
 
 PAPER_IDS = {"shared_input": {"ari": "s11.same_init_partitions", "w_rec_r": "s11.same_init_weights",
@@ -100,7 +114,14 @@ def plot(data, stats_: dict):
                              colors=[COLORS["random"], COLORS[mode]])
             ax.axhline(0, color="0.75", lw=0.6)
             ax.set_ylabel(QUANTITIES[q].replace(" (", "\n("))
-            ax.set_title(f"{plotting.format_p(comp[q]['p'])}, t-test")
+            title = f"{plotting.format_p(comp[q]['p'])}, t-test"
+            if q == "ari":  # reference: each network's partition vs itself on the other half of its trials
+                refs = [stats_["ensembles"][k]["split_half_ari"]["mean"] for k in ("random", mode)]
+                for x, ref in zip((1, 2), refs):
+                    if ref is not None:
+                        ax.plot([x - 0.4, x + 0.4], [ref, ref], ls="--", lw=0.9, color="#D55E00")
+                title += "\n-- split-half ARI (same net)"
+            ax.set_title(title)
             plotting.panel_label(ax, next(letters))
     e = stats_["ensembles"]
     counts = ", ".join(f"{LABELS[m]} {e[m]['n_networks']}/{e[m]['n_trained']} ('{e[m]['name']}')" for m in MODES)
