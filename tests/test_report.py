@@ -80,7 +80,7 @@ _PAPER_WORDS = {p["id"]: p["words"] for p in claims.load_paper_claims(ROOT / "wo
 
 def _paper_words(row):
     pid = row.get("paper_claim")
-    return f'"{claims._cell(_PAPER_WORDS[pid])}"' if pid else ""
+    return f'"{claims.md_cell(_PAPER_WORDS[pid])}"' if pid else ""
 
 
 def _row_line(md, statement):
@@ -275,7 +275,7 @@ def test_tiny_run_report_matches_its_claims_json(tiny_run):
         rows = [r for r in doc["claims"] if r["figure"] == fig]
         got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
         assert [c[1:7] for c in got] == [[r.get("paper_claim") or "", _paper_words(r), r["verdict"],
-                                          claims._fmt(r["statistic"]), claims._fmt(r["p"]), str(r["n"])]
+                                          claims.fmt_number(r["statistic"]), claims.fmt_number(r["p"]), str(r["n"])]
                                          for r in rows], fig
     # the summary: coverage counts as in claims.json, outcomes adding up to the paper's claims
     c = doc["coverage"]["counts"]

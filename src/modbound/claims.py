@@ -30,7 +30,8 @@ from . import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
-           "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown"]
+           "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
+           "VERDICT_SHORT"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -148,7 +149,8 @@ def substitute(for_: str, used: str) -> dict[str, str]:
     return {"for": for_, "used": used}
 
 
-def _data_mark(st: Mapping[str, Any]) -> str:
+def data_mark(st: Mapping[str, Any]) -> str:
+    """'SYNTHETIC', 'SUBSTITUTE' or '' for a figure's stats (its own flags)."""
     if st.get("synthetic"):
         return "SYNTHETIC"
     if st.get("substitute"):
@@ -164,7 +166,7 @@ def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> 
     rows = []
     for fig, st in stats.items():
         for c in st.get("claims", []):
-            rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed, "data": _data_mark(st), **c})
+            rows.append({"figure": fig, "scale": st.get("scale", "?"), "seed": seed, "data": data_mark(st), **c})
     return rows
 
 
@@ -273,7 +275,8 @@ def spread(rows_by_seed: Mapping[int, Iterable[Mapping[str, Any]]]) -> list[dict
     return out
 
 
-def _fmt(x: Any) -> str:
+def fmt_number(x: Any) -> str:
+    """A statistic, p or n as the claims tables print it ('n/a' for None)."""
     if x is None:
         return "n/a"
     if isinstance(x, float):
@@ -281,8 +284,9 @@ def _fmt(x: Any) -> str:
     return str(x)
 
 
-def _cell(x: Any) -> str:
-    return _fmt(x).replace("|", "\\|").replace("\n", " ")
+def md_cell(x: Any) -> str:
+    """:func:`fmt_number`, safe inside a markdown table cell."""
+    return fmt_number(x).replace("|", "\\|").replace("\n", " ")
 
 
 def header_section(rows: list[Mapping[str, Any]], cov: Mapping[str, Any] | None = None) -> str:
@@ -327,8 +331,8 @@ def claims_section(rows: list[Mapping[str, Any]], paper_claims: Iterable[Mapping
         test = r["test"] if r["verdict"] != "untested" else f"not tested: {r.get('detail', '')}"
         pid = r.get("paper_claim") or ""
         lines.append(
-            f"| {r['figure']} | {_cell(r['statement'])} | {pid} | {_cell(test)} | {_fmt(r['statistic'])} "
-            f"| {_fmt(r['p'])} | {r['n']} | {r['verdict']} | {_cell(strength.get(pid, ''))} | {r['scale']} "
+            f"| {r['figure']} | {md_cell(r['statement'])} | {pid} | {md_cell(test)} | {fmt_number(r['statistic'])} "
+            f"| {fmt_number(r['p'])} | {r['n']} | {r['verdict']} | {md_cell(strength.get(pid, ''))} | {r['scale']} "
             f"| {r.get('data', '')} |")
     return "\n".join(lines)
 
@@ -344,7 +348,7 @@ def paper_claims_section(paper_claims: Iterable[Mapping[str, Any]], cov: Mapping
     for p in paper_claims:
         c = cov["claims"][p["id"]]
         verdicts = ", ".join(f"{v}: {n}" for v, n in c["verdicts"].items()) or "no row in this run"
-        lines.append(f"| {p['id']} | \"{_cell(p['words'])}\" | {_cell(p['direction'])} | {_cell(p.get('strength', ''))} "
+        lines.append(f"| {p['id']} | \"{md_cell(p['words'])}\" | {md_cell(p['direction'])} | {md_cell(p.get('strength', ''))} "
                      f"| {c['status']} | {c['inputs']} | {verdicts} |")
     return "\n".join(lines)
 
@@ -361,13 +365,13 @@ def spread_section(spread_rows: list[Mapping[str, Any]], seeds: list[int]) -> st
         "|---|---|---|---|---|---|---|",
     ]
     for r in spread_rows:
-        sd = "" if r["statistic_sd"] is None else f" +- {_fmt(r['statistic_sd'])}"
-        rng = f" [{_fmt(r['statistic_min'])}, {_fmt(r['statistic_max'])}]" if r["statistic_min"] is not None else ""
+        sd = "" if r["statistic_sd"] is None else f" +- {fmt_number(r['statistic_sd'])}"
+        rng = f" [{fmt_number(r['statistic_min'])}, {fmt_number(r['statistic_max'])}]" if r["statistic_min"] is not None else ""
         verdicts = ", ".join(f"{v}: {n}" for v, n in r["verdicts"].items())
         missing = f" (no claim under seed {', '.join(map(str, r['missing_seeds']))})" if r["missing_seeds"] else ""
         lines.append(
-            f"| {r['figure']} | {r['statement']} | {_fmt(r['statistic_mean'])}{sd}{rng} "
-            f"| {_fmt(r['p_median'])} ({_fmt(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
+            f"| {r['figure']} | {r['statement']} | {fmt_number(r['statistic_mean'])}{sd}{rng} "
+            f"| {fmt_number(r['p_median'])} ({fmt_number(r['p_max'])}) | {r['n_supported']}/{len(seeds)}{missing} "
             f"| {verdicts} | {r.get('data', '')} |"
         )
     return "\n".join(lines)
@@ -394,9 +398,8 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping
 
 
 NOT_RUN, NO_CLAIM = "not run", "no claim"
-_SHORT = {"supported": "yes", "not significant": "n.s.", "opposite": "OPPOSITE", "untestable": "untestable",
-          "untested": "untested",
-          NO_CLAIM: "no claim"}
+VERDICT_SHORT = {"supported": "yes", "not significant": "n.s.", "opposite": "OPPOSITE", "untestable": "untestable",
+                 "untested": "untested", NO_CLAIM: "no claim"}  # verdicts in the robustness cells
 
 
 def robustness(rows_by_run: Mapping[str, Iterable[Mapping[str, Any]]],
@@ -454,8 +457,8 @@ def robustness_markdown(matrix: Iterable[Mapping[str, Any]], runs: Iterable[str]
         cells = []
         for run in runs:
             c = r["cells"].get(run)
-            cells.append("-" if c is None else _SHORT.get(c["verdict"], c["verdict"])
-                         + ("" if c["statistic"] is None else f" ({_fmt(c['statistic'])})"))
+            cells.append("-" if c is None else VERDICT_SHORT.get(c["verdict"], c["verdict"])
+                         + ("" if c["statistic"] is None else f" ({fmt_number(c['statistic'])})"))
         lines.append(f"| {r['figure']} | {r['statement']} | {' | '.join(cells)} | {r['summary']} "
                      f"| {r.get('data', '')} |")
     return "\n".join(lines) + "\n"

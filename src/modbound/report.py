@@ -229,7 +229,7 @@ def summary(rows: Iterable[Mapping[str, Any]], paper_claims: Iterable[Mapping[st
 
 # ---- markdown -----------------------------------------------------------------------------------------------
 
-_fmt, _cell = _claims._fmt, _claims._cell
+fmt_number, md_cell = _claims.fmt_number, _claims.md_cell  # one formatting for claims.md and the report
 _INPUT_NAMES = {"real": "the paper's kind of inputs", "substitute": "SUBSTITUTE/SYNTHETIC only",
                 "none": "no row in this run"}
 
@@ -301,7 +301,7 @@ def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: in
 
 
 def _data_label(st: Mapping[str, Any]) -> str:
-    mark = _claims._data_mark(st)
+    mark = _claims.data_mark(st)
     desc = st.get("data")
     if isinstance(desc, str) and desc and (mark == "SYNTHETIC" or not mark):
         return f"{mark}: {desc}" if mark else desc
@@ -311,22 +311,22 @@ def _data_label(st: Mapping[str, Any]) -> str:
 def _robustness_cell(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None) -> str:
     parts = []
     if entry:
-        cells = "; ".join(f"{run}: {_claims._SHORT.get(c['verdict'], c['verdict'])}"
-                          + ("" if c.get("statistic") is None else f" ({_fmt(c['statistic'])})")
+        cells = "; ".join(f"{run}: {_claims.VERDICT_SHORT.get(c['verdict'], c['verdict'])}"
+                          + ("" if c.get("statistic") is None else f" ({fmt_number(c['statistic'])})")
                           for run, c in entry["cells"].items())
         parts.append(f"{cells}; {entry['summary']}")
     if spread and spread["n_seeds"] > 1:
-        sd = "" if spread["statistic_sd"] is None else f" +- {_fmt(spread['statistic_sd'])}"
-        parts.append(f"across {spread['n_seeds']} seeds: statistic {_fmt(spread['statistic_mean'])}{sd}, supported"
+        sd = "" if spread["statistic_sd"] is None else f" +- {fmt_number(spread['statistic_sd'])}"
+        parts.append(f"across {spread['n_seeds']} seeds: statistic {fmt_number(spread['statistic_mean'])}{sd}, supported"
                      f" in {spread['n_supported']}")
-    return _cell("; ".join(parts)) if parts else "single run"
+    return md_cell("; ".join(parts)) if parts else "single run"
 
 
 def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], rows: list[Mapping[str, Any]],
                     paper: Mapping[str, Mapping[str, Any]], robust: Mapping[tuple[str, str], Any],
                     spread: Mapping[tuple[str, str], Any], image: str) -> list[str]:
     lines = [f"## {entry['panels']}: {entry['title']}", "",
-             f"Figure `{fig}`; scale: {st['scale']}; data: {_cell(_data_label(st))}.", "",
+             f"Figure `{fig}`; scale: {st['scale']}; data: {md_cell(_data_label(st))}.", "",
              f"![{entry['panels']}]({image})", ""]
     if not rows:
         return lines + ["This figure makes no claim."]
@@ -335,12 +335,12 @@ def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], r
     for r in rows:
         pid = r.get("paper_claim") or ""
         p = paper.get(pid, {})
-        words = f"\"{_cell(p['words'])}\"" if p else ""
-        statement = _cell(r["statement"]) + (f" (not tested: {_cell(r.get('detail', ''))})"
+        words = f"\"{md_cell(p['words'])}\"" if p else ""
+        statement = md_cell(r["statement"]) + (f" (not tested: {md_cell(r.get('detail', ''))})"
                                              if r["verdict"] == "untested" else "")
         lines.append(
-            f"| {statement} | {pid} | {words} | {r['verdict']} | {_fmt(r['statistic'])} | {_fmt(r['p'])} | {r['n']}"
-            f" | {_cell(p.get('strength', ''))} | {_cell(r.get('data', ''))} "
+            f"| {statement} | {pid} | {words} | {r['verdict']} | {fmt_number(r['statistic'])} | {fmt_number(r['p'])} | {r['n']}"
+            f" | {md_cell(p.get('strength', ''))} | {md_cell(r.get('data', ''))} "
             f"| {_robustness_cell(robust.get((fig, r['id'])), spread.get((fig, r['id'])))} |")
     return lines
 
@@ -357,10 +357,10 @@ def _untested_section(paper_claims: list[Mapping[str, Any]], summ: Mapping[str, 
         if not mine:
             reason = "no claim row names it in this run"
         else:
-            reason = "; ".join(f"{r['figure']}: " + (_cell(r.get("detail") or "no reason given")
+            reason = "; ".join(f"{r['figure']}: " + (md_cell(r.get("detail") or "no reason given")
                                                     if r["verdict"] == "untested" else "no p-value (untestable)")
                                for r in mine)
-        items.append(f"| {p['id']} | \"{_cell(p['words'])}\" | {outcome} | {reason} |")
+        items.append(f"| {p['id']} | \"{md_cell(p['words'])}\" | {outcome} | {reason} |")
     if not items:
         return lines + ["None: every paper claim has a tested row."]
     return lines + ["| paper claim | the paper's words | outcome | reason |", "|---|---|---|---|", *items]
