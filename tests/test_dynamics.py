@@ -6,6 +6,7 @@ import torch
 
 from modbound import dynamics as dy
 from modbound import dynamics_analysis as da
+from modbound import stats as st
 from modbound.rnn import CTRNNEnsemble
 
 
@@ -262,3 +263,102 @@ def test_within_minus_between_sees_block_structure_and_needs_both_kinds_of_pair(
     assert within_minus_between(S, part) == pytest.approx(1.0)  # the diagonal is left out
     assert within_minus_between(-S, part) < 0
     assert np.isnan(within_minus_between(S, np.zeros(6, dtype=int)))
+
+
+# ------------------------------------------------------------------------------------ Fig S14 nullclines
+
+
+def test_nullcline_similarity_of_point_clouds_has_known_answers():
+    rng = np.random.default_rng(11)
+    S, H = 400, 6
+    a = rng.normal(size=(S, H))
+    b = rng.normal(size=(S, H))  # independent of a
+    axis = rng.normal(size=H)
+    t1, t2 = rng.normal(size=S), rng.normal(size=S)
+    clouds = np.stack([a, a + 3.0, -a, 2.0 * a, b,
+                       t1[:, None] * axis, t2[:, None] * axis,  # same axis, independent positions along it
+                       np.ones((S, H))])  # no spread
+    N = dy.nullcline_similarity(clouds)
+    assert N.shape == (8, 8)
+    np.testing.assert_allclose(N, N.T)
+    assert N[0, 1] == pytest.approx(1.0) and N[0, 3] == pytest.approx(1.0)  # shifted, scaled: identical shape
+    assert N[0, 2] == pytest.approx(-1.0)  # mirrored
+    assert abs(N[0, 4]) < 0.1  # unrelated clouds
+    assert abs(N[5, 6]) < 0.15  # one shared axis is not enough: positions along it must co-vary
+    assert (N[7] == 0).all()  # a cloud without spread is similar to nothing
+    # (the cosine of one direction per cloud would give |cos| = 1 for clouds 5 and 6: both lie along `axis`)
+    # batched over networks, as nullcline_analysis uses it
+    np.testing.assert_allclose(dy.nullcline_similarity(np.stack([clouds, clouds[::-1]]))[0], N)
+    with pytest.raises(ValueError):
+        dy.nullcline_similarity(a)
+
+
+def test_spread_states_draw_one_state_per_stratum_of_the_recording():
+    T, n = 1000, 50
+    ramp = np.arange(T, dtype=np.float64)[None, :, None] * np.ones((2, 1, 3))  # state = its time step
+    states = dy.spread_states(ramp, n, 0.0, np.random.default_rng(0))
+    assert states.shape == (2, n, 3)
+    stratum = (states[..., 0] // (T // n)).astype(int)
+    np.testing.assert_array_equal(stratum, np.broadcast_to(np.arange(n), (2, n)))  # one per stratum, in order
+    # random draws can cluster: with the same seed, plain sampling leaves some strata empty
+    plain = dy.sample_states(ramp, n, 0.0, np.random.default_rng(0))
+    assert len(np.unique(plain[..., 0] // (T // n))) < n
+    # more states than steps: every draw is still a recorded step, and noise scales with the activity sd
+    few = dy.spread_states(ramp[:, :10], 30, 0.0, np.random.default_rng(1))
+    assert set(np.unique(few[..., 0])) <= set(range(10))
+    clean = dy.spread_states(ramp, 500, 0.0, np.random.default_rng(2))
+    noise = dy.spread_states(ramp, 500, 0.1, np.random.default_rng(2)) - clean
+    assert np.std(noise) == pytest.approx(0.1 * ramp[0].std(), rel=0.1)
+    with pytest.raises(ValueError):
+        dy.spread_states(ramp[0], n, 0.0, np.random.default_rng(0))
+
+
+def _fake_activity(M=3, H=6, seed=0):
+    """An Activity of ``M`` random (untrained) networks run on PDM trials: enough for nullcline_analysis."""
+    from modbound import ensembles
+    from modbound.tasks import make_task
+
+    trials = make_task("pdm", seed=0).trials(4, seed=1)
+    rng = np.random.default_rng(seed)
+    weights = {"W_in": rng.normal(size=(M, H, 3)), "W_rec": 0.8 * rng.normal(size=(M, H, H)) / np.sqrt(H),
+               "b": 0.2 + 0.2 * rng.random((M, H)), "W_out": rng.normal(size=(M, 3, H)), "b_out": np.zeros((M, 3))}
+    w = dy.as_tensors(weights)
+    h = np.zeros((M, 1, H))
+    hidden = np.empty((M, trials.x.shape[0], H))
+    for t, x in enumerate(trials.x):
+        h = dy.update(w, h, x.astype(np.float64)).numpy()
+        hidden[:, t] = h[:, 0] + 0.05 * rng.random((M, H))  # jitter: no silent units
+    return ensembles.Activity(hidden=hidden, outputs=np.zeros((M, trials.x.shape[0], 3)), trials=trials,
+                              accuracy=np.ones(M), included=np.ones(M, dtype=bool), weights=weights,
+                              seeds=np.arange(M))
+
+
+def test_nullcline_analysis_uses_all_networks_the_median_example_and_its_fixed_points():
+    act = _fake_activity()
+    M, H = 3, 6
+    rng = np.random.default_rng(3)
+    fp = {"model_index": np.arange(M), "states": rng.random((M, 5, H)), "q": np.full((M, 5), 1e-9),
+          "x": np.array([1.0, 0.5, 0.5])}
+    fp["q"][:, 0] = 1.0  # one point per network is not slow: not shown
+    kw = dict(ensemble="pdm", alpha=1.0, x=fp["x"], n_samples=12, init_noise=0.5, n_steps=200, lr=0.05,
+              speed_tol=1e-4, gamma=1.0, louvain_runs=2, n_perm=20, seed=0)
+    out = da.nullcline_analysis(act, fp, n_networks=10, **kw)
+    np.testing.assert_array_equal(out["model_index"], np.arange(M))  # all analysed networks (at most fp's)
+    assert out["r"].shape == out["r_directions"].shape == (M,)
+    ex = int(out["example_index"])
+    assert ex == st.representative(out["r"])
+    live = out["example_live"]
+    np.testing.assert_allclose(out["example_N"], dy.nullcline_similarity(out["example_samples"][live]))
+    mean, comps = out["pc_mean"], out["pc_components"]
+    np.testing.assert_allclose(out["example_fixed_points_pc"], dy.project(fp["states"][ex][1:], mean, comps))
+    assert out["example_samples"].shape == (H, 12, H) and out["init_spread"].min() > 0.3
+    # the example's slow points are looked up by network: drop network 0 from fp and the lookup follows
+    fp1 = {"model_index": fp["model_index"][1:], "states": fp["states"][1:], "q": fp["q"][1:], "x": fp["x"]}
+    out1 = da.nullcline_analysis(act, fp1, n_networks=10, **kw)
+    net = int(out1["model_index"][int(out1["example_index"])])
+    np.testing.assert_allclose(out1["example_fixed_points_pc"],
+                               dy.project(fp["states"][net][1:], out1["pc_mean"], out1["pc_components"]))
+    again = da.nullcline_analysis(act, fp, n_networks=10, **kw)  # deterministic
+    np.testing.assert_array_equal(again["r"], out["r"])
+    with pytest.raises(ValueError):
+        da.nullcline_analysis(act, fp, n_networks=10, dtype="float16", **kw)

@@ -17,7 +17,8 @@ lesions). Inputs ``x`` are ``[I]`` (one input for everything), ``[N, I]`` or ``[
   ``q(h) = 1/2 |F(h, x) - h|^2`` from many initial states: fixed points and slow points (Sussillo & Barak
   2013). With ``free_unit`` the term of one unit is left out of ``q``: samples of the higher-order
   nullcline of that unit (every unit but one stationary; paper Methods "Nullcline approximation"),
-  see :func:`nullcline_samples` and :func:`nullcline_directions`.
+  see :func:`nullcline_samples`, :func:`nullcline_similarity` (two nullclines' sampled clouds compared) and
+  :func:`nullcline_directions`; initial states spread over the recording by :func:`spread_states`.
 * :func:`pca`, :func:`pc_grid`, :func:`from_pcs`: a grid of states in the plane of the first two principal
   components of the activity (Fig 6: 25 x 25 = 625 states spanning the activity).
 * :func:`neuron_lesion_weights`, :func:`flow_distances`: one lesioned copy of the network per recurrent unit,
@@ -36,6 +37,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from .similarity import cosine_similarity
 from .similarity import upper  # noqa: F401  alias for the figures (modbound.similarity.upper); remove when unused
 
 __all__ = [
@@ -48,9 +50,11 @@ __all__ = [
     "jacobian_autograd",
     "mean_jacobian",
     "sample_states",
+    "spread_states",
     "minimise_speed",
     "nullcline_samples",
     "nullcline_directions",
+    "nullcline_similarity",
     "pca",
     "project",
     "from_pcs",
@@ -187,10 +191,32 @@ def sample_states(hidden: np.ndarray, n: int, noise: float, rng: np.random.Gener
     if hidden.ndim != 3:
         raise ValueError(f"hidden must be [M, T, H], got {hidden.shape}")
     M, T, H = hidden.shape
-    idx = rng.integers(T, size=(M, n))
+    return _noisy(hidden, rng.integers(T, size=(M, n)), noise, rng)
+
+
+def spread_states(hidden: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` initial states per network spread over the whole recording: the ``T`` recorded states
+    ``hidden [M, T, H]`` (in time order: every analysed step of every trial) are cut into ``n`` consecutive
+    strata of equal length and one state is drawn at random in each (stratified sampling), plus Gaussian
+    noise of sd ``noise`` times the network's activity sd (as :func:`sample_states`). So the states cover every
+    part of the recording (all trials and task periods) rather than a random, possibly clustered subset.
+    Returns ``[M, n, H]`` float64."""
+    hidden = np.asarray(hidden, dtype=np.float64)
+    if hidden.ndim != 3:
+        raise ValueError(f"hidden must be [M, T, H], got {hidden.shape}")
+    M, T, H = hidden.shape
+    if n < 1:
+        raise ValueError(f"spread_states: need n >= 1, got {n}")
+    idx = np.floor((np.arange(n)[None, :] + rng.random((M, n))) * T / n).astype(np.int64)
+    return _noisy(hidden, np.minimum(idx, T - 1), noise, rng)
+
+
+def _noisy(hidden: np.ndarray, idx: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Recorded states ``hidden[m, idx[m]]`` plus Gaussian noise of sd ``noise`` x the network's activity sd."""
+    M, n = idx.shape
     states = hidden[np.arange(M)[:, None], idx]
     sd = hidden.reshape(M, -1).std(axis=1)
-    return states + noise * sd[:, None, None] * rng.standard_normal((M, n, H))
+    return states + noise * sd[:, None, None] * rng.standard_normal((M, n, hidden.shape[2]))
 
 
 def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int, lr: float,
@@ -234,18 +260,19 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
 
 
 def nullcline_samples(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int,
-                      lr: float) -> tuple[np.ndarray, np.ndarray]:
+                      lr: float, dtype: torch.dtype = DTYPE) -> tuple[np.ndarray, np.ndarray]:
     """Samples of the higher-order nullcline of every unit (every unit but ``i`` stationary).
 
     ``h0 [M, S, H]``: the same S initial states are used for every unit's nullcline. Returns
     ``(samples [M, H, S, H], q [M, H, S])``: ``samples[m, i, s]`` is a state where ``F_j(h) = h_j`` for all
-    ``j != i`` (approximately: ``q`` is the remaining ``1/2 sum_{j != i} (F_j - h_j)^2``).
+    ``j != i`` (approximately: ``q`` is the remaining ``1/2 sum_{j != i} (F_j - h_j)^2``, in float64). ``dtype``:
+    the precision of the descent (:func:`minimise_speed`).
     """
     h0 = _state(h0, w["W_rec"].dtype)
     M, S, H = h0.shape
     start = h0[:, None].expand(M, H, S, H).reshape(M, H * S, H)
     free = np.repeat(np.arange(H), S)
-    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free)
+    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free, dtype=dtype)
     return h.reshape(M, H, S, H), q.reshape(M, H, S)
 
 
@@ -264,6 +291,30 @@ def nullcline_directions(samples: np.ndarray, tol: float = 1e-12) -> np.ndarray:
     cov = np.einsum("...is,...isu->...iu", own, c)
     ok = var > tol * s.shape[-2]
     return np.where(ok[..., None], cov / np.where(ok, var, 1.0)[..., None], 0.0)
+
+
+def nullcline_similarity(samples: np.ndarray) -> np.ndarray:
+    """Similarity of sampled nullclines as point clouds: ``[..., H(i), H(i)]`` from samples ``[..., H(i), S, H]``.
+
+    Sample ``s`` of every nullcline starts from the same initial state (:func:`nullcline_samples`), so two
+    nullclines' clouds are paired sample by sample. Each cloud is centred on its own mean state (its position
+    in state space is removed, its shape kept); the similarity of nullclines i and j is the correlation of the
+    centred clouds over all samples and units, ``sum_{s,u} c_i[s,u] c_j[s,u] / (|c_i| |c_j|)`` (the cosine of
+    the flattened ``[S * H]`` deviations). It is 1 for identical (or shifted, or scaled) clouds, -1 for
+    mirrored ones and ~0 for clouds that vary independently, and, unlike the cosine of one direction per
+    nullcline (:func:`nullcline_directions`), two clouds along the same axis are similar only when their
+    samples move along it together. A cloud without spread (every sample at one state) gets similarity 0
+    with every cloud, itself included (as :func:`modbound.similarity.cosine_similarity`'s zero rows).
+    """
+    s = np.asarray(samples, dtype=np.float64)
+    if s.ndim < 3:
+        raise ValueError(f"samples must be [..., H, S, H], got {s.shape}")
+    c = s - s.mean(axis=-2, keepdims=True)
+    flat = c.reshape(*c.shape[:-2], -1)
+    scale = np.abs(s).max(initial=0.0)
+    norm = np.linalg.norm(flat, axis=-1, keepdims=True)
+    flat = np.where(norm > 1e-12 * max(scale, 1.0) * np.sqrt(flat.shape[-1]), flat, 0.0)
+    return cosine_similarity(flat)
 
 
 # --------------------------------------------------------------------------------------------- PC space

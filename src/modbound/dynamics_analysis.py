@@ -1,7 +1,7 @@
 """Dynamics of modules in trained ensembles (Figs 3, 5, 6, S12, S13, S14): per-ensemble analyses.
 
 Each function takes an ensemble's recorded activity (:class:`modbound.ensembles.Activity`), uses its first
-``n_networks`` networks that pass ``min_accuracy`` (the first one is the example network of every figure)
+``n_networks`` networks that pass ``min_accuracy`` (each function states which one is its example network)
 and returns flat arrays for an ``.npz`` file; the maths lives in :mod:`modbound.dynamics`.
 
 * :func:`fixed_points`: fixed/slow points of every network under a constant input, by gradient descent from
@@ -84,13 +84,15 @@ def within_minus_between(S: np.ndarray, partition: np.ndarray) -> float:
 
 
 def _initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
-                    analysis: str) -> np.ndarray:
-    """``n`` recorded states (analysed steps) plus noise per network ``[len(index) * n, H]``
-    (:func:`modbound.dynamics.sample_states`), drawn with ``derive_seed(seed, "dynamics", ensemble, analysis, m)``
+                    analysis: str, spread: bool = False) -> np.ndarray:
+    """``n`` recorded states (analysed steps) plus noise per network ``[len(index), n, H]``, drawn at random
+    (:func:`modbound.dynamics.sample_states`) or, with ``spread``, one per equal stratum of the analysed steps
+    (:func:`modbound.dynamics.spread_states`), with ``derive_seed(seed, "dynamics", ensemble, analysis, m)``
     for network m."""
+    draw = dy.spread_states if spread else dy.sample_states
     return np.concatenate([
-        dy.sample_states(act.hidden[m][None, steps], n, noise,
-                         np.random.default_rng(derive_seed(seed, "dynamics", ensemble, analysis, int(m))))
+        draw(act.hidden[m][None, steps], n, noise,
+             np.random.default_rng(derive_seed(seed, "dynamics", ensemble, analysis, int(m))))
         for m in index])
 
 
@@ -454,55 +456,87 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
 
 def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, x, n_samples: int,
                        init_noise: float, n_steps: int, lr: float, speed_tol: float, gamma: float,
-                       louvain_runs: int, n_perm: int, seed: int,
-                       drop_first_trial: bool = True) -> dict[str, np.ndarray]:
-    """Fig S14: higher-order nullclines of every unit and their similarity.
+                       louvain_runs: int, n_perm: int, seed: int, drop_first_trial: bool = True,
+                       dtype: str = "float64") -> dict[str, np.ndarray]:
+    """Fig S14: higher-order nullclines of every unit and their similarity, for the first ``n_networks``
+    networks of ``fp`` (the output of :func:`fixed_points`: all analysed networks).
 
-    Per network: ``n_samples`` initial states (recorded states plus noise, seed
-    ``derive_seed(seed, "dynamics", ensemble, "nullclines", m)``), the same for every unit's nullcline;
-    gradient descent on ``1/2 sum_{j != i} (F_j - h_j)^2`` (:func:`modbound.dynamics.nullcline_samples`).
-    Nullcline similarity = cosine similarity of the nullcline directions
-    (:func:`modbound.dynamics.nullcline_directions`) of live units; compared with the activity correlation
-    (r of upper triangles) and its modules: Louvain on the nullcline similarity induced on the correlation,
-    with a permutation null. The example network keeps its samples and its kept slow points (``fp``).
+    Per network: ``n_samples`` initial states spread over the whole recording (one recorded state per equal
+    stratum of the analysed steps, all trials and periods, plus noise; :func:`modbound.dynamics.spread_states`,
+    seed ``derive_seed(seed, "dynamics", ensemble, "nullclines", m)``), the same for every unit's nullcline;
+    gradient descent on ``1/2 sum_{j != i} (F_j - h_j)^2`` (:func:`modbound.dynamics.nullcline_samples`, in
+    ``dtype``: 'float32' is ~2.4x faster on CPU, its jitter at q ~ 1e-7 is far below the speed tolerance).
+    Nullcline similarity = correlation of two nullclines' sampled clouds, paired by initial state, each
+    centred on its mean state (:func:`modbound.dynamics.nullcline_similarity`), between live units; compared
+    with the activity correlation (r of upper triangles) and its modules: Louvain on the nullcline similarity
+    induced on the correlation, with a permutation null, and the ARI of those modules with the correlation's own.
+    Secondary, not tested: ``r_directions``, r of the cosine similarity of the nullcline directions
+    (:func:`modbound.dynamics.nullcline_directions`) with the correlation. The example network
+    (``example_index``, a position in ``model_index``) is the one whose ``r`` is closest to the ensemble median
+    (:func:`modbound.stats.representative`); it keeps its samples and its kept slow points (``fp``, looked up by
+    network).
     """
-    index = select_networks(act, n_networks)
+    index = np.asarray(fp["model_index"])[: int(n_networks)]
     w = _weights(act, index)
     steps = analysed_steps(act.trials, drop_first_trial)
     h0 = _initial_states(act, index, steps, n_samples, init_noise, seed=seed, ensemble=ensemble,
-                         analysis="nullclines")
-    samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr)
+                         analysis="nullclines", spread=True)
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"nullcline_analysis: dtype must be 'float32' or 'float64', got {dtype!r}")
+    samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr,
+                                      dtype=getattr(torch, dtype))
     directions = dy.nullcline_directions(samples)
-    rows = []
-    example = {}
+    rows, mats = [], []
     for i, m in enumerate(index):
         live, C = _live_correlation(act, m, steps)
-        N = cosine_similarity(directions[i][live])
+        N = dy.nullcline_similarity(samples[i][live])
+        N_dir = cosine_similarity(directions[i][live])
         mod = _modules_vs_correlation(
             N, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm,
             seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m)))
-        rows.append({"r": mod["r"], "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
+        corr_modules = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
+                                          seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m), "corr"))
+        init_live = h0[i][:, live]
+        rows.append({"r": mod["r"], "r_directions": pearson_upper(N_dir, C),
+                     "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
                      "z": mod["z"], "q_similarity": mod["q_source"], "n_modules": mod["n_modules"],
+                     "n_modules_correlation": int(corr_modules.partition.max()) + 1,
+                     "ari_vs_correlation": modularity.ari(mod["partition"], corr_modules.partition),
                      "n_silent": int((~live).sum()), "q_median": float(np.median(q[i])),
-                     "frac_converged": float(np.mean(q[i] < speed_tol))})
-        if i == 0:
-            example = {"example_N": N, "example_C": C, "example_partition": mod["partition"], "example_live": live,
-                       "example_samples": samples[0], "example_q": q[0], "example_directions": directions[0]}
+                     "frac_converged": float(np.mean(q[i] < speed_tol)),
+                     "init_spread": _spread(init_live, act.hidden[m][steps][:, live])})
+        mats.append({"example_N": N, "example_N_directions": N_dir, "example_C": C,
+                     "example_partition": mod["partition"], "example_partition_correlation": corr_modules.partition,
+                     "example_live": live})
     out = _stack(rows, list(rows[0]))
-    out.update(example)
-    X0 = act.hidden[index[0]][steps & (act.trials.period == PERIODS.index("stimulus"))].astype(np.float64)
+    ex = st.representative(out["r"])
+    out.update(mats[ex])
+    out.update({"example_samples": samples[ex], "example_q": q[ex], "example_directions": directions[ex]})
+    net = int(index[ex])
+    X0 = act.hidden[net][steps & (act.trials.period == PERIODS.index("stimulus"))].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)  # display plane: stimulus-period activity
-    pos = int(np.flatnonzero(np.asarray(fp["model_index"]) == index[0])[0]) if index[0] in fp["model_index"] else None
     fps = np.zeros((0, X0.shape[1]))
-    if pos is not None:
-        kept, _ = kept_points(fp["q"][pos:pos + 1], speed_tol)
-        fps = fp["states"][pos][kept[0]]
-    out.update({"model_index": index, "pc_mean": mean, "pc_components": comps, "pc_explained": var,
-                "example_samples_pc": dy.project(samples[0], mean, comps),  # [H, S, 2]
+    pos = np.flatnonzero(np.asarray(fp["model_index"]) == net)
+    if pos.size:
+        kept, _ = kept_points(fp["q"][pos[0]:pos[0] + 1], speed_tol)
+        fps = fp["states"][pos[0]][kept[0]]
+    out.update({"model_index": index, "example_index": np.int64(ex), "pc_mean": mean, "pc_components": comps,
+                "pc_explained": var,
+                "example_samples_pc": dy.project(samples[ex], mean, comps),  # [H, S, 2]
+                "example_init_pc": dy.project(h0[ex], mean, comps),
                 "example_fixed_points_pc": dy.project(fps, mean, comps),
                 "activity_pc": dy.project(X0, mean, comps), "x": np.asarray(x, dtype=np.float64),
-                "speed_tol": np.float64(speed_tol), "n_steps_used": np.int64(steps.sum())})
+                "speed_tol": np.float64(speed_tol), "n_steps_used": np.int64(steps.sum()),
+                "n_samples": np.int64(n_samples)})
     return out
+
+
+def _spread(states: np.ndarray, recorded: np.ndarray) -> float:
+    """Spread of initial ``states [n, H]`` relative to the recorded activity ``[T, H]``: the ratio of their
+    total sd, ``sqrt(sum_u var(states_u) / sum_u var(recorded_u))`` (1: as spread as the activity; the noise
+    added to the recorded states makes it larger). NaN when the activity does not vary."""
+    total = float(recorded.var(axis=0).sum())
+    return float(np.sqrt(states.var(axis=0).sum() / total)) if total > 0 else float("nan")
 
 
 # How every dynamics analysis seeds network m (stated in the figures' stats).
