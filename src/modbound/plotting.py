@@ -251,13 +251,17 @@ def null_panel(ax, q_null: np.ndarray, q_obs: float, p: float, label: str = "obs
                letter: str | None = None) -> None:
     """Histogram of a permutation null with the observed value."""
     counts, edges, _ = ax.hist(q_null, bins=30, color=CONDITION_COLORS["null"], edgecolor="white", linewidth=0.3)
-    ax.axvline(q_obs, color=CONDITION_COLORS["observed"], lw=1.5, label=label)
+    ax.axvline(q_obs, color=CONDITION_COLORS["observed"], lw=1.5)
     ax.set_xlabel("induced Q")
     ax.set_ylabel("permutations")
-    # headroom above the histogram for the legend, on the side away from the observed line
-    ax.set_ylim(0, 1.45 * max(counts.max(), 1))
+    # headroom above the histogram; the observed line is labelled there, on the side with more room
+    # (a legend box could sit on the line itself)
+    top = 1.45 * max(counts.max(), 1)
+    ax.set_ylim(0, top)
     lo, hi = ax.get_xlim()
-    ax.legend(loc="upper left" if q_obs > (lo + hi) / 2 else "upper right", fontsize=5.5)
+    right = q_obs < (lo + hi) / 2
+    ax.text(q_obs, 0.9 * top, (f" {label}" if right else f"{label} "), ha="left" if right else "right",
+            va="center", fontsize=5.5, color=CONDITION_COLORS["observed"])
     ax.set_title(f"{q_null.size} label permutations\n{format_p(p)}")
     if letter is not None:
         panel_label(ax, letter)
