@@ -35,6 +35,7 @@ rule record_activity:
         summary="results/rnn/{ensemble}/evaluation.json",
     params:
         n_trials=config["analysis"]["n_trials"],
+        accuracy_trials=config["analysis"].get("accuracy_trials"),
         min_accuracy=config["rnn"]["min_accuracy"],
         tasks=config["tasks"],
         seed=config["seed"],

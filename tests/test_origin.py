@@ -288,3 +288,20 @@ def test_init_comparison_reports_split_half_reference():
                                         master_seed=0)
     assert res["shared__split_half_ari"].shape == (3,)
     assert (res["shared__split_half_ari"] > 0.5).all()
+
+
+def test_record_judges_accuracy_on_accuracy_trials_and_keeps_n_trials(tmp_path):
+    rnn_cfg = {**RNN_CFG, "lr": 0.01, "batch_size": 4, "seq_len": 10}
+    ensembles.train("pdm", _spec(n_models=2), models_dir=tmp_path / "m", manifest_path=tmp_path / "m.json",
+                    rnn_cfg=rnn_cfg, task_cfg={"pdm": {"legacy_fixation": True}}, master_seed=0, progress=False)
+    kw = dict(min_accuracy=0.5, task_cfg={"pdm": {"legacy_fixation": True}})
+    long = ensembles.record(tmp_path / "m.json", tmp_path / "m", n_trials=12, **kw)
+    short = ensembles.record(tmp_path / "m.json", tmp_path / "m", n_trials=5, accuracy_trials=12, **kw)
+    end = int(long.trials.trial_starts[5])
+    assert short.trials.n_trials == 5 and short.hidden.shape[1] == end == short.trials.x.shape[0]
+    assert np.array_equal(short.hidden, long.hidden[:, :end])  # the first 5 of the 12 trials
+    assert np.array_equal(short.trials.ground_truth, long.trials.ground_truth[:5])
+    assert np.array_equal(short.accuracy, long.accuracy)  # judged on all 12
+    assert np.array_equal(short.included, long.included)
+    with pytest.raises(ValueError, match="accuracy_trials"):
+        ensembles.record(tmp_path / "m.json", tmp_path / "m", n_trials=5, accuracy_trials=3, **kw)

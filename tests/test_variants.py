@@ -51,6 +51,7 @@ def test_variant_with_no_figures_is_checked_but_not_run(config):
     ({"ensembles": {"pdm": {"n_steps": "many"}}}, r"variants\.v\.config\.ensembles\.pdm\.n_steps"),
     ({"replicates": {"seeds": [3]}}, r"variants\.v\.config\.replicates: a variant cannot set"),
     ({"variants": {}}, r"variants\.v\.config\.variants: a variant cannot set"),
+    ({"analysis": {"n_trials": 20, "accuracy_trials": 10}}, r"variants\.v\.config\.analysis\.accuracy_trials: 10 is fewer"),
 ])
 def test_bad_overlay_names_the_variant_and_the_key(config, overlay, needle):
     with pytest.raises(ValueError, match=needle):
@@ -85,6 +86,15 @@ def test_dt20_scales_every_time_step_count_to_the_same_milliseconds(files):
                                                                           / ratio ** 2)
     # 20 trials x 110 steps = the paper's 2200 PDM time points (Fig S1), unless the tiny test scale
     assert dt20["analysis"]["n_trials"] == (12 if "configs/test.yaml" in files else 20)
+    # pass/fail (rnn.min_accuracy) judged on at least as many trials as at dt = 100, where the recording is long enough
+    if "configs/test.yaml" not in files:
+        assert dt20["analysis"]["accuracy_trials"] >= main["analysis"]["n_trials"]
+
+
+def test_main_config_relations_are_checked():
+    with pytest.raises(ValueError, match=r"^config\.analysis\.accuracy_trials: 5 is fewer"):
+        variants.check_relations({"analysis": {"n_trials": 10, "accuracy_trials": 5}})
+    variants.check_relations({"analysis": {"n_trials": 10, "accuracy_trials": None}})
 
 
 def _row(fig, cid, verdict, stat, p=0.01):

@@ -217,27 +217,46 @@ _WEIGHT_PREFIX = "weights__"
 
 
 def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, min_accuracy: float,
-           task_cfg: Mapping) -> Activity:
+           task_cfg: Mapping, accuracy_trials: int | None = None) -> Activity:
     """Run every network on ``n_trials`` fresh test trials (one continuous sequence).
 
     A warm-up trial runs first and is discarded: from h0 = 0 some units fire only at the very first
     step, and would otherwise form a spurious, perfectly correlated module.
+    ``accuracy_trials`` (None: ``n_trials``): the test accuracy that ``min_accuracy`` judges is computed on
+    this many trials of the same continuous sequence (at least ``n_trials``), of which the first ``n_trials``
+    are kept as the recorded activity; a few recorded trials (dt20: 20) make the threshold coarse.
     """
+    n_eval = n_trials if accuracy_trials is None else int(accuracy_trials)
+    if n_eval < n_trials:
+        raise ValueError(f"analysis.accuracy_trials ({n_eval}) must be at least analysis.n_trials ({n_trials})")
     manifest, model = load(manifest_path, models_dir)
     spec = {"task": manifest["task"]}
     task = make_ensemble_task(spec, task_cfg, manifest["rnn"], manifest["seeds"]["task"])
-    trials = task.trials(n_trials + WARMUP_TRIALS, seed=manifest["seeds"]["test"])
+    trials = task.trials(n_eval + WARMUP_TRIALS, seed=manifest["seeds"]["test"])
     hidden, outputs = rnn.record_activity(model, trials)
     start = int(trials.trial_starts[WARMUP_TRIALS])
     trials = _drop_leading_trials(trials, WARMUP_TRIALS)
     hidden, outputs = hidden[:, start:], outputs[:, start:]
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
+    if n_eval > n_trials:  # keep the first n_trials as the recorded activity
+        end = int(trials.trial_starts[n_trials])
+        trials = _first_trials(trials, n_trials)
+        hidden, outputs = hidden[:, :end], outputs[:, :end]
     accuracy[manifest.get("diverged", [])] = 0.0  # diverged in training (non-finite weights): excluded
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
                for name in rnn.PARAM_NAMES}
     return Activity(hidden=hidden.astype(np.float32), outputs=outputs.astype(np.float32), trials=trials,
                     accuracy=accuracy, included=accuracy >= min_accuracy, weights=weights,
                     seeds=np.asarray(model.seeds, dtype=np.int64))
+
+
+def _first_trials(trials: tasks.TrialSet, n: int) -> tasks.TrialSet:
+    """The first ``n`` trials of ``trials``."""
+    end = int(trials.trial_starts[n])
+    per_step = {f: getattr(trials, f)[:end] for f in ("x", "y", "period", "task_id", "trial")}
+    per_trial = {f: getattr(trials, f)[:n] for f in ("ground_truth", "trial_task", "trial_starts")}
+    return dataclasses.replace(trials, **per_step, **per_trial,
+                               coherence=None if trials.coherence is None else trials.coherence[:n])
 
 
 def _drop_leading_trials(trials: tasks.TrialSet, k: int) -> tasks.TrialSet:

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from .io import merge_config
 
-__all__ = ["FORBIDDEN_OVERLAY_KEYS", "variant_config", "resolve", "rerun_config"]
+__all__ = ["FORBIDDEN_OVERLAY_KEYS", "variant_config", "resolve", "rerun_config", "check_relations"]
 
 # A variant changes modelling choices of one run; replicates and variants are not nested.
 FORBIDDEN_OVERLAY_KEYS = ("variants", "replicates")
@@ -63,7 +63,17 @@ def variant_config(name: str, overlay: Mapping[str, Any], config: Mapping[str, A
         lines = [f"{where}.{_key(e.absolute_path)}: {e.message}".replace(f"{where}.:", f"{where}:")
                  for e in errors]
         raise ValueError("invalid variant overlay (checked against the config schema):\n  " + "\n  ".join(lines))
+    check_relations(merged, where)
     return merged
+
+
+def check_relations(config: Mapping[str, Any], where: str = "config") -> None:
+    """Relations between config keys that the schema cannot express; ValueError naming ``where``.``key``."""
+    analysis = config.get("analysis") or {}
+    acc = analysis.get("accuracy_trials")
+    if acc is not None and acc < analysis["n_trials"]:
+        raise ValueError(f"{where}.analysis.accuracy_trials: {acc} is fewer than analysis.n_trials "
+                         f"({analysis['n_trials']}); the accuracy is judged on the recorded trials and more")
 
 
 def resolve(config: Mapping[str, Any], schema: Mapping[str, Any] | str | os.PathLike,

@@ -9,6 +9,7 @@ act = ensembles.record(
     snakemake.input.manifest,
     snakemake.input.models,
     n_trials=snakemake.params.n_trials,
+    accuracy_trials=snakemake.params.accuracy_trials,
     min_accuracy=snakemake.params.min_accuracy,
     task_cfg=snakemake.params.tasks,
 )
@@ -21,6 +22,7 @@ io.write_json(snakemake.output.summary, {
     "excluded_models": failed,
     "seeds": act.seeds,
     "n_trials": act.trials.n_trials,
+    "accuracy_trials": snakemake.params.accuracy_trials or act.trials.n_trials,
 })
 if failed:
     log.warning("%d of %d networks below min_accuracy=%.2f are EXCLUDED from analyses: %s",
