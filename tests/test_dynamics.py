@@ -345,3 +345,20 @@ def test_flow_analysis_example_is_the_representative_network_and_long_run_is_cla
     steps = analysed_steps(act.trials, True)
     np.testing.assert_allclose(res["activity_scale"],
                                np.sqrt((act.hidden[:, steps].astype(np.float64) ** 2).sum(-1).mean(-1)))
+
+
+def test_long_run_summary_tests_the_orbit_fraction_against_the_majority():
+    base = {"example_end_class": np.array([0, 1, 1, 2]), "example_end_period": np.array([0, 3, 5, 0]),
+            "long_steps": 10, "period_steps": 8, "fixed_tol": 1e-4, "return_tol": 1e-2,
+            "activity_scale": np.ones(5), "orbit_period_median": np.array([3.0, 4, 4, 5, np.nan])}
+    on_orbits = {**base, "frac_orbit": np.array([0.9, 0.8, 0.95, 0.85, 0.7]),
+                 "frac_fixed": np.array([0.1, 0.2, 0.05, 0.1, 0.3]), "frac_neither": np.array([0, 0, 0, 0.05, 0])}
+    s = da.long_run_summary(on_orbits, 0.5)
+    t = s["ttest_frac_orbit_vs_majority"]
+    assert t["t"] > 0 and t["p"] < 0.05 and t["n"] == 5 and s["n_networks_majority_orbit"] == 5
+    assert s["example"] == {"n_states": 4, "n_fixed": 1, "n_orbit": 2, "n_neither": 1, "orbit_periods": [3, 5]}
+    # every state on a fixed point: the fraction on orbits is 0 everywhere (sign test), the claim's direction fails
+    fixed = {**base, "frac_orbit": np.zeros(5), "frac_fixed": np.ones(5), "frac_neither": np.zeros(5)}
+    s = da.long_run_summary(fixed, 0.5)
+    assert s["ttest_frac_orbit_vs_majority"]["t"] < 0 and s["n_networks_all_fixed"] == 5
+    assert s["frac_fixed"]["mean"] == 1.0 and s["n_networks_majority_orbit"] == 0

@@ -507,6 +507,35 @@ def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, pe
     return out
 
 
+def long_run_summary(res: Mapping, majority: float = 0.5) -> dict:
+    """Across networks, the long run of the grid states (:func:`long_run`, in a :func:`flow_analysis` result):
+    settings and rule, per-network fractions on fixed points / periodic orbits / neither, the one-sample test
+    that the fraction on an orbit exceeds ``majority`` (:func:`modbound.stats.ttest_1samp`), and the example's counts."""
+    code = np.asarray(res["example_end_class"])
+    period = np.asarray(res["example_end_period"])
+    frac = {k: np.asarray(res[f"frac_{k}"], dtype=np.float64) for k in ("fixed", "orbit", "neither")}
+    return {
+        "long_steps": int(res["long_steps"]), "period_steps": int(res["period_steps"]),
+        "fixed_tol": float(res["fixed_tol"]), "return_tol": float(res["return_tol"]),
+        "rule": "after long_steps steps, the next period_steps are recorded; fixed point: every step shorter than "
+                "fixed_tol x activity scale x alpha (speed per tau); periodic orbit: not fixed, and for some period "
+                "2 <= p <= period_steps / 2 the last p + 1 states repeat those p steps earlier within return_tol x "
+                "activity scale while leaving that distance from the end state; neither: otherwise. Activity scale: "
+                "RMS norm of the network's recorded states (modbound.dynamics.classify_end_states)",
+        "activity_scale": st.describe(res["activity_scale"]),
+        **{f"frac_{k}": st.describe(v) for k, v in frac.items()},
+        "per_network": {f"frac_{k}": v for k, v in frac.items()},
+        "orbit_period_median": st.describe(res["orbit_period_median"]),
+        "majority": float(majority),
+        "n_networks_majority_orbit": int(np.sum(frac["orbit"] > majority)),
+        "n_networks_all_fixed": int(np.sum(frac["fixed"] == 1.0)),
+        "ttest_frac_orbit_vs_majority": st.ttest_1samp(frac["orbit"], majority),
+        "example": {"n_states": int(code.size), "n_fixed": int(np.sum(code == 0)), "n_orbit": int(np.sum(code == 1)),
+                    "n_neither": int(np.sum(code == 2)),
+                    "orbit_periods": sorted({int(p) for p in period[code == 1]})},
+    }
+
+
 # --------------------------------------------------------------------------------------------- Fig S14
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import claims, ensembles, nulls, plotting
 from .. import stats as st
-from ..dynamics_analysis import figure_settings, similarity_summary, spread_ratio
+from ..dynamics_analysis import figure_settings, long_run_summary, similarity_summary, spread_ratio
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 END_MARKERS = {0: ("x", "k", "fixed point"), 1: ("o", "#d62728", "periodic orbit"), 2: ("^", "#E69F00", "neither")}
@@ -56,7 +56,7 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
     out["example"] = ex
     traj = res["grid_trajectories_pc"]
     out["grid_end_state_spread_ratio"] = spread_ratio(traj[:, 0], traj[:, -1])
-    out["long_run"] = lr = long_run_stats(res)
+    out["long_run"] = lr = long_run_summary(res, ORBIT_MAJORITY)
     t_orbit = lr["ttest_frac_orbit_vs_majority"]
     out["claims"].append(claims.t_claim(
         f"{figure}.grid_states_end_on_limit_cycle",
@@ -92,33 +92,6 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                        paper="fig6.within_between" if figure == "fig6" else None),
     ]
     return out
-
-
-def long_run_stats(res) -> dict:
-    """The long run of the grid states (:func:`modbound.dynamics_analysis.long_run`): settings, per-network fractions
-    on fixed points / periodic orbits / neither, the test that most states end on an orbit, and the example's counts."""
-    code = np.asarray(res["example_end_class"])
-    period = np.asarray(res["example_end_period"])
-    frac = {k: np.asarray(res[f"frac_{k}"], dtype=np.float64) for k in ("fixed", "orbit", "neither")}
-    return {
-        "long_steps": int(res["long_steps"]), "period_steps": int(res["period_steps"]),
-        "fixed_tol": float(res["fixed_tol"]), "return_tol": float(res["return_tol"]),
-        "rule": "after long_steps steps, the next period_steps are recorded; fixed point: every step shorter than "
-                "fixed_tol x activity scale x alpha (speed per tau); periodic orbit: not fixed, and for some period "
-                "2 <= p <= period_steps / 2 the last p + 1 states repeat those p steps earlier within return_tol x "
-                "activity scale while leaving that distance from the end state; neither: otherwise. Activity scale: "
-                "RMS norm of the network's recorded states (modbound.dynamics.classify_end_states)",
-        "activity_scale": st.describe(res["activity_scale"]),
-        **{f"frac_{k}": st.describe(v) for k, v in frac.items()},
-        "per_network": {f"frac_{k}": v for k, v in frac.items()},
-        "orbit_period_median": st.describe(res["orbit_period_median"]),
-        "n_networks_majority_orbit": int(np.sum(frac["orbit"] > ORBIT_MAJORITY)),
-        "n_networks_all_fixed": int(np.sum(frac["fixed"] == 1.0)),
-        "ttest_frac_orbit_vs_majority": st.ttest_1samp(frac["orbit"], ORBIT_MAJORITY),
-        "example": {"n_states": int(code.size), "n_fixed": int(np.sum(code == 0)), "n_orbit": int(np.sum(code == 1)),
-                    "n_neither": int(np.sum(code == 2)),
-                    "orbit_periods": sorted({int(p) for p in period[code == 1]})},
-    }
 
 
 def _pc_labels(ax, res):
