@@ -338,6 +338,7 @@ def test_flow_analysis_example_is_the_representative_network_and_long_run_is_cla
     assert res["example_orbit_pc"].shape == (16, 13, 2)
     # the example's own matrices and classes are kept: its end classes give its fractions
     assert np.mean(res["example_end_class"] == 0) == pytest.approx(res["frac_fixed"][e])
+    assert np.all(np.isnan(res["orbit_size_median"]) == (res["frac_orbit"] == 0))
     live = res["example_live"]
     assert res["example_L"].shape == (live.sum(), live.sum())
     # the activity scale is the RMS state norm of each network on the analysed steps
@@ -350,13 +351,15 @@ def test_flow_analysis_example_is_the_representative_network_and_long_run_is_cla
 def test_long_run_summary_tests_the_orbit_fraction_against_the_majority():
     base = {"example_end_class": np.array([0, 1, 1, 2]), "example_end_period": np.array([0, 3, 5, 0]),
             "long_steps": 10, "period_steps": 8, "fixed_tol": 1e-4, "return_tol": 1e-2,
-            "activity_scale": np.ones(5), "orbit_period_median": np.array([3.0, 4, 4, 5, np.nan])}
+            "activity_scale": np.ones(5), "orbit_period_median": np.array([3.0, 4, 4, 5, np.nan]),
+            "orbit_size_median": np.array([0.5, 0.4, 0.4, 0.3, np.nan])}
     on_orbits = {**base, "frac_orbit": np.array([0.9, 0.8, 0.95, 0.85, 0.7]),
                  "frac_fixed": np.array([0.1, 0.2, 0.05, 0.1, 0.3]), "frac_neither": np.array([0, 0, 0, 0.05, 0])}
     s = da.long_run_summary(on_orbits, 0.5)
     t = s["ttest_frac_orbit_vs_majority"]
     assert t["t"] > 0 and t["p"] < 0.05 and t["n"] == 5 and s["n_networks_majority_orbit"] == 5
     assert s["example"] == {"n_states": 4, "n_fixed": 1, "n_orbit": 2, "n_neither": 1, "orbit_periods": [3, 5]}
+    assert s["frac_not_fixed"]["mean"] == pytest.approx(0.85) and s["orbit_size_median_over_activity_scale"]["n"] == 4
     # every state on a fixed point: the fraction on orbits is 0 everywhere (sign test), the claim's direction fails
     fixed = {**base, "frac_orbit": np.zeros(5), "frac_fixed": np.ones(5), "frac_neither": np.zeros(5)}
     s = da.long_run_summary(fixed, 0.5)

@@ -480,7 +480,8 @@ def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, pe
     (:func:`modbound.dynamics.classify_end_states`) with tolerances relative to each network's activity scale
     (:func:`activity_scale` of ``hidden [M, T, H]``): fixed point below ``fixed_tol * scale`` per tau
     (``* alpha`` per step), orbit return within ``return_tol * scale``. Returns per network ``frac_fixed``,
-    ``frac_orbit``, ``frac_neither``, ``orbit_period_median`` (NaN without orbits), ``activity_scale``, and for
+    ``frac_orbit``, ``frac_neither``, ``orbit_period_median`` and ``orbit_size_median`` (largest distance from the
+    end state within the last period, over the activity scale; NaN without orbits), ``activity_scale``, and for
     the network at position ``example`` its ``end_class`` and ``end_period`` per grid state, end states and
     recorded window (``example_end_state``, ``example_orbit_window``)."""
     if int(long_steps) < 0 or int(period_steps) < 4:
@@ -494,9 +495,13 @@ def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, pe
         code, period = dy.classify_end_states(window, fixed_tol=fixed_tol * scale[i] * alpha,
                                               return_tol=return_tol * scale[i])
         orbit = code == 1
+        # orbit size: largest distance of a state of the last period from the end state, over the activity scale
+        size = [np.linalg.norm(window[g, -1 - period[g]:] - window[g, -1], axis=-1).max() / scale[i]
+                for g in np.flatnonzero(orbit)]
         rows.append({"frac_fixed": float(np.mean(code == 0)), "frac_orbit": float(np.mean(orbit)),
                      "frac_neither": float(np.mean(code == 2)),
-                     "orbit_period_median": float(np.median(period[orbit])) if orbit.any() else float("nan")})
+                     "orbit_period_median": float(np.median(period[orbit])) if orbit.any() else float("nan"),
+                     "orbit_size_median": float(np.median(size)) if orbit.any() else float("nan")})
         if i == example:
             ex = {"example_end_class": code, "example_end_period": period, "example_end_state": window[:, -1],
                   "example_orbit_window": window}
@@ -526,6 +531,8 @@ def long_run_summary(res: Mapping, majority: float = 0.5) -> dict:
         **{f"frac_{k}": st.describe(v) for k, v in frac.items()},
         "per_network": {f"frac_{k}": v for k, v in frac.items()},
         "orbit_period_median": st.describe(res["orbit_period_median"]),
+        "orbit_size_median_over_activity_scale": st.describe(res["orbit_size_median"]),
+        "frac_not_fixed": st.describe(1.0 - frac["fixed"]),
         "majority": float(majority),
         "n_networks_majority_orbit": int(np.sum(frac["orbit"] > majority)),
         "n_networks_all_fixed": int(np.sum(frac["fixed"] == 1.0)),

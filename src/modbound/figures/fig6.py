@@ -146,8 +146,8 @@ def plot(data, stats_: dict):
                        zorder=4, label=name)
     _pc_labels(ax, res)
     n_end = {c: int(np.sum(code == c)) for c in END_MARKERS}
-    ax.set_title(f"grid run {traj.shape[1] - 1} steps (grey); task (blue)\nafter {lr['long_steps']} steps: "
-                 f"{n_end[0]} fixed (x), {n_end[1]} orbit (o),\n{n_end[2]} neither (^)", fontsize=6.5)
+    ax.set_title(f"after {lr['long_steps'] + lr['period_steps']} steps: fixed (x) {n_end[0]},\n"
+                 f"periodic orbit (o) {n_end[1]}, neither (^) {n_end[2]}", fontsize=6.5)
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])
@@ -192,6 +192,8 @@ def plot(data, stats_: dict):
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, label, example=True)) +
         f" Constant input {[float(v) for v in res['x']]}; lesion: {LESION_TEXT[s['lesion']]}; grid spans the "
         f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out. Example: {ex['rule']}. "
-        f"Long run (b): grid states on periodic orbits per RNN, mean {lr['frac_orbit']['mean']:.2f} "
-        f"(fixed points {lr['frac_fixed']['mean']:.2f}, neither {lr['frac_neither']['mean']:.2f}).")
+        f"b: grid states run {traj.shape[1] - 1} steps (grey), task trials (blue), markers: where each grid state is after "
+        f"the long run (red line: last period of some orbits); per RNN, fraction of grid states on a periodic orbit: mean "
+        f"{lr['frac_orbit']['mean']:.2f} (fixed points {lr['frac_fixed']['mean']:.2f}, neither "
+        f"{lr['frac_neither']['mean']:.2f}).")
     return fig
