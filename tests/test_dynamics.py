@@ -362,3 +362,106 @@ def test_nullcline_analysis_uses_all_networks_the_median_example_and_its_fixed_p
     np.testing.assert_array_equal(again["r"], out["r"])
     with pytest.raises(ValueError):
         da.nullcline_analysis(act, fp, n_networks=10, dtype="float16", **kw)
+
+
+def _rotation_run(theta, n_steps, radius=1.0):
+    R = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    h = [np.array([radius, 0.0])]
+    for _ in range(n_steps):
+        h.append(R @ h[-1])
+    return np.array(h)
+
+
+def test_classify_end_states_rotation_is_an_orbit_contraction_a_fixed_point():
+    rot = _rotation_run(2 * np.pi / 7, 40)  # period 7
+    A = np.array([[0.5, 0.2], [0.0, 0.6]])  # contracting linear map: converges to 0
+    h = [np.array([1.0, -1.0])]
+    for _ in range(100):
+        h.append(A @ h[-1])
+    lin = np.array(h)
+    window = np.stack([rot[-31:], lin[-31:]])
+    code, period = dy.classify_end_states(window, fixed_tol=1e-8, return_tol=1e-3)
+    assert code.tolist() == [1, 0] and period.tolist() == [7, 0]
+    assert dy.END_STATES[1] == "periodic_orbit" and dy.END_STATES[0] == "fixed_point"
+    # the same contracting run seen early (still moving) is neither; a period longer than half the window is missed
+    code, _ = dy.classify_end_states(np.stack([lin[:31], _rotation_run(2 * np.pi / 20, 30)]), fixed_tol=1e-8,
+                                     return_tol=1e-3)
+    assert code.tolist() == [2, 2]
+    # an irrational rotation never closes (quasi-periodic): neither
+    code, _ = dy.classify_end_states(_rotation_run(1.0, 30)[None], fixed_tol=1e-8, return_tol=1e-3)
+    assert code.tolist() == [2]
+
+
+def test_classify_end_states_slow_drift_is_neither_and_tolerances_per_trajectory():
+    t = np.arange(31.0)[:, None]
+    drift = np.hstack([1e-5 * t, np.zeros_like(t)])  # moves 1e-5 per step: never still at 1e-8, never returns
+    code, _ = dy.classify_end_states(drift[None], fixed_tol=1e-8, return_tol=1e-3)
+    assert code.tolist() == [2]
+    # per-trajectory tolerances (e.g. scaled by each network's activity): looser fixed_tol makes it fixed
+    code, _ = dy.classify_end_states(np.stack([drift, drift]), fixed_tol=np.array([1e-8, 1e-4]), return_tol=1e-3)
+    assert code.tolist() == [2, 0]
+    # a period-2 flip (e.g. h -> -h) is an orbit of period 2, not a fixed point
+    flip = np.array([[1.0, 0.0] if k % 2 == 0 else [-1.0, 0.0] for k in range(11)])
+    code, period = dy.classify_end_states(flip[None, None], fixed_tol=1e-8, return_tol=1e-3)
+    assert code.shape == (1, 1) and code[0, 0] == 1 and period[0, 0] == 2
+    with pytest.raises(ValueError, match="window"):
+        dy.classify_end_states(flip[:3][None], fixed_tol=1e-8, return_tol=1e-3)
+    with pytest.raises(ValueError, match="positive"):
+        dy.classify_end_states(flip[None], fixed_tol=0.0, return_tol=1e-3)
+
+
+def _tiny_activity(task="gng", M=4, H=10, n_trials=6):
+    from modbound import rnn
+    from modbound.ensembles import Activity
+    from modbound.tasks import make_task
+    trials = make_task(task, seed=0).trials(n_trials, seed=1)
+    model = CTRNNEnsemble(M, trials.x.shape[1], 3, n_hidden=H, seeds=list(range(10, 10 + M)))
+    hidden, outputs = rnn.record_activity(model, trials)
+    weights = {n: np.stack([model.weights(m)[n] for m in range(M)]) for n in rnn.PARAM_NAMES}
+    return Activity(hidden=hidden.astype(np.float32), outputs=outputs.astype(np.float32), trials=trials,
+                    accuracy=np.ones(M), included=np.ones(M, dtype=bool), weights=weights, seeds=np.arange(M))
+
+
+def test_flow_analysis_example_is_the_representative_network_and_long_run_is_classified():
+    from modbound import stats as st
+    act = _tiny_activity()
+    kw = dict(ensemble="gng", n_networks=4, alpha=1.0, x=[1.0, 0.0, 0.0], grid_size=4, margin=0.0, run_steps=3,
+              long_steps=30, period_steps=12, fixed_tol=1e-4, return_tol=1e-2, lesion_mode="in_out", gamma=1.0,
+              louvain_runs=2, n_perm=5, seed=0)
+    res = da.flow_analysis(act, **kw)
+    e = int(res["example_index"])
+    assert e == st.representative(res["r"])
+    assert e != 0  # in this fixture the representative is not the first network: the old rule would fail here
+    assert res["r"].size == 4 and np.ptp(res["r"]) > 0  # the rule has something to choose from
+    np.testing.assert_allclose(res["frac_fixed"] + res["frac_orbit"] + res["frac_neither"], 1.0)
+    assert res["example_end_class"].shape == (16,) and res["example_end_pc"].shape == (16, 2)
+    assert res["example_orbit_pc"].shape == (16, 13, 2)
+    # the example's own matrices and classes are kept: its end classes give its fractions
+    assert np.mean(res["example_end_class"] == 0) == pytest.approx(res["frac_fixed"][e])
+    assert np.all(np.isnan(res["orbit_size_median"]) == (res["frac_orbit"] == 0))
+    live = res["example_live"]
+    assert res["example_L"].shape == (live.sum(), live.sum())
+    # the activity scale is the RMS state norm of each network on the analysed steps
+    from modbound.input_weights import analysed_steps
+    steps = analysed_steps(act.trials, True)
+    np.testing.assert_allclose(res["activity_scale"],
+                               np.sqrt((act.hidden[:, steps].astype(np.float64) ** 2).sum(-1).mean(-1)))
+
+
+def test_long_run_summary_tests_the_orbit_fraction_against_the_majority():
+    base = {"example_end_class": np.array([0, 1, 1, 2]), "example_end_period": np.array([0, 3, 5, 0]),
+            "long_steps": 10, "period_steps": 8, "fixed_tol": 1e-4, "return_tol": 1e-2,
+            "activity_scale": np.ones(5), "orbit_period_median": np.array([3.0, 4, 4, 5, np.nan]),
+            "orbit_size_median": np.array([0.5, 0.4, 0.4, 0.3, np.nan])}
+    on_orbits = {**base, "frac_orbit": np.array([0.9, 0.8, 0.95, 0.85, 0.7]),
+                 "frac_fixed": np.array([0.1, 0.2, 0.05, 0.1, 0.3]), "frac_neither": np.array([0, 0, 0, 0.05, 0])}
+    s = da.long_run_summary(on_orbits, 0.5)
+    t = s["ttest_frac_orbit_vs_majority"]
+    assert t["t"] > 0 and t["p"] < 0.05 and t["n"] == 5 and s["n_networks_majority_orbit"] == 5
+    assert s["example"] == {"n_states": 4, "n_fixed": 1, "n_orbit": 2, "n_neither": 1, "orbit_periods": [3, 5]}
+    assert s["frac_not_fixed"]["mean"] == pytest.approx(0.85) and s["orbit_size_median_over_activity_scale"]["n"] == 4
+    # every state on a fixed point: the fraction on orbits is 0 everywhere (sign test), the claim's direction fails
+    fixed = {**base, "frac_orbit": np.zeros(5), "frac_fixed": np.ones(5), "frac_neither": np.zeros(5)}
+    s = da.long_run_summary(fixed, 0.5)
+    assert s["ttest_frac_orbit_vs_majority"]["t"] < 0 and s["n_networks_all_fixed"] == 5
+    assert s["frac_fixed"]["mean"] == 1.0 and s["n_networks_majority_orbit"] == 0

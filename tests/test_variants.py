@@ -81,7 +81,8 @@ def test_dt20_scales_every_time_step_count_to_the_same_milliseconds(files):
     assert ratio == 5
     assert dt20["rnn"]["seq_len"] == ratio * main["rnn"]["seq_len"]
     assert dt20["dynamics"]["perturbation"]["n_steps"] == ratio * main["dynamics"]["perturbation"]["n_steps"]
-    assert dt20["dynamics"]["flow"]["run_steps"] == ratio * main["dynamics"]["flow"]["run_steps"]
+    for key in ("run_steps", "long_steps", "period_steps"):
+        assert dt20["dynamics"]["flow"][key] == ratio * main["dynamics"]["flow"][key], key
     assert dt20["dynamics"]["fixed_points"]["speed_tol"] == pytest.approx(main["dynamics"]["fixed_points"]["speed_tol"]
                                                                           / ratio ** 2)
     # 20 trials x 110 steps = the paper's 2200 PDM time points (Fig S1), unless the tiny test scale

@@ -27,7 +27,8 @@ lesions). Inputs ``x`` are ``[I]`` (one input for everything), ``[N, I]`` or ``[
 * :func:`within_module_rank`, :func:`lesion_levels`: within-module lesions of the largest positive recurrent
   weights, one at a time (paper Methods "module lesions"); removing the current largest weight k times is
   the same as zeroing the k largest, so every lesion level is built at once. :func:`run_constant` runs
-  networks under a constant input (perturbation trials).
+  networks under a constant input (perturbation trials, the long run of Fig 6's grid states), and
+  :func:`classify_end_states` says where a long run ends: fixed point, closed periodic orbit or neither.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ __all__ = [
     "within_module_rank",
     "lesion_levels",
     "run_constant",
+    "classify_end_states",
+    "END_STATES",
 ]
 
 DTYPE = torch.float64
@@ -461,3 +464,53 @@ def run_constant(w: Mapping[str, torch.Tensor], h0, x, alpha: float = 1.0, *, n_
             if record:
                 states.append(h)
     return (torch.stack(states, dim=2) if record else h).numpy()
+
+
+#: labels of :func:`classify_end_states` (index = class code)
+END_STATES = ("fixed_point", "periodic_orbit", "neither")
+
+
+def classify_end_states(window, *, fixed_tol, return_tol) -> tuple[np.ndarray, np.ndarray]:
+    """Where each trajectory ends: on a fixed point, on a closed periodic orbit, or neither.
+
+    ``window [..., W + 1, H]``: the last ``W + 1`` states of each trajectory (after a long run). With
+    ``step_t = |h_(t+1) - h_t|`` and ``h_end`` the last state:
+
+    * **fixed point** (code 0): every step of the window is shorter than ``fixed_tol`` (the state is still);
+    * **periodic orbit** (code 1): not a fixed point, and for some period ``2 <= p <= W // 2`` the last
+      period repeats the one before it, ``|h_t - h_(t-p)| < return_tol`` for each of the last ``p + 1`` states,
+      while the orbit leaves the tolerance ball: some state of the last period lies at least ``return_tol``
+      from ``h_end`` (a slow drift never satisfies both: its return distance and its excursion are the
+      same number); the period is the smallest such ``p``;
+    * **neither** (code 2): still moving and not periodic within the window (a slow transient, a drift, a
+      period longer than ``W // 2`` steps, quasi-periodic or chaotic motion).
+
+    ``fixed_tol`` and ``return_tol`` are distances in the states' units: scalars, or arrays broadcasting to
+    the leading shape ``[...]`` (e.g. one per network, scaled by its activity). Returns ``(code [...]`` int,
+    ``period [...]`` int, 0 where not periodic); labels in :data:`END_STATES`.
+    """
+    X = np.asarray(window, dtype=np.float64)
+    if X.ndim < 2 or X.shape[-2] < 5:
+        raise ValueError(f"classify_end_states: need a window [..., W + 1 >= 5, H] of states, got shape {X.shape}")
+    lead = X.shape[:-2]
+    fixed_tol = np.broadcast_to(np.asarray(fixed_tol, dtype=np.float64), lead)
+    return_tol = np.broadcast_to(np.asarray(return_tol, dtype=np.float64), lead)
+    if np.any(~np.isfinite(fixed_tol) | (fixed_tol <= 0) | ~np.isfinite(return_tol) | (return_tol <= 0)):
+        raise ValueError("classify_end_states: fixed_tol and return_tol must be finite and positive")
+    W = X.shape[-2] - 1
+    X = X.reshape(-1, W + 1, X.shape[-1])
+    fixed_tol, return_tol = fixed_tol.ravel(), return_tol.ravel()
+    fixed = np.linalg.norm(np.diff(X, axis=1), axis=-1).max(axis=1) < fixed_tol
+    period = np.zeros(X.shape[0], dtype=np.int64)
+    from_end = np.linalg.norm(X - X[:, -1:], axis=-1)  # [N, W + 1]
+    for p in range(2, W // 2 + 1):
+        todo = np.flatnonzero(~fixed & (period == 0))
+        if todo.size == 0:
+            break
+        tail = X[todo, W - p:]  # the last p + 1 states
+        back = X[todo, W - 2 * p: W - p + 1]  # the same states one period earlier
+        repeats = np.linalg.norm(tail - back, axis=-1).max(axis=1) < return_tol[todo]
+        leaves = from_end[todo, W - p:].max(axis=1) >= return_tol[todo]
+        period[todo[repeats & leaves]] = p
+    code = np.where(fixed, 0, np.where(period > 0, 1, 2)).astype(np.int64)
+    return code.reshape(lead), period.reshape(lead)

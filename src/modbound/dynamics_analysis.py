@@ -389,7 +389,8 @@ def line_fraction(points: np.ndarray) -> float:
 
 
 def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_size: int, margin: float,
-                  run_steps: int, lesion_mode: str, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                  run_steps: int, long_steps: int, period_steps: int, fixed_tol: float, return_tol: float,
+                  lesion_mode: str, gamma: float, louvain_runs: int, n_perm: int, seed: int,
                   drop_first_trial: bool = True, example_trials: int = 4) -> dict[str, np.ndarray]:
     """Fig 6 / S13: vector field on a PC1-PC2 grid and single-unit lesion similarity.
 
@@ -399,8 +400,19 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
     (:func:`modbound.dynamics.flow_distances`, mode ``lesion_mode``) gives a flow-distance array per unit;
     lesion similarity = Pearson r between the arrays of two units. Compared, on live units, with the
     activity correlation: r of the upper triangles, and the Louvain modules of the correlation induced on
-    the lesion similarity with a permutation null. The example network also keeps the grid trajectories over
-    ``run_steps`` steps (limit set) and the task trajectory of ``example_trials`` trials.
+    the lesion similarity with a permutation null.
+
+    Long run (Fig 6b,c, "all initial points fell onto a limit cycle"): every network's grid states are run
+    ``long_steps`` steps under ``x``, then ``period_steps`` more, recorded; :func:`modbound.dynamics.classify_end_states`
+    says where each ends (fixed point, periodic orbit, neither). Tolerances are relative to the network's
+    activity scale ``s`` (RMS norm of its recorded state vectors on the analysed steps): a fixed point moves
+    less than ``fixed_tol * s`` per tau (per step: ``fixed_tol * s * alpha``, so the same speed at any dt),
+    an orbit returns within ``return_tol * s``. Per network: ``frac_fixed``, ``frac_orbit``, ``frac_neither``.
+
+    The example network (``example_index``, a position in ``model_index``) is the one whose lesion-vs-correlation
+    ``r`` is closest to the ensemble median (:func:`modbound.stats.representative`); it keeps its matrices, the
+    grid trajectories over ``run_steps`` steps, its long-run end states and classes, and the task trajectory of
+    ``example_trials`` trials.
     """
     index = select_networks(act, n_networks)
     w = _weights(act, index)
@@ -412,8 +424,7 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
     states = np.stack([dy.from_pcs(g[0], mean, comps) for g, (mean, comps, _) in zip(grids, pcs)])  # [M, G, H]
     x = np.asarray(x, dtype=np.float64)
     D, intact = dy.flow_distances(w, states, x, alpha, mode=lesion_mode)
-    rows = []
-    example = {}
+    rows, examples = [], []
     for i, m in enumerate(index):
         live, C = _live_correlation(act, m, steps)
         L = act_mod.correlation(D[i][live].T)  # units whose lesion changes nothing get r = 0
@@ -427,28 +438,111 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
                      "q_lesion_own": own.q, "ari_own_vs_correlation": modularity.ari(own.partition, mod["partition"]),
                      "n_silent": int((~live).sum()), "n_no_effect": int((D[i][live].std(axis=1) == 0).sum()),
                      "mean_flow_distance": float(D[i][live].mean())})
-        if i == 0:
-            example = {"example_L": L, "example_C": C, "example_partition": mod["partition"], "example_live": live,
-                       "example_distance": D[i], "example_partition_lesion": own.partition}
+        examples.append({"example_L": L, "example_C": C, "example_partition": mod["partition"], "example_live": live,
+                         "example_distance": D[i], "example_partition_lesion": own.partition})
     out = _stack(rows, list(rows[0]))
-    out.update(example)
-    mean, comps, var = pcs[0]
-    grid, a1, a2 = grids[0]
-    traj = dy.run_constant({n: t[:1] for n, t in w.items()}, states[:1], x, alpha, n_steps=run_steps, record=True)[0]
+    ex = st.representative(out["r"])
+    out.update(examples[ex])
+    out.update(long_run(w, states, x, alpha, act.hidden[index][:, steps], long_steps=long_steps,
+                        period_steps=period_steps, fixed_tol=fixed_tol, return_tol=return_tol, example=ex))
+    mean, comps, var = pcs[ex]
+    grid, a1, a2 = grids[ex]
+    traj = dy.run_constant({n: t[ex:ex + 1] for n, t in w.items()}, states[ex:ex + 1], x, alpha, n_steps=run_steps,
+                           record=True)[0]
     trials = np.unique(act.trials.trial[steps])[:example_trials]
     t_ex = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
     out.update({
-        "model_index": index, "grid": grid, "axis1": a1, "axis2": a2, "pc_explained": var,
-        "flow_pc": dy.project(intact[0], mean, comps) - grid,
-        "speed": np.linalg.norm(intact[0] - states[0], axis=-1),
+        "model_index": index, "example_index": np.int64(ex), "grid": grid, "axis1": a1, "axis2": a2,
+        "pc_explained": var,
+        "flow_pc": dy.project(intact[ex], mean, comps) - grid,
+        "speed": np.linalg.norm(intact[ex] - states[ex], axis=-1),
         "grid_trajectories_pc": dy.project(traj, mean, comps),  # [G, run_steps + 1, 2]
-        "task_trajectory_pc": dy.project(act.hidden[index[0]][t_ex], mean, comps),
+        "example_end_pc": dy.project(out.pop("example_end_state"), mean, comps),  # [G, 2] after the long run
+        "example_orbit_pc": dy.project(out.pop("example_orbit_window"), mean, comps),  # [G, period_steps + 1, 2]
+        "task_trajectory_pc": dy.project(act.hidden[index[ex]][t_ex], mean, comps),
         "task_trajectory_trial": act.trials.trial[t_ex], "task_trajectory_period": act.trials.period[t_ex],
-        "activity_pc": dy.project(act.hidden[index[0]][steps], mean, comps),
+        "activity_pc": dy.project(act.hidden[index[ex]][steps], mean, comps),
         "x": x, "grid_size": np.int64(grid_size), "n_steps_used": np.int64(steps.sum()),
-        "lesion_mode": np.asarray(lesion_mode),
+        "lesion_mode": np.asarray(lesion_mode), "alpha": np.float64(alpha),
     })
     return out
+
+
+def activity_scale(hidden) -> np.ndarray:
+    """RMS Euclidean norm of the recorded state vectors, per network: ``hidden [M, T, H]`` -> ``[M]`` (the scale
+    the long-run tolerances of :func:`flow_analysis` are relative to)."""
+    X = np.asarray(hidden, dtype=np.float64)
+    return np.sqrt((X ** 2).sum(axis=-1).mean(axis=-1))
+
+
+def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, period_steps: int, fixed_tol: float,
+             return_tol: float, example: int) -> dict[str, np.ndarray]:
+    """Where the grid ``states [M, G, H]`` of every network end after ``long_steps`` steps under the constant
+    input ``x``: the next ``period_steps`` steps are recorded and classified
+    (:func:`modbound.dynamics.classify_end_states`) with tolerances relative to each network's activity scale
+    (:func:`activity_scale` of ``hidden [M, T, H]``): fixed point below ``fixed_tol * scale`` per tau
+    (``* alpha`` per step), orbit return within ``return_tol * scale``. Returns per network ``frac_fixed``,
+    ``frac_orbit``, ``frac_neither``, ``orbit_period_median`` and ``orbit_size_median`` (largest distance from the
+    end state within the last period, over the activity scale; NaN without orbits), ``activity_scale``, and for
+    the network at position ``example`` its ``end_class`` and ``end_period`` per grid state, end states and
+    recorded window (``example_end_state``, ``example_orbit_window``)."""
+    if int(long_steps) < 0 or int(period_steps) < 4:
+        raise ValueError(f"long_run: long_steps must be >= 0 and period_steps >= 4, got {long_steps}, {period_steps}")
+    scale = activity_scale(hidden)
+    start = dy.run_constant(w, states, x, alpha, n_steps=int(long_steps))  # [M, G, H]
+    rows, ex = [], {}
+    for i in range(start.shape[0]):  # one network at a time: the recorded window is [G, period_steps + 1, H]
+        window = dy.run_constant({n: t[i:i + 1] for n, t in w.items()}, start[i:i + 1], x, alpha,
+                                 n_steps=int(period_steps), record=True)[0]
+        code, period = dy.classify_end_states(window, fixed_tol=fixed_tol * scale[i] * alpha,
+                                              return_tol=return_tol * scale[i])
+        orbit = code == 1
+        # orbit size: largest distance of a state of the last period from the end state, over the activity scale
+        size = [np.linalg.norm(window[g, -1 - period[g]:] - window[g, -1], axis=-1).max() / scale[i]
+                for g in np.flatnonzero(orbit)]
+        rows.append({"frac_fixed": float(np.mean(code == 0)), "frac_orbit": float(np.mean(orbit)),
+                     "frac_neither": float(np.mean(code == 2)),
+                     "orbit_period_median": float(np.median(period[orbit])) if orbit.any() else float("nan"),
+                     "orbit_size_median": float(np.median(size)) if orbit.any() else float("nan")})
+        if i == example:
+            ex = {"example_end_class": code, "example_end_period": period, "example_end_state": window[:, -1],
+                  "example_orbit_window": window}
+    out = _stack(rows, list(rows[0]))
+    out.update(ex)
+    out.update({"activity_scale": scale, "long_steps": np.int64(long_steps), "period_steps": np.int64(period_steps),
+                "fixed_tol": np.float64(fixed_tol), "return_tol": np.float64(return_tol)})
+    return out
+
+
+def long_run_summary(res: Mapping, majority: float = 0.5) -> dict:
+    """Across networks, the long run of the grid states (:func:`long_run`, in a :func:`flow_analysis` result):
+    settings and rule, per-network fractions on fixed points / periodic orbits / neither, the one-sample test
+    that the fraction on an orbit exceeds ``majority`` (:func:`modbound.stats.ttest_1samp`), and the example's counts."""
+    code = np.asarray(res["example_end_class"])
+    period = np.asarray(res["example_end_period"])
+    frac = {k: np.asarray(res[f"frac_{k}"], dtype=np.float64) for k in ("fixed", "orbit", "neither")}
+    return {
+        "long_steps": int(res["long_steps"]), "period_steps": int(res["period_steps"]),
+        "fixed_tol": float(res["fixed_tol"]), "return_tol": float(res["return_tol"]),
+        "rule": "after long_steps steps, the next period_steps are recorded; fixed point: every step shorter than "
+                "fixed_tol x activity scale x alpha (speed per tau); periodic orbit: not fixed, and for some period "
+                "2 <= p <= period_steps / 2 the last p + 1 states repeat those p steps earlier within return_tol x "
+                "activity scale while leaving that distance from the end state; neither: otherwise. Activity scale: "
+                "RMS norm of the network's recorded states (modbound.dynamics.classify_end_states)",
+        "activity_scale": st.describe(res["activity_scale"]),
+        **{f"frac_{k}": st.describe(v) for k, v in frac.items()},
+        "per_network": {f"frac_{k}": v for k, v in frac.items()},
+        "orbit_period_median": st.describe(res["orbit_period_median"]),
+        "orbit_size_median_over_activity_scale": st.describe(res["orbit_size_median"]),
+        "frac_not_fixed": st.describe(1.0 - frac["fixed"]),
+        "majority": float(majority),
+        "n_networks_majority_orbit": int(np.sum(frac["orbit"] > majority)),
+        "n_networks_all_fixed": int(np.sum(frac["fixed"] == 1.0)),
+        "ttest_frac_orbit_vs_majority": st.ttest_1samp(frac["orbit"], majority),
+        "example": {"n_states": int(code.size), "n_fixed": int(np.sum(code == 0)), "n_orbit": int(np.sum(code == 1)),
+                    "n_neither": int(np.sum(code == 2)),
+                    "orbit_periods": sorted({int(p) for p in period[code == 1]})},
+    }
 
 
 # --------------------------------------------------------------------------------------------- Fig S14

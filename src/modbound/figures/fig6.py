@@ -1,7 +1,10 @@
 """Fig 6 (GNG) and Fig S13 (PDM): units within a module contribute to the dynamics in a similar way.
 
 Vector field on a PC1-PC2 grid; single-unit lesions give one flow-distance array per unit; their correlation
-(lesion similarity) is compared with the activity correlation and its modules.
+(lesion similarity) is compared with the activity correlation and its modules. Every network's grid states
+are also run long under the constant input and classified by where they end (fixed point, periodic orbit,
+neither): the paper's "all initial points fell onto a limit cycle" (Fig 6b,c). The example network is the one
+whose r(lesion similarity, activity correlation) is closest to the ensemble median.
 Input: :func:`modbound.dynamics_analysis.flow_analysis`.
 """
 
@@ -11,9 +14,11 @@ import numpy as np
 
 from .. import claims, ensembles, nulls, plotting
 from .. import stats as st
-from ..dynamics_analysis import figure_settings, similarity_summary, spread_ratio
+from ..dynamics_analysis import figure_settings, long_run_summary, similarity_summary, spread_ratio
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
+END_MARKERS = {0: ("x", "k", "fixed point"), 1: ("o", "#d62728", "periodic orbit"), 2: ("^", "#E69F00", "neither")}
+ORBIT_MAJORITY = 0.5  # "all initial points fell onto a limit cycle": tested as "most" (fraction on an orbit > 0.5)
 LESION_TEXT = {"in_out": "the unit's recurrent in- and out-weights zeroed",
                "silence": "the unit's recurrent out-weights zeroed and its state held at 0"}
 
@@ -42,18 +47,25 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
            "silent_units_excluded": st.describe(res["n_silent"]),
            "units_whose_lesion_changes_nothing": st.describe(res["n_no_effect"]),
            "n_time_steps": int(res["n_steps_used"]), "claims": []}
+    e = int(res["example_index"])
     ex = mods["example"]
-    ex.update({"network": int(res["model_index"][0]), "n_live_units": int(res["example_live"].sum())})
+    ex.update({"network": int(res["model_index"][e]), "position": e,
+               "rule": "network whose r(lesion similarity, activity correlation) is closest to the ensemble median",
+               "r_lesion_similarity_vs_correlation": float(res["r"][e]), "median_r": r["median"],
+               "n_live_units": int(res["example_live"].sum())})
     out["example"] = ex
     traj = res["grid_trajectories_pc"]
-    ratio = spread_ratio(traj[:, 0], traj[:, -1])
-    out["grid_end_state_spread_ratio"] = ratio
-    out["claims"].append(claims.claim(
-        f"{figure}.grid_states_converge", f"example {label} RNN: grid states run {traj.shape[1] - 1} steps collapse onto "
-        "a limit set: the RMS spread of their end states (PC1-PC2) is below half the grid's (stated threshold)",
-        test="single network (no test; the number only)", statistic=0.5 - ratio, p=None, n=int(traj.shape[0]),
-        direction="greater", detail=f"spread ratio end/start {ratio:.3f}; a closed orbit is not tested",
-        paper="fig6.limit_cycle"))
+    out["grid_end_state_spread_ratio"] = spread_ratio(traj[:, 0], traj[:, -1])
+    out["long_run"] = lr = long_run_summary(res, ORBIT_MAJORITY)
+    t_orbit = lr["ttest_frac_orbit_vs_majority"]
+    out["claims"].append(claims.t_claim(
+        f"{figure}.grid_states_end_on_limit_cycle",
+        f"{label}: after {lr['long_steps']} steps under the constant input, most grid states end on a closed periodic "
+        f"orbit, not a fixed point (per network fraction on an orbit > {ORBIT_MAJORITY:g}; the paper says 'all')",
+        t_orbit, n, "greater",
+        f"mean fraction on orbits {lr['frac_orbit']['mean']:.3f}, on fixed points {lr['frac_fixed']['mean']:.3f}, "
+        f"neither {lr['frac_neither']['mean']:.3f}; {lr['n_networks_majority_orbit']}/{n} networks mostly on orbits",
+        paper="fig6.limit_cycle" if figure == "fig6" else None))
     t = mods["ttest_q_induced_vs_null_mean"]
     out["claims"] += [
         claims.t_claim(f"{figure}.lesion_similarity_tracks_correlation",
@@ -121,12 +133,21 @@ def plot(data, stats_: dict):
     pick = np.arange(0, traj.shape[0], max(1, traj.shape[0] // 60))
     for g in pick:
         ax.plot(*traj[g].T, color="0.6", lw=0.4, alpha=0.7)
-    ax.scatter(*traj[:, -1].T, s=4, color="#d62728", zorder=3, label=f"after {traj.shape[1] - 1} steps")
     tt, tr = res["task_trajectory_pc"], res["task_trajectory_trial"]
     for k, t in enumerate(np.unique(tr)):
         ax.plot(*tt[tr == t].T, color="#0072B2", lw=0.9, label="task trials" if k == 0 else None)
+    lr = stats_["long_run"]
+    code, end, orbit = res["example_end_class"], res["example_end_pc"], res["example_orbit_pc"]
+    for g in np.flatnonzero(code == 1)[::max(1, int(np.sum(code == 1)) // 20)]:  # a few orbits: their last period
+        ax.plot(*orbit[g, -1 - int(res["example_end_period"][g]):].T, color=END_MARKERS[1][1], lw=0.6, zorder=3)
+    for c, (marker, colour, name) in END_MARKERS.items():
+        if np.any(code == c):
+            ax.scatter(*end[code == c].T, s=12 if c == 0 else 5, marker=marker, color=colour, linewidths=0.8,
+                       zorder=4, label=name)
     _pc_labels(ax, res)
-    ax.set_title(f"grid run {traj.shape[1] - 1} steps (grey),\nends (red); task (blue)")
+    n_end = {c: int(np.sum(code == c)) for c in END_MARKERS}
+    ax.set_title(f"after {lr['long_steps'] + lr['period_steps']} steps: fixed (x) {n_end[0]},\n"
+                 f"periodic orbit (o) {n_end[1]}, neither (^) {n_end[2]}", fontsize=6.5)
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])
@@ -153,7 +174,7 @@ def plot(data, stats_: dict):
     plotting.panel_label(ax, "d")
 
     axes = [fig.add_subplot(bottom[0]), fig.add_subplot(bottom[1]), fig.add_subplot(bottom[2])]
-    plotting.induced_panels(axes, res["example_C"], res["example_L"], part, ex, res["q_null"][0], source_label="r",
+    plotting.induced_panels(axes, res["example_C"], res["example_L"], part, ex, res["q_null"][ex["position"]], source_label="r",
                             source_name="activity correlation", target_label="r of flow distances",
                             target_name="lesion similarity", null_label="correlation modules", letters="efg")
     ax = axes[2]
@@ -170,5 +191,9 @@ def plot(data, stats_: dict):
     s = stats_["settings"]
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, label, example=True)) +
         f" Constant input {[float(v) for v in res['x']]}; lesion: {LESION_TEXT[s['lesion']]}; grid spans the "
-        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out.")
+        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out. Example: {ex['rule']}. "
+        f"b: grid states run {traj.shape[1] - 1} steps (grey), task trials (blue), markers: where each grid state is after "
+        f"the long run (red line: last period of some orbits); per RNN, fraction of grid states on a periodic orbit: mean "
+        f"{lr['frac_orbit']['mean']:.2f} (fixed points {lr['frac_fixed']['mean']:.2f}, neither "
+        f"{lr['frac_neither']['mean']:.2f}).")
     return fig
