@@ -29,3 +29,10 @@ def test_stamp_fits_width_and_clears_every_panel(size_mm, text):
     for ax in fig.axes:
         assert ax.get_tightbbox(renderer).y0 >= box.y1, "a panel overlaps the stamp"
     plt.close(fig)
+
+
+def test_substitute_note_names_the_stand_in_and_what_it_replaces():
+    from modbound import claims
+    note = plotting.substitute_note({"substitute": claims.substitute("GPT-2", "all-MiniLM-L6-v2")})
+    assert note.startswith("SUBSTITUTE") and "all-MiniLM-L6-v2" in note and "GPT-2" in note
+    assert plotting.substitute_note({"substitute": None}) == plotting.substitute_note({}) == ""

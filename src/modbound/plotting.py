@@ -48,6 +48,7 @@ __all__ = [
     "induced_panels",
     "ensemble_counts",
     "data_note",
+    "substitute_note",
 ]
 
 STYLE = {
@@ -310,6 +311,13 @@ def paired_q(ax, res: dict, title: str) -> None:
         ax.plot([1, 2], [a, b], color="0.8", lw=0.4, zorder=0)
     ax.set_ylabel("induced Q")
     ax.set_title(title)
+
+
+def substitute_note(stats_: dict) -> str:
+    """'SUBSTITUTE for <paper's>: <used>, not the paper's <paper's>. ' for a figure whose stats name a stand-in
+    (:func:`modbound.claims.substitute`), first in its stamp; '' otherwise."""
+    sub = stats_.get("substitute")
+    return f"SUBSTITUTE: {sub['used']} stands in for the paper's {sub['for']}. " if sub else ""
 
 
 def data_note(stats_: dict, built_in: str = "") -> str:

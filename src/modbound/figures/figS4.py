@@ -243,6 +243,6 @@ def plot(data, stats_: dict):
     note = f"{stats_['n_sets_per_digit']} sets x {stats_['samples_per_set']} training images per digit"
     if stats_["samples_per_set_reduced"]:
         note += f"; paper: 10 x 100; rarest digit has {min(stats_['train_samples_per_digit'].values())}"
-    plotting.stamp(fig, f"Data: {stats_['dataset_description']}. " + plotting.scale_note(stats_["scale"], note)
+    plotting.stamp(fig, plotting.substitute_note(stats_) + f"Data: {stats_['dataset_description']}. " + plotting.scale_note(stats_["scale"], note)
                    + ("\n" + stats_["set_size_note"] if "set_size_note" in stats_ else ""))
     return fig

@@ -146,7 +146,7 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax, letters[n_layers + li])
 
     fig.get_layout_engine().set(rect=(0, 0.04, 1, 0.96))
-    plotting.stamp(fig, f"Model: {stats_['model']}. " + plotting.scale_note(
+    plotting.stamp(fig, plotting.substitute_note(stats_) + f"Model: {stats_['model']}. " + plotting.scale_note(
         stats_["scale"], f"{len(sents)} sentences, first {n_layers} layers, {stats_['louvain_runs']} Louvain runs")
         + ("\n" + stats_["samples_note"].capitalize() + "." if "samples_note" in stats_ else ""))
     return fig
