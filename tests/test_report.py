@@ -320,3 +320,22 @@ def test_tiny_run_report_with_a_bad_claims_json_stops_and_writes_nothing(tiny_ru
     assert proc.returncode != 0 and "results/claims.json: claims[1]" in out and "['verdict']" in out, out[-3000:]
     assert not (work / "REPRODUCTION.md").exists() and not list(work.glob("docs/reproduction/*"))
     assert "claims[1]" in (work / "logs/report.log").read_text()
+
+
+def test_rule_times_lists_jobs_slowest_first_with_cpu(tmp_path):
+    head = "s\th:m:s\tmax_rss\tcpu_time\n"
+    for rel, rows in {"train_ensemble/pdm.tsv": ["10.5\t0:00:10\t1\t9.0"],
+                      "dynamics/flow_gng.tsv": ["2.0\t0:00:02\t1\t1.5", "3.0\t0:00:03\t1\t2.5"]}.items():
+        f = tmp_path / "benchmarks" / rel
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(head + "\n".join(rows) + "\n")
+    rows = report.rule_times(tmp_path)
+    assert [r["job"] for r in rows] == ["train_ensemble/pdm", "dynamics/flow_gng"]
+    assert rows[1]["wall_s"] == pytest.approx(5.0) and rows[1]["cpu_s"] == pytest.approx(4.0)
+    (tmp_path / "benchmarks/dynamics/flow_gng.tsv").write_text("s\th:m:s\n1\t0\n")
+    with pytest.raises(ValueError, match="flow_gng.tsv.*cpu_time"):
+        report.rule_times(tmp_path)
+    import runpy
+    table = runpy.run_path(str(ROOT / "benchmarks/rule_times.py"))["table"]
+    (tmp_path / "benchmarks/dynamics/flow_gng.tsv").unlink()
+    assert "| train_ensemble/pdm | 10.5 | 9.0 |" in table([str(tmp_path)])

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 from . import claims as _claims
 
 __all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest",
-           "benchmark_time", "validate_claims_json", "paper_outcome", "summary", "build"]
+           "benchmark_time", "rule_times", "validate_claims_json", "paper_outcome", "summary", "build"]
 
 #: keys ``results/claims.json`` must have (written by workflow/scripts/claims.py)
 CLAIMS_JSON_KEYS = ("seeds", "coverage", "claims", "spread", "runs", "robustness")
@@ -83,22 +83,33 @@ def config_digest(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _benchmark_seconds(path: Path) -> float:
+def _benchmark_seconds(path: Path, column: str = "s") -> float:
+    """Sum over the repeats of a Snakemake benchmark file's ``column`` (``s``: wall seconds, ``cpu_time``)."""
     lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
     header = lines[0].split("\t") if lines else []
-    if "s" not in header or len(lines) < 2:
-        raise ValueError(f"{path}: not a Snakemake benchmark file (needs a header with column 's' and a row)")
-    col = header.index("s")
+    if column not in header or len(lines) < 2:
+        raise ValueError(f"{path}: not a Snakemake benchmark file (needs a header with column '{column}' and a row)")
+    col = header.index(column)
     total = 0.0
     for i, line in enumerate(lines[1:], start=2):
         try:
             value = float(line.split("\t")[col])
         except (IndexError, ValueError):
-            raise ValueError(f"{path}: line {i}: column 's' is not a number") from None
+            raise ValueError(f"{path}: line {i}: column '{column}' is not a number") from None
         if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{path}: line {i}: column 's' = {value} is not a duration")
+            raise ValueError(f"{path}: line {i}: column '{column}' = {value} is not a duration")
         total += value
     return total
+
+
+def rule_times(folder: str | os.PathLike) -> list[dict[str, Any]]:
+    """One row per job of a finished run, from its results folder's ``benchmarks/**/*.tsv`` (one file per job,
+    named by rule folder and wildcards): ``{"job": "<rule folder>/<name>", "wall_s", "cpu_s"}`` (sums over the
+    file's repeats), slowest first: the jobs to make faster at a larger scale."""
+    root = Path(folder, "benchmarks")
+    rows = [{"job": f.relative_to(root).with_suffix("").as_posix(), "wall_s": _benchmark_seconds(f),
+             "cpu_s": _benchmark_seconds(f, "cpu_time")} for f in sorted(root.rglob("*.tsv"))]
+    return sorted(rows, key=lambda r: (-r["wall_s"], r["job"]))
 
 
 def benchmark_time(run_dirs: Mapping[str, str | os.PathLike]) -> dict[str, Any] | None:
