@@ -151,3 +151,15 @@ def test_a_diverged_network_is_reported_and_loads_only_when_listed(tmp_path):
     loaded = rnn.load_ensemble(paths, diverged=[1])
     assert rnn.diverged_models(loaded) == [1]
     assert torch.equal(loaded.W_rec[0], model.W_rec[0]) and torch.equal(loaded.W_rec[2], model.W_rec[2])
+
+
+def test_master_only_overlay_runs_no_variant_and_no_replicate():
+    cfg = load_config(ROOT / "config.yaml", ROOT / "configs/paper.yaml", ROOT / "configs/master_only.yaml")
+    assert variants.resolve(cfg, SCHEMA, _figure_ids()) == {}
+    assert cfg["replicates"]["seeds"] == []
+    assert set(cfg["variants"]) == set(load_config(ROOT / "config.yaml", ROOT / "configs/paper.yaml")["variants"])
+
+
+def _figure_ids():
+    from modbound import registry
+    return list(registry.load(ROOT / "workflow/figures.yaml"))
