@@ -305,3 +305,24 @@ def test_record_judges_accuracy_on_accuracy_trials_and_keeps_n_trials(tmp_path):
     assert np.array_equal(short.included, long.included)
     with pytest.raises(ValueError, match="accuracy_trials"):
         ensembles.record(tmp_path / "m.json", tmp_path / "m", n_trials=5, accuracy_trials=3, **kw)
+
+
+def test_input_modules_example_is_the_median_r_network():
+    from types import SimpleNamespace
+    from modbound import stats as st
+    rng = np.random.default_rng(3)
+    M, H, T = 5, 24, 300
+    W_in = rng.standard_normal((M, H, 3))
+    noise = np.array([0.1, 3.0, 0.5, 1.0, 2.0])  # network m's units follow its W_in rows less and less
+    drive = rng.standard_normal((T, 3))
+    hidden = np.stack([np.maximum(drive @ W_in[m].T + noise[m] * rng.standard_normal((T, H)) + 1.0, 0) for m in range(M)])
+    act = SimpleNamespace(hidden=hidden, included=np.ones(M, bool), weights={"W_in": W_in}, n_models=M,
+                          trials=SimpleNamespace(trial=np.repeat(np.arange(T // 20), 20)))
+    res = input_weights.analyse_ensemble(act, input_names=["fixation", "stim1", "stim2"], gamma=1.0, louvain_runs=2,
+                                         n_perm=10, master_seed=0, ensemble="e", hist_bins=10)
+    ex = int(res["example_index"])
+    assert ex == st.representative(res["r"]) and ex != 0   # not network 0: the old rule would fail here
+    steps = input_weights.analysed_steps(act.trials, True)
+    live = ~activity.silent_units(hidden[ex][steps])
+    assert np.array_equal(res["example_live"], live)
+    assert np.allclose(res["example_C"], activity.correlation(hidden[ex][steps][:, live]))

@@ -24,6 +24,7 @@ from . import activity as act_mod
 from . import modularity, nulls
 from .seeding import derive_seed, derive_seeds
 from .similarity import cosine_similarity, upper
+from .stats import representative
 
 __all__ = ["stimulus_columns", "analysed_steps", "split_half_ari", "analyse_network", "analyse_ensemble", "weight_change", "node_strength",
            "init_comparison"]
@@ -76,8 +77,9 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
 
     Per network, with all inputs (keys without suffix) and with the stimulus inputs only (suffix
     ``_stim``): ``q_induced``, ``q_null`` ``[n, n_perm]``, ``p``, ``z``, ``r``, ``n_modules``; plus
-    ``n_silent``. The first included network is the example: its ``S``, ``C``, partition and the
-    2-D histogram (``hist_bins`` per axis over [-1, 1]^2) of (similarity, correlation) are kept.
+    ``n_silent``. The example network (``example_index``, a position in ``model_index``) is the one whose ``r``
+    (all inputs) is closest to the ensemble median (:func:`modbound.stats.representative`): its ``S``, ``C``,
+    partition and the 2-D histogram (``hist_bins`` per axis over [-1, 1]^2) of (similarity, correlation) are kept.
     Activity: the steps of :func:`analysed_steps`.
     """
     seeds = derive_seeds(master_seed, act.n_models, ensemble, "input_modules")  # network m: seeds[m]
@@ -89,25 +91,26 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
     keys = ("q_induced", "q_null", "p", "z", "r", "n_modules", "q_similarity")
     out: dict[str, list] = {f"{k}{suffix}": [] for k in keys for suffix in ("", "_stim")}
     out["n_silent"] = []
-    example = {}
+    kept = []  # per network: {suffix: analyse_network result} (matrices of 64 units: small)
     for m in index:
         hidden = act.hidden[m][steps]
+        kept.append({})
         for suffix, cols in (("", None), ("_stim", stim)):
             res = analyse_network(act.weights["W_in"][m], hidden, gamma=gamma, louvain_runs=louvain_runs,
                                   n_perm=n_perm, seed=derive_seed(int(seeds[m]), suffix or "all"), columns=cols)
             for k in keys:
                 out[f"{k}{suffix}"].append(res["partition"].max() + 1 if k == "n_modules" else res[k])
-            if not example.get(suffix):
-                example[suffix] = res
+            kept[-1][suffix] = res
         out["n_silent"].append(int((~res["live"]).sum()))
     result = {k: np.asarray(v) for k, v in out.items()}
+    ex = representative(result["r"])
     edges = np.linspace(-1.0, 1.0, int(hist_bins) + 1)
-    for suffix, res in example.items():
+    for suffix, res in kept[ex].items():
         hist, _, _ = np.histogram2d(upper(res["S"]), upper(res["C"]), bins=[edges, edges])
         result.update({f"example_S{suffix}": res["S"], f"example_C{suffix}": res["C"],
                        f"example_partition{suffix}": res["partition"], f"example_hist{suffix}": hist,
                        f"example_live{suffix}": res["live"]})
-    result.update({"hist_edges": edges, "model_index": index,
+    result.update({"hist_edges": edges, "model_index": index, "example_index": np.int64(ex),
                    "seeds": np.asarray([int(seeds[m]) for m in index]), "stimulus_columns": stim,
                    "n_steps_used": np.int64(steps.sum()), "drop_first_trial": np.bool_(drop_first_trial)})
     return result

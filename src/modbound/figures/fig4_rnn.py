@@ -15,6 +15,7 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -
     input_names = make_task(manifest["task"], seed=0).input_names
     idx = res["model_index"]
     n = int(idx.size)
+    e = int(res["example_index"])  # the network whose r (all inputs) is closest to the median
     out = {"figure": "fig4_rnn", "scale": scale, "ensemble": ensemble, "n_networks": n,
            "n_trained": int(manifest["n_models"]), "excluded_models": evaluation["excluded_models"],
            "min_accuracy": evaluation["min_accuracy"], "init_seeds": [manifest["seeds"]["init"][m] for m in idx],
@@ -34,10 +35,12 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -
             "p_per_network": res[f"p{suffix}"], "fraction_p_below_0.05": float(np.mean(res[f"p{suffix}"] < 0.05)),
             "r_similarity_vs_correlation": {**st.describe(res[f"r{suffix}"]), **st.ttest_1samp_r(res[f"r{suffix}"])},
             "ttest_q_induced_vs_null_mean": t,
-            "example": {"network": int(idx[0]), "q_induced": float(res[f"q_induced{suffix}"][0]),
-                        "q_null_mean": float(null_mean[0]), "q_null_sd": float(qn[0].std(ddof=1)),
-                        "p": float(res[f"p{suffix}"][0]), "r": float(res[f"r{suffix}"][0]),
-                        "n_modules": int(res[f"n_modules{suffix}"][0]),
+            "example": {"network": int(idx[e]), "q_induced": float(res[f"q_induced{suffix}"][e]),
+                        "q_null_mean": float(null_mean[e]), "q_null_sd": float(qn[e].std(ddof=1)),
+                        "p": float(res[f"p{suffix}"][e]), "r": float(res[f"r{suffix}"][e]),
+                        "n_modules": int(res[f"n_modules{suffix}"][e]),
+                        "rule": "the network whose r (in-weight similarity vs correlation, all inputs) is closest to "
+                                "the ensemble median",
                         "n_live_units": int(res[f"example_live{suffix}"].sum())},
         }
         out["all_inputs" if suffix == "" else "stimulus_inputs"] = block
@@ -173,5 +176,6 @@ def plot(data, stats_: dict):
         stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} trained '{stats_['ensemble']}' RNNs pass "
         f"accuracy >= {stats_['min_accuracy']}; {stats_['n_perm']} label permutations per network")
         + f" Silent units (zero variance; mean {sil['mean']:.1f} of {stats_['n_hidden']}) are left out; "
-        f"{stats_['n_time_steps']} time steps" + (" (first trial left out)." if stats_["drop_first_trial"] else "."))
+        f"{stats_['n_time_steps']} time steps" + (" (first trial left out)." if stats_["drop_first_trial"] else ".")
+        + f" Example: {stats_['all_inputs']['example']['rule']}.")
     return fig
