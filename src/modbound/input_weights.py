@@ -103,7 +103,7 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
             kept[-1][suffix] = res
         out["n_silent"].append(int((~res["live"]).sum()))
     result = {k: np.asarray(v) for k, v in out.items()}
-    ex = representative(result["r"])
+    ex = representative(result["r"]) if np.isfinite(result["r"]).any() else 0  # no finite r: the first network
     edges = np.linspace(-1.0, 1.0, int(hist_bins) + 1)
     for suffix, res in kept[ex].items():
         hist, _, _ = np.histogram2d(upper(res["S"]), upper(res["C"]), bins=[edges, edges])

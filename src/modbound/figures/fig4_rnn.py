@@ -39,8 +39,9 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -
                         "q_null_mean": float(null_mean[e]), "q_null_sd": float(qn[e].std(ddof=1)),
                         "p": float(res[f"p{suffix}"][e]), "r": float(res[f"r{suffix}"][e]),
                         "n_modules": int(res[f"n_modules{suffix}"][e]),
-                        "rule": "the network whose r (in-weight similarity vs correlation, all inputs) is closest to "
-                                "the ensemble median",
+                        "rule": ("the network whose r (in-weight similarity vs correlation, all inputs) is closest to "
+                                 "the ensemble median" if np.isfinite(res["r"]).any() else
+                                 "the first network (no network has a finite r)"),
                         "n_live_units": int(res[f"example_live{suffix}"].sum())},
         }
         out["all_inputs" if suffix == "" else "stimulus_inputs"] = block
