@@ -609,11 +609,8 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     net = int(index[ex])
     X0 = act.hidden[net][steps & (act.trials.period == PERIODS.index("stimulus"))].astype(np.float64)
     mean, comps, var = dy.pca(X0, 2)  # display plane: stimulus-period activity
-    fps = np.zeros((0, X0.shape[1]))
-    pos = np.flatnonzero(np.asarray(fp["model_index"]) == net)
-    if pos.size:
-        kept, _ = kept_points(fp["q"][pos[0]:pos[0] + 1], speed_tol)
-        fps = fp["states"][pos[0]][kept[0]]
+    kept, _ = kept_points(fp["q"][ex:ex + 1], speed_tol)  # index is fp's model_index cut: the same positions
+    fps = fp["states"][ex][kept[0]]
     out.update({"model_index": index, "example_index": np.int64(ex), "pc_mean": mean, "pc_components": comps,
                 "pc_explained": var,
                 "example_samples_pc": dy.project(samples[ex], mean, comps),  # [H, S, 2]

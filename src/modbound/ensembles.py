@@ -240,7 +240,7 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
     if n_eval > n_trials:  # keep the first n_trials as the recorded activity
         end = int(trials.trial_starts[n_trials])
-        trials = _first_trials(trials, n_trials)
+        trials = _trial_range(trials, 0, n_trials)
         hidden, outputs = hidden[:, :end], outputs[:, :end]
     accuracy[manifest.get("diverged", [])] = 0.0  # diverged in training (non-finite weights): excluded
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
@@ -250,24 +250,21 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
                     seeds=np.asarray(model.seeds, dtype=np.int64))
 
 
-def _first_trials(trials: tasks.TrialSet, n: int) -> tasks.TrialSet:
-    """The first ``n`` trials of ``trials``."""
-    end = int(trials.trial_starts[n])
-    per_step = {f: getattr(trials, f)[:end] for f in ("x", "y", "period", "task_id", "trial")}
-    per_trial = {f: getattr(trials, f)[:n] for f in ("ground_truth", "trial_task", "trial_starts")}
-    return dataclasses.replace(trials, **per_step, **per_trial,
-                               coherence=None if trials.coherence is None else trials.coherence[:n])
+def _trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.TrialSet:
+    """Trials ``k .. n - 1`` of ``trials`` (``n`` None: to the end), trial indices and starts renumbered from 0."""
+    start = int(trials.trial_starts[k])
+    end = None if n is None or n >= trials.n_trials else int(trials.trial_starts[n])
+    per_step = {f: getattr(trials, f)[start:end] for f in ("x", "y", "period", "task_id")}
+    per_trial = {f: getattr(trials, f)[k:n] for f in ("ground_truth", "trial_task")}
+    return dataclasses.replace(
+        trials, **per_step, **per_trial, trial=trials.trial[start:end] - k,
+        trial_starts=trials.trial_starts[k:n] - start,
+        coherence=None if trials.coherence is None else trials.coherence[k:n])
 
 
 def _drop_leading_trials(trials: tasks.TrialSet, k: int) -> tasks.TrialSet:
     """The same trials without the first ``k`` (trial indices and starts renumbered from 0)."""
-    start = int(trials.trial_starts[k])
-    per_step = {f: getattr(trials, f)[start:] for f in ("x", "y", "period", "task_id")}
-    per_trial = {f: getattr(trials, f)[k:] for f in ("ground_truth", "trial_task")}
-    return dataclasses.replace(
-        trials, **per_step, **per_trial, trial=trials.trial[start:] - k,
-        trial_starts=trials.trial_starts[k:] - start,
-        coherence=None if trials.coherence is None else trials.coherence[k:])
+    return _trial_range(trials, k)
 
 
 def save_activity(path: str | Path, act: Activity) -> None:
