@@ -26,6 +26,7 @@ rule brain_analysis:
         "logs/brain/brain_analysis_{species}.log",
     benchmark:
         "results/benchmarks/brain/analysis_{species}.tsv"
+    priority: 50  # end of the longest chain at full size (see brain_prepare_human)
     threads: config["threads"]
     resources:
         mem_mb=lambda wc: 3000 + (BRAIN["human"]["n_vertices"] if wc.species == "human" else 3000) ** 2 * 16 // 2**20,

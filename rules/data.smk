@@ -34,6 +34,7 @@ rule brain_prepare_human:
         "logs/data/brain_prepare_human.log",
     benchmark:
         "results/benchmarks/brain/prepare_human.tsv"
+    priority: 50  # head of the longest chain at full size (prepare -> distances -> analysis): start it first
     threads: config["threads"]
     resources:
         mem_mb=lambda wc: 2000 + BRAIN["human"]["n_vertices"] ** 2 * 12 // 2**20,
@@ -85,6 +86,7 @@ rule brain_distances:
         "logs/data/brain_distances_{species}.log",
     benchmark:
         "results/benchmarks/brain/distances_{species}.tsv"
+    priority: 50  # on the longest chain at full size (see brain_prepare_human)
     resources:
         mem_mb=2000,
         runtime=60,

@@ -11,6 +11,7 @@ rule train_ensemble:
         rnn=config["rnn"],
         tasks=config["tasks"],
         seed=config["seed"],
+    priority: 20  # most figures wait on a trained ensemble: train before the independent sweeps
     threads: config["threads"]
     resources:
         mem_mb=4000,
