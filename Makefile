@@ -20,17 +20,26 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Whole default workflow (config.yaml: offline, embedded data, 2 cores).
 reproduce: setup
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS)
 
 # The reproduction report of the default config: REPRODUCTION.md + docs/reproduction/ (runs what it needs first).
 report: setup
 	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md
 
-# Paper scale (configs/paper.yaml): the whole workflow, then its report. Meant for a big machine or a cluster:
-# e.g. make paper CORES=32, or make paper SMKFLAGS="--profile profiles/slurm".
+# Paper scale (configs/paper.yaml): the whole workflow, its elapsed time (results/run_time.json), then its report.
+# All five seeds and the variants: a big machine or a cluster, e.g. make paper CORES=32, or
+# make paper SMKFLAGS="--profile profiles/slurm". One 2-core machine: the master seed alone,
+# make paper PAPER_CONFIGS="configs/paper.yaml configs/master_only.yaml", with COMPANION=<claims.json of a
+# five-seed run at reduced scale> for the seed spread (README "Reproduction report").
+PAPER_CONFIGS ?= configs/paper.yaml
+COMPANION ?=
+PAPER_FLAGS = $(SMKFLAGS) $(if $(COMPANION),--config 'report={companion: $(COMPANION)}')
 paper: setup
-	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS) --configfile configs/paper.yaml
-	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS) REPRODUCTION.md --configfile configs/paper.yaml
+	start=$$(date +%s) && \
+	$(BIN)/snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS) && \
+	$(BIN)/python -m modbound.report run-time --start $$start --cores $(CORES) --out results/run_time.json \
+		--configfile $(PAPER_CONFIGS) -- snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
+	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 
 # Unit tests + workflow dry-run + tiny end-to-end (configs/test.yaml); SLURM test: make test-slurm.
 test: setup

@@ -2,7 +2,9 @@
 # copied into docs/reproduction/ (relative links), generated from results/claims.json, the figures' stats JSONs,
 # workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/report.py). Not part of `rule
 # all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make report`; `make paper` at paper scale). The git
-# commit and the run time (the rules' benchmark files) are read when the rule runs, not when the DAG is built.
+# commit and the run time (the rules' benchmark files; results/run_time.json, the elapsed time `make paper` measures)
+# are read when the rule runs, not when the DAG is built. Config report.companion adds another run's claims.json
+# (e.g. five seeds at reduced scale) beside this run's rows, marked with its scale.
 
 
 rule report:
@@ -12,6 +14,7 @@ rule report:
         png=expand("results/figures/{fig}.png", fig=FIGURES),
         paper_claims=str(Path(workflow.basedir) / "workflow" / "paper_claims.yaml"),
         registry=str(Path(workflow.basedir) / "workflow" / "figures.yaml"),
+        companion=[config["report"]["companion"]] if config.get("report", {}).get("companion") else [],
     output:
         md="REPRODUCTION.md",
         png=expand("docs/reproduction/{fig}.png", fig=FIGURES),
@@ -24,6 +27,10 @@ rule report:
             dict(workflow.config_settings.config),
         ),
         config_sha256=modbound_report.config_digest(config),
+        # the whole run's elapsed time, when `make paper` measured it (read when the rule runs; a file of a run with
+        # other config files stops the rule)
+        run_time="results/run_time.json",
+        configfiles=modbound_report.config_sources(workflow.basedir, workflow.config_settings.configfiles),
         run_dirs={"main": "results", **{n: variant_dir(n) for n in VARIANTS}, **{f"seed{s}": replicate_dir(s) for s in REPLICATE_SEEDS}},
     log:
         "logs/report.log",

@@ -322,6 +322,36 @@ def test_tiny_run_report_with_a_bad_claims_json_stops_and_writes_nothing(tiny_ru
     assert "claims[1]" in (work / "logs/report.log").read_text()
 
 
+@pytest.mark.slow
+def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run, tmp_path):
+    """`make paper`'s two extras at tiny scale: results/run_time.json written by `python -m modbound.report
+    run-time` shown in the header, and config report.companion (here a copy of the run's own claims.json, as a
+    second checkout's would be) shown beside each row with its scale."""
+    work = tmp_path / "w"
+    shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns("REPRODUCTION.md", "docs", "report.html"))
+    (work / "other").mkdir()
+    shutil.copyfile(work / "results/claims.json", work / "other/claims.json")
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "modbound.report", "run-time", "--start", "0", "--end",
+                    "61", "--cores", "2", "--out", str(work / "results/run_time.json"), "--configfile",
+                    "configs/test.yaml", "--", "snakemake", "--cores", "2"], check=True)
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "2", "REPRODUCTION.md",
+                  "--config", "report={companion: other/claims.json}", "--configfile", str(ROOT / "configs/test.yaml"))
+    md = (work / "REPRODUCTION.md").read_text()
+    assert "| run time | 0 h 01 min 01 s elapsed for the whole run (started 1970-01-01 00:00 UTC, `--cores 2`" in md
+    assert "| companion run | `claims.json` (sha256 `" in md and "at scale **test**, master seeds 0" in md
+    doc = json.loads((work / "results/claims.json").read_text())
+    r = next(r for r in doc["claims"] if r["verdict"] in claims.TESTED_VERDICTS)
+    assert "At test scale (companion run): " in _row_line(md, claims.md_cell(r["statement"]))
+    assert "### The same count in the companion run (test scale, its master seed)" in md
+    # the run time of a run with other config files is refused, and nothing is written
+    (work / "REPRODUCTION.md").unlink()
+    proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
+                         "REPRODUCTION.md", "--configfile", str(ROOT / "configs/test.yaml"), str(ROOT / "configs/master_only.yaml"),
+                         check=False)
+    assert proc.returncode != 0 and "run_time.json: key 'configfiles'" in proc.stdout + proc.stderr
+    assert not (work / "REPRODUCTION.md").exists()
+
+
 def test_rule_times_lists_jobs_slowest_first_with_cpu(tmp_path):
     head = "s\th:m:s\tmax_rss\tcpu_time\n"
     for rel, rows in {"train_ensemble/pdm.tsv": ["10.5\t0:00:10\t1\t9.0"],
@@ -339,3 +369,75 @@ def test_rule_times_lists_jobs_slowest_first_with_cpu(tmp_path):
     table = runpy.run_path(str(ROOT / "benchmarks/rule_times.py"))["table"]
     (tmp_path / "benchmarks/dynamics/flow_gng.tsv").unlink()
     assert "| train_ensemble/pdm | 10.5 | 9.0 |" in table([str(tmp_path)])
+
+
+def _companion_doc():
+    """A companion run's claims.json: the same figures at another scale, two seeds and a variant."""
+    stats = json.loads(json.dumps(to_jsonable(_stats())))
+    for st in stats.values():
+        st["scale"] = "default"
+    doc = _doc(stats, runs={"dt20": {"fig1": stats["fig1"]}})
+    doc["seeds"] = [0, 1]
+    doc["spread"] = [{"figure": "fig1", "id": "fig1.track", "n_seeds": 2, "statistic_mean": 2.25,
+                      "statistic_sd": 0.25, "n_supported": 2}]
+    return doc
+
+
+def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart():
+    comp = _companion_doc()
+    meta = {**META, "companion": report.companion_meta(comp, "/x/reduced/results/claims.json", "beef")}
+    assert meta["companion"] == {"name": "claims.json", "sha256": "beef", "scale": "default", "seeds": [0, 1],
+                                 "runs": ["main", "dt20"]}
+    md = _build(meta=meta, companion=comp, companion_path="reduced/claims.json")
+    line = _row_line(md, "module tracks input")
+    assert ("| single run. At default scale (companion run): main: yes (2.5); dt20: yes (2.5); supported in 2 of 2"
+            " runs; across 2 seeds: statistic 2.25 +- 0.25, supported in 2 |") in line
+    assert "at scale **default**, master seeds 0, 1, runs main, dt20" in md and "sha256 `beef`" in md
+    # its own outcome table, after this run's summary; this run's counts unchanged
+    assert "### The same count in the companion run (default scale, its master seed)" in md
+    base = _build()
+    assert md.index("## Summary") < md.index("### The same count") < md.index("## Fig 1")
+    assert md.split("## Summary")[1].split("### The same count")[0] == base.split("## Summary")[1].split("## Fig 1")[0]
+    # a claim the companion lacks
+    del comp["robustness"][0], comp["spread"][0]
+    assert "At default scale (companion run): no such claim row" in _row_line(
+        _build(meta=meta, companion=comp), "module tracks input")
+    # a bad companion stops, naming its file
+    bad = _companion_doc()
+    bad.pop("spread")
+    with pytest.raises(ValueError, match=r"reduced/claims.json: missing key\(s\) \['spread'\]"):
+        _build(meta=meta, companion=bad, companion_path="reduced/claims.json")
+
+
+def test_run_time_written_read_and_checked_against_the_reports_config_files(tmp_path):
+    out = tmp_path / "results/run_time.json"
+    assert report.read_run_time(out) is None
+    assert report.main(["run-time", "--start", "1000", "--end", "4725.4", "--cores", "2", "--out", str(out),
+                        "--configfile", "configs/paper.yaml", "configs/master_only.yaml", "--", "snakemake",
+                        "--cores", "2"]) == 0
+    got = report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"])
+    assert got == {"seconds": 3725.4, "started": "1970-01-01 00:16 UTC", "cores": 2,
+                   "configfiles": ["configs/paper.yaml", "configs/master_only.yaml"], "command": "snakemake --cores 2"}
+    md = _build(meta={**META, "elapsed": got})
+    assert "| run time | 1 h 02 min 05 s elapsed for the whole run (started 1970-01-01 00:16 UTC, `--cores 2`" in md
+    with pytest.raises(ValueError, match="run_time.json: key 'configfiles'.*another run"):
+        report.read_run_time(out, ["configs/paper.yaml"])
+    out.write_text(json.dumps({**got, "seconds": -1}))
+    with pytest.raises(ValueError, match="run_time.json: key 'seconds'"):
+        report.read_run_time(out)
+    out.write_text("{")
+    with pytest.raises(ValueError, match="run_time.json: not JSON"):
+        report.read_run_time(out)
+    with pytest.raises(ValueError, match="before start"):
+        report.write_run_time(tmp_path / "x.json", 10, 5, 2, [], "x")
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_make_paper_puts_targets_before_config_and_records_the_run_time():
+    out = subprocess.run(["make", "-n", "-C", str(ROOT), "paper", "PAPER_CONFIGS=configs/paper.yaml configs/master_only.yaml",
+                          "COMPANION=../reduced/results/claims.json"], capture_output=True, text=True, check=True).stdout
+    lines = [" ".join(ln.split()) for ln in out.replace("\\\n", " ").splitlines() if "snakemake" in ln or "run-time" in ln]
+    assert any("REPRODUCTION.md --config 'report={companion: ../reduced/results/claims.json}' --configfile "
+               "configs/paper.yaml configs/master_only.yaml" in ln for ln in lines), lines
+    assert any("modbound.report run-time --start" in ln and "--configfile configs/paper.yaml configs/master_only.yaml"
+               in ln for ln in lines), lines

@@ -27,7 +27,8 @@ from typing import Any, Iterable, Mapping
 from . import claims as _claims
 
 __all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest",
-           "benchmark_time", "rule_times", "validate_claims_json", "paper_outcome", "summary", "build"]
+           "benchmark_time", "rule_times", "write_run_time", "read_run_time", "validate_claims_json",
+           "companion_meta", "paper_outcome", "summary", "build"]
 
 #: keys ``results/claims.json`` must have (written by workflow/scripts/claims.py)
 CLAIMS_JSON_KEYS = ("seeds", "coverage", "claims", "spread", "runs", "robustness")
@@ -133,6 +134,51 @@ def _duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min {s % 60:02d} s"
 
 
+#: what ``results/run_time.json`` holds (written by :func:`write_run_time`, ``make paper``)
+RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command")
+
+
+def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int, configfiles: Iterable[str],
+                   command: str) -> dict[str, Any]:
+    """Write the elapsed time of a whole workflow run (``end - start``, epoch seconds measured around the
+    Snakemake command by its caller, e.g. ``make paper``) to ``path`` as JSON, atomically; returns it."""
+    from .io import atomic_path
+    import datetime
+    if not (math.isfinite(start) and math.isfinite(end)) or end < start:
+        raise ValueError(f"run time: end {end} is before start {start}")
+    doc = {"seconds": round(end - start, 1),
+           "started": datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "cores": int(cores), "configfiles": [str(c) for c in configfiles], "command": str(command)}
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(json.dumps(doc, indent=1) + "\n")
+    return doc
+
+
+def read_run_time(path: str | os.PathLike, configfiles: Iterable[str] | None = None) -> dict[str, Any] | None:
+    """``results/run_time.json`` (:func:`write_run_time`), or None when there is none. ``ValueError`` naming the
+    file and key when it is malformed, or when ``configfiles`` (the report's own ``--configfile`` list, checkout
+    relative) differ from the run's: a run time of another run (stale file) is never shown."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text())
+    except ValueError as e:
+        raise ValueError(f"{path}: not JSON ({e})") from None
+    if not isinstance(doc, Mapping):
+        raise ValueError(f"{path}: expected a JSON object")
+    missing = [k for k in RUN_TIME_KEYS if k not in doc]
+    if missing:
+        raise ValueError(f"{path}: missing key(s) {missing}")
+    sec = doc["seconds"]
+    if not isinstance(sec, (int, float)) or isinstance(sec, bool) or not math.isfinite(sec) or sec < 0:
+        raise ValueError(f"{path}: key 'seconds' = {sec!r} is not a duration")
+    if configfiles is not None and list(doc["configfiles"]) != list(configfiles):
+        raise ValueError(f"{path}: key 'configfiles' = {doc['configfiles']} but the report's run has "
+                         f"{list(configfiles)}: the run time of another run (delete the file or rerun)")
+    return dict(doc)
+
+
 # ---- validation ---------------------------------------------------------------------------------------------
 
 def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], figures: Iterable[str],
@@ -175,6 +221,14 @@ def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], fi
         if lacks:
             raise ValueError(f"{path}: spread[{i}] lacks key(s) {lacks}")
     return doc
+
+
+def companion_meta(doc: Mapping[str, Any], path: Any, digest: str) -> dict[str, Any]:
+    """What the report's header says of a companion run's ``claims.json`` (already validated): its file name,
+    sha256 (``digest``), scale (of its rows), master seeds and runs."""
+    scales = sorted({str(r.get("scale")) for r in doc["claims"]})
+    return {"name": Path(str(path)).name, "sha256": digest, "scale": "/".join(scales) or "unknown",
+            "seeds": list(doc["seeds"]), "runs": list(doc["runs"])}
 
 
 def _validate_stats(stats: Mapping[str, Any], figures: Mapping[str, Any], stats_paths: Mapping[str, Any],
@@ -255,6 +309,11 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
                     " in parallel are each counted in full: this is job time, not the elapsed time of the run.")
     else:
         run_time = "not measured (no `benchmark:` files under the results folders)."
+    elapsed = meta.get("elapsed")
+    if elapsed:
+        run_time = (f"{_duration(elapsed['seconds'])} elapsed for the whole run (started {elapsed['started']},"
+                    f" `--cores {elapsed['cores']}`, `{md_cell(elapsed['command'])}`; `results/run_time.json`)."
+                    f" Job time: {run_time}")
     configs = ", ".join(f"`{c}`" for c in meta.get("configs", [])) or "unknown"
     seeds = ", ".join(str(s) for s in doc["seeds"]) or "unknown"
     runs = ", ".join(doc["runs"]) if doc["runs"] else "main only"
@@ -274,11 +333,26 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         f"| master seeds | {seeds} |",
         f"| runs (robustness matrix) | {runs} |",
         f"| run time | {run_time} |",
-    ]
+    ] + ([f"| companion run | `{comp['name']}` (sha256 `{comp['sha256']}`) at scale **{comp['scale']}**, master seeds"
+          f" {', '.join(str(s) for s in comp['seeds']) or 'unknown'}, runs {', '.join(comp['runs']) or 'main only'}:"
+          f" another run of this workflow, set by config `report.companion`. Its verdicts across its runs and seeds"
+          f" are in the robustness column, each marked with its scale; they are not counted in the summary of this"
+          f" run. |"] if (comp := meta.get("companion")) else [])
+
+
+def _outcome_table(summ: Mapping[str, Any]) -> list[str]:
+    counts = summ["counts"]
+    lines = ["| outcome | " + " | ".join(_INPUT_NAMES[k] for k in _INPUT_COLUMNS) + " | total |",
+             "|---|---|---|---|---|"]
+    for o in OUTCOMES:
+        lines.append(f"| {o} | " + " | ".join(str(counts[o][k]) for k in _INPUT_COLUMNS) + f" | {counts[o]['total']} |")
+    lines.append("| **all** | " + " | ".join(str(sum(counts[o][k] for o in OUTCOMES)) for k in _INPUT_COLUMNS)
+                 + f" | {summ['n_paper_claims']} |")
+    return lines
 
 
 def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: int) -> list[str]:
-    counts, c = summ["counts"], cov["counts"]
+    c = cov["counts"]
     lines = [
         "## Summary",
         "",
@@ -291,13 +365,8 @@ def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: in
         " *untestable*: no p-value could be computed; *untested*: this run cannot test it (reasons below). For"
         " untestable and untested claims the inputs are those of the rows that name them.",
         "",
-        "| outcome | " + " | ".join(_INPUT_NAMES[k] for k in _INPUT_COLUMNS) + " | total |",
-        "|---|---|---|---|---|",
+        *_outcome_table(summ),
     ]
-    for o in OUTCOMES:
-        lines.append(f"| {o} | " + " | ".join(str(counts[o][k]) for k in _INPUT_COLUMNS) + f" | {counts[o]['total']} |")
-    lines.append("| **all** | " + " | ".join(str(sum(counts[o][k] for o in OUTCOMES)) for k in _INPUT_COLUMNS)
-                 + f" | {summ['n_paper_claims']} |")
     lines += [
         "",
         "Coverage (`results/claims.json` key `coverage`): *tested* = every row naming the claim has a p-value,"
@@ -319,7 +388,18 @@ def _data_label(st: Mapping[str, Any]) -> str:
     return mark or "the paper's kind of inputs"
 
 
-def _robustness_cell(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None) -> str:
+def _robustness_cell(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None,
+                     companion: tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None] | None = None) -> str:
+    own = _robustness_parts(entry, spread)
+    text = "; ".join(own) if own else "single run"
+    if companion is not None:
+        scale, c_entry, c_spread = companion
+        theirs = _robustness_parts(c_entry, c_spread)
+        text += f". At {scale} scale (companion run): " + ("; ".join(theirs) if theirs else "no such claim row")
+    return md_cell(text)
+
+
+def _robustness_parts(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None) -> list[str]:
     parts = []
     if entry:
         cells = "; ".join(f"{run}: {_claims.VERDICT_SHORT.get(c['verdict'], c['verdict'])}"
@@ -330,12 +410,13 @@ def _robustness_cell(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] 
         sd = "" if spread["statistic_sd"] is None else f" +- {fmt_number(spread['statistic_sd'])}"
         parts.append(f"across {spread['n_seeds']} seeds: statistic {fmt_number(spread['statistic_mean'])}{sd}, supported"
                      f" in {spread['n_supported']}")
-    return md_cell("; ".join(parts)) if parts else "single run"
+    return parts
 
 
 def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], rows: list[Mapping[str, Any]],
                     paper: Mapping[str, Mapping[str, Any]], robust: Mapping[tuple[str, str], Any],
-                    spread: Mapping[tuple[str, str], Any], image: str) -> list[str]:
+                    spread: Mapping[tuple[str, str], Any], image: str,
+                    companion: Mapping[str, Any] | None = None) -> list[str]:
     lines = [f"## {entry['panels']}: {entry['title']}", "",
              f"Figure `{fig}`; scale: {st['scale']}; data: {md_cell(_data_label(st))}.", "",
              f"![{entry['panels']}]({image})", ""]
@@ -352,8 +433,15 @@ def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], r
         lines.append(
             f"| {statement} | {pid} | {words} | {r['verdict']} | {fmt_number(r['statistic'])} | {fmt_number(r['p'])} | {r['n']}"
             f" | {md_cell(p.get('strength', ''))} | {md_cell(r.get('data', ''))} "
-            f"| {_robustness_cell(robust.get((fig, r['id'])), spread.get((fig, r['id'])))} |")
+            f"| {_robustness_cell(robust.get((fig, r['id'])), spread.get((fig, r['id'])), _companion_of(companion, fig, r['id']))} |")
     return lines
+
+
+def _companion_of(companion: Mapping[str, Any] | None, fig: str, cid: str):
+    if companion is None:
+        return None
+    key = (fig, cid)
+    return companion["scale"], companion["robustness"].get(key), companion["spread"].get(key)
 
 
 def _untested_section(paper_claims: list[Mapping[str, Any]], summ: Mapping[str, Any],
@@ -380,15 +468,20 @@ def _untested_section(paper_claims: list[Mapping[str, Any]], summ: Mapping[str, 
 def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
           paper_claims: Iterable[Mapping[str, Any]], figures: Mapping[str, Mapping[str, Any]],
           meta: Mapping[str, Any], *, images: Mapping[str, str] | None = None,
-          claims_path: Any = "results/claims.json", stats_paths: Mapping[str, Any] | None = None) -> str:
+          claims_path: Any = "results/claims.json", stats_paths: Mapping[str, Any] | None = None,
+          companion: Mapping[str, Any] | None = None, companion_path: Any = "companion claims.json") -> str:
     """``REPRODUCTION.md``'s text.
 
     ``doc``: ``results/claims.json``; ``stats``: ``{figure: stats JSON}`` for the figures shown (``stats_paths``
     names their files in errors); ``paper_claims``: :func:`modbound.claims.load_paper_claims`; ``figures``: the
     registry (:func:`modbound.registry.load`; sections follow its order, figures without stats are left out);
     ``meta``: ``commit``, ``configs`` (:func:`config_sources`), ``config_sha256``, ``scale`` and ``run_time``
-    (:func:`benchmark_time`, or None); ``images``: figure -> image path relative to the report (default
-    ``docs/reproduction/<figure>.png``). ``ValueError`` naming the file and key when the inputs do not fit."""
+    (:func:`benchmark_time`, or None), optionally ``elapsed`` (:func:`read_run_time`) and ``companion``
+    (:func:`companion_meta`); ``images``: figure -> image path relative to the report (default
+    ``docs/reproduction/<figure>.png``); ``companion``: the ``claims.json`` of another run (config
+    ``report.companion``, file ``companion_path``), whose robustness and seed spread are shown beside each row,
+    marked with its scale, and whose master-seed outcomes get a summary table of their own. ``ValueError`` naming
+    the file and key when the inputs do not fit."""
     paper_claims = list(paper_claims)
     validate_claims_json(doc, paper_claims, figures, claims_path)
     rows = list(doc["claims"])
@@ -398,10 +491,45 @@ def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
     robust = {(r["figure"], r["id"]): r for r in doc["robustness"]}
     spread = {(r["figure"], r["id"]): r for r in doc["spread"]}
     images = images or {}
+    comp = None
     sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], len(rows))]
+    if companion is not None:
+        validate_claims_json(companion, paper_claims, figures, companion_path)
+        scale = (meta.get("companion") or {}).get("scale") or companion_meta(companion, companion_path, "")["scale"]
+        comp = {"scale": scale, "robustness": {(r["figure"], r["id"]): r for r in companion["robustness"]},
+                "spread": {(r["figure"], r["id"]): r for r in companion["spread"]}}
+        c_summ = summary(companion["claims"], paper_claims)
+        sections.append([f"### The same count in the companion run ({scale} scale, its master seed)", "",
+                         f"From `{Path(str(companion_path)).name}` (header): another run of this workflow, shown"
+                         " for the effect of scale; not this run's result.", "", *_outcome_table(c_summ)])
     for fig, entry in figures.items():
         if fig in stats:
             sections.append(_figure_section(fig, entry, stats[fig], [r for r in rows if r["figure"] == fig], paper,
-                                            robust, spread, images.get(fig, f"docs/reproduction/{fig}.png")))
+                                            robust, spread, images.get(fig, f"docs/reproduction/{fig}.png"), comp))
     sections.append(_untested_section(paper_claims, summ, rows))
     return "\n\n".join("\n".join(s) for s in sections) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m modbound.report run-time --start EPOCH [--end EPOCH] --cores N --out results/run_time.json
+    [--configfile F ...] -- COMMAND...``: record a whole run's elapsed time for the report (``make paper``)."""
+    import argparse
+    import time
+    ap = argparse.ArgumentParser(prog="python -m modbound.report")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    rt = sub.add_parser("run-time", help="write results/run_time.json: a whole run's elapsed time")
+    rt.add_argument("--start", type=float, required=True, help="epoch seconds when the run started")
+    rt.add_argument("--end", type=float, default=None, help="epoch seconds when it ended (default: now)")
+    rt.add_argument("--cores", type=int, required=True)
+    rt.add_argument("--out", required=True)
+    rt.add_argument("--configfile", nargs="*", default=[])
+    rt.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args(argv)
+    command = " ".join(a for a in args.command if a != "--")
+    write_run_time(args.out, args.start, time.time() if args.end is None else args.end, args.cores, args.configfile,
+                   command)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,7 +1,9 @@
 """Write REPRODUCTION.md and copy the figure PNGs it shows into docs/reproduction/ (rule report): read
 results/claims.json, the figures' stats, the paper's claims and the registry, add the run's metadata (git commit,
-config, run time from the benchmark files), build the page with modbound.report and write everything atomically.
+config, run time from the benchmark files and results/run_time.json; the companion run's claims.json when config
+report.companion names one), build the page with modbound.report and write everything atomically.
 The page is built (and its inputs checked) before anything is written: bad inputs leave no output."""
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -14,12 +16,20 @@ stats_paths = dict(zip(snakemake.params.figures, snakemake.input.stats))
 repo = Path(snakemake.input.registry).resolve().parents[1]   # the checkout: <repo>/workflow/figures.yaml
 meta = {"commit": report.git_commit(repo), "configs": snakemake.params.configs,
         "config_sha256": snakemake.params.config_sha256, "scale": snakemake.params.scale,
-        "run_time": report.benchmark_time(snakemake.params.run_dirs)}
+        "run_time": report.benchmark_time(snakemake.params.run_dirs),
+        "elapsed": report.read_run_time(snakemake.params.run_time, snakemake.params.configfiles)}
+companion = None
+if snakemake.input.companion:
+    path = snakemake.input.companion[0]
+    companion = io.read_json(path)
+    report.validate_claims_json(companion, claims.load_paper_claims(snakemake.input.paper_claims), figures, path)
+    meta["companion"] = report.companion_meta(companion, path, hashlib.sha256(Path(path).read_bytes()).hexdigest())
 md = Path(snakemake.output.md)
 images = {fig: os.path.relpath(png, md.parent or ".") for fig, png in zip(snakemake.params.figures, snakemake.output.png)}
 text = report.build(io.read_json(snakemake.input.claims), {fig: io.read_json(p) for fig, p in stats_paths.items()},
                     claims.load_paper_claims(snakemake.input.paper_claims), figures, meta, images=images,
-                    claims_path=snakemake.input.claims, stats_paths=stats_paths)
+                    claims_path=snakemake.input.claims, stats_paths=stats_paths, companion=companion,
+                    companion_path=snakemake.input.companion[0] if companion is not None else None)
 for src, dst in zip(snakemake.input.png, snakemake.output.png):
     with io.atomic_path(dst) as tmp:
         shutil.copyfile(src, tmp)
