@@ -371,6 +371,28 @@ def test_rule_times_lists_jobs_slowest_first_with_cpu(tmp_path):
     assert "| train_ensemble/pdm | 10.5 | 9.0 |" in table([str(tmp_path)])
 
 
+def test_compare_rule_times_job_by_job_before_and_after(tmp_path):
+    head = "s\th:m:s\tmax_rss\tcpu_time\n"
+    for run, files in {"a": {"train_ensemble/pdm.tsv": "10\t0\t1\t20", "brain/analysis_human.tsv": "5\t0\t1\t5"},
+                       "b": {"train_ensemble/pdm.tsv": "8\t0\t1\t8", "dynamics/flow.tsv": "1\t0\t1\t1"}}.items():
+        for rel, row in files.items():
+            f = tmp_path / run / "benchmarks" / rel
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(head + row + "\n")
+    rows = report.compare_rule_times(tmp_path / "a", tmp_path / "b")
+    assert rows == [{"job": "train_ensemble/pdm", "before": {"wall_s": 10.0, "cpu_s": 20.0},
+                     "after": {"wall_s": 8.0, "cpu_s": 8.0}},
+                    {"job": "dynamics/flow", "before": None, "after": {"wall_s": 1.0, "cpu_s": 1.0}},
+                    {"job": "brain/analysis_human", "before": {"wall_s": 5.0, "cpu_s": 5.0}, "after": None}]
+    import runpy
+    compare = runpy.run_path(str(ROOT / "benchmarks/rule_times.py"))["compare"]
+    md = compare(str(tmp_path / "a"), str(tmp_path / "b"))
+    assert "| train_ensemble/pdm | 10.0 | 20.0 | 8.0 | 8.0 |" in md and "| dynamics/flow | — | — | 1.0 | 1.0 |" in md
+    assert "| **all** (2 / 2 jobs) | 15.0 | 25.0 | 9.0 | 9.0 |" in md
+    with pytest.raises(ValueError, match="no benchmark files"):
+        report.compare_rule_times(tmp_path / "x", tmp_path / "y")
+
+
 def _companion_doc():
     """A companion run's claims.json: the same figures at another scale, two seeds and a variant."""
     stats = json.loads(json.dumps(to_jsonable(_stats())))

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 from . import claims as _claims
 
 __all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest",
-           "benchmark_time", "rule_times", "write_run_time", "read_run_time", "validate_claims_json",
+           "benchmark_time", "rule_times", "compare_rule_times", "write_run_time", "read_run_time", "validate_claims_json",
            "companion_meta", "paper_outcome", "summary", "build"]
 
 #: keys ``results/claims.json`` must have (written by workflow/scripts/claims.py)
@@ -111,6 +111,19 @@ def rule_times(folder: str | os.PathLike) -> list[dict[str, Any]]:
     rows = [{"job": f.relative_to(root).with_suffix("").as_posix(), "wall_s": _benchmark_seconds(f),
              "cpu_s": _benchmark_seconds(f, "cpu_time")} for f in sorted(root.rglob("*.tsv"))]
     return sorted(rows, key=lambda r: (-r["wall_s"], r["job"]))
+
+
+def compare_rule_times(before: str | os.PathLike, after: str | os.PathLike) -> list[dict[str, Any]]:
+    """Per-job times of two runs side by side (:func:`rule_times` of each results folder): ``{"job", "before":
+    {"wall_s", "cpu_s"} or None, "after": ... or None}``, slowest first by the later run (jobs only in the earlier
+    run last): the before/after table of a speed-up."""
+    old = {r["job"]: r for r in rule_times(before)}
+    new = {r["job"]: r for r in rule_times(after)}
+    if not old and not new:
+        raise ValueError(f"{before}, {after}: no benchmark files under either's benchmarks/")
+    pick = lambda r: None if r is None else {"wall_s": r["wall_s"], "cpu_s": r["cpu_s"]}  # noqa: E731
+    order = list(new) + sorted(set(old) - set(new), key=lambda j: (-old[j]["wall_s"], j))
+    return [{"job": j, "before": pick(old.get(j)), "after": pick(new.get(j))} for j in order]
 
 
 def benchmark_time(run_dirs: Mapping[str, str | os.PathLike]) -> dict[str, Any] | None:
