@@ -1,11 +1,10 @@
-"""Write REPRODUCTION.md and copy the figure PNGs it shows into docs/reproduction/ (rule report): read
+"""Write REPRODUCTION.md and the figure PNGs it shows (256-colour copies) into docs/reproduction/ (rule report): read
 results/claims.json, the figures' stats, the paper's claims and the registry, add the run's metadata (git commit,
 config, run time from the benchmark files and results/run_time.json; the companion run's claims.json when config
 report.companion names one), build the page with modbound.report and write everything atomically.
 The page is built (and its inputs checked) before anything is written: bad inputs leave no output."""
 import hashlib
 import os
-import shutil
 from pathlib import Path
 
 from modbound import claims, io, registry, report
@@ -32,6 +31,6 @@ text = report.build(io.read_json(snakemake.input.claims), {fig: io.read_json(p) 
                     companion_path=snakemake.input.companion[0] if companion is not None else None)
 for src, dst in zip(snakemake.input.png, snakemake.output.png):
     with io.atomic_path(dst) as tmp:
-        shutil.copyfile(src, tmp)
+        report.palette_png(src, tmp)
 with io.atomic_path(md) as tmp:
     tmp.write_text(text)
