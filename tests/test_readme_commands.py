@@ -109,13 +109,30 @@ def check_command(cmd: str, workdir: Path) -> None:
         assert proc.returncode == 0, f"README command {cmd!r} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         return
     if program == "make":
-        targets = shlex.split(cmd)[1:]
+        args = shlex.split(cmd)[1:]
+        if args[:1] == ["-C"]:      # make -C <a clone of this checkout>: the same Makefile, run here
+            args = args[2:]
+        variables = [a for a in args if re.match(r"^[A-Z_]+=", a)]
+        targets = [a for a in args if a not in variables]
         assert targets and set(targets) <= TESTED_MAKE_TARGETS, f"README: make target(s) {targets} unknown here"
-        proc = _run(["make", "-n", *targets])
+        for v in variables:
+            if v.startswith("COMPANION="):   # a companion run's claims.json (a finished run elsewhere): stand-in
+                (workdir / "companion").mkdir(exist_ok=True)
+                (workdir / "companion/claims.json").write_text("{}")
+                variables[variables.index(v)] = f"COMPANION={workdir / 'companion/claims.json'}"
+        proc = _run(["make", "-n", *targets, *variables])
         assert proc.returncode == 0, f"make -n {targets}: {proc.stdout}{proc.stderr}"
-        for line in proc.stdout.splitlines():   # the snakemake commands its recipe runs, dry-run in turn
-            if line.split()[:1] and line.split()[0].endswith("/snakemake"):
-                check_command("snakemake " + " ".join(line.split()[1:]), workdir)
+        # the snakemake commands its recipe runs (continuation lines joined, `a && b` split), dry-run in turn
+        for line in proc.stdout.replace("\\\n", " ").splitlines():
+            for part in line.split("&&"):
+                if part.split()[:1] and part.split()[0].endswith("/snakemake"):
+                    check_command("snakemake " + " ".join(part.split()[1:]), workdir)
+        return
+    if program == "git":        # git clone . <dir>: a second checkout, made here from this one
+        args = shlex.split(cmd)[1:]
+        assert args[:2] == ["clone", "."] and len(args) == 3, f"README: git command {cmd!r} unknown here"
+        proc = _run(["git", "clone", "-q", str(ROOT), str(workdir / Path(args[2]).name)])
+        assert proc.returncode == 0, proc.stderr
         return
     raise AssertionError(f"README command {cmd!r}: this test does not know how to run it "
                          "(add a mapping in tests/test_readme_commands.py)")
