@@ -342,7 +342,9 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "2", "REPRODUCTION.md",
                   "--config", "report={companion: other/claims.json}", "--configfile", str(ROOT / "configs/test.yaml"))
     md = (work / "REPRODUCTION.md").read_text()
-    assert "| run time | 0 h 01 min 01 s elapsed for the whole run (started 1970-01-01 00:00 UTC, `--cores 2`" in md
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert re.search(r"\| run time \| 0 h 01 min 01 s elapsed for the whole run at commit `(unknown|[0-9a-f]{40}(-dirty)?)`", md)
+    assert head  # the tiny run's checkout is a git work tree in CI too
     assert "| companion run | `claims.json` (sha256 `" in md and "at scale **test**, master seeds 0" in md
     doc = json.loads((work / "results/claims.json").read_text())
     r = next(r for r in doc["claims"] if r["verdict"] in claims.TESTED_VERDICTS)
@@ -460,13 +462,17 @@ def test_run_time_written_read_and_checked_against_the_reports_config_files(tmp_
     out = tmp_path / "results/run_time.json"
     assert report.read_run_time(out) is None
     assert report.main(["run-time", "--start", "1000", "--end", "4725.4", "--cores", "2", "--out", str(out),
-                        "--configfile", "configs/paper.yaml", "configs/master_only.yaml", "--", "snakemake",
-                        "--cores", "2"]) == 0
+                        "--configfile", "configs/paper.yaml", "configs/master_only.yaml", "--commit", "abc100",
+                        "--", "snakemake", "--cores", "2"]) == 0
     got = report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"])
     assert got == {"seconds": 3725.4, "started": "1970-01-01 00:16 UTC", "cores": 2,
-                   "configfiles": ["configs/paper.yaml", "configs/master_only.yaml"], "command": "snakemake --cores 2"}
+                   "configfiles": ["configs/paper.yaml", "configs/master_only.yaml"], "command": "snakemake --cores 2",
+                   "commit": "abc100"}
     md = _build(meta={**META, "elapsed": got})
-    assert "| run time | 1 h 02 min 05 s elapsed for the whole run (started 1970-01-01 00:16 UTC, `--cores 2`" in md
+    assert ("| run time | 1 h 02 min 05 s elapsed for the whole run at commit `abc100` (the report was written at"
+            " the commit above; `git diff` of the two commits") in md
+    md = _build(meta={**META, "elapsed": {**got, "commit": META["commit"]}})
+    assert "| run time | 1 h 02 min 05 s elapsed for the whole run at commit `abc123` (started 1970-01-01 00:16 UTC, `--cores 2`" in md
     with pytest.raises(ValueError, match="run_time.json: key 'configfiles'.*another run"):
         report.read_run_time(out, ["configs/paper.yaml"])
     out.write_text(json.dumps({**got, "seconds": -1}))

@@ -152,16 +152,18 @@ RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command")
 
 
 def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int, configfiles: Iterable[str],
-                   command: str) -> dict[str, Any]:
+                   command: str, commit: str | None = None) -> dict[str, Any]:
     """Write the elapsed time of a whole workflow run (``end - start``, epoch seconds measured around the
-    Snakemake command by its caller, e.g. ``make paper``) to ``path`` as JSON, atomically; returns it."""
+    Snakemake command by its caller, e.g. ``make paper``) and the commit it ran at (default: the checkout's,
+    :func:`git_commit` of the current directory) to ``path`` as JSON, atomically; returns it."""
     from .io import atomic_path
     import datetime
     if not (math.isfinite(start) and math.isfinite(end)) or end < start:
         raise ValueError(f"run time: end {end} is before start {start}")
     doc = {"seconds": round(end - start, 1),
            "started": datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-           "cores": int(cores), "configfiles": [str(c) for c in configfiles], "command": str(command)}
+           "cores": int(cores), "configfiles": [str(c) for c in configfiles], "command": str(command),
+           "commit": str(commit) if commit else git_commit(".")}
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(doc, indent=1) + "\n")
     return doc
@@ -334,7 +336,11 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         run_time = "not measured (no `benchmark:` files under the results folders)."
     elapsed = meta.get("elapsed")
     if elapsed:
-        run_time = (f"{_duration(elapsed['seconds'])} elapsed for the whole run (started {elapsed['started']},"
+        ran_at = elapsed.get("commit")
+        other = (f" at commit `{ran_at}`" + (" (the report was written at the commit above; `git diff` of the two"
+                                              " commits shows what changed after the run)"
+                                              if ran_at != meta.get("commit") else "")) if ran_at else ""
+        run_time = (f"{_duration(elapsed['seconds'])} elapsed for the whole run{other} (started {elapsed['started']},"
                     f" `--cores {elapsed['cores']}`, `{md_cell(elapsed['command'])}`; `results/run_time.json`)."
                     f" Job time: {run_time}")
     configs = ", ".join(f"`{c}`" for c in meta.get("configs", [])) or "unknown"
@@ -546,11 +552,12 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("--cores", type=int, required=True)
     rt.add_argument("--out", required=True)
     rt.add_argument("--configfile", nargs="*", default=[])
+    rt.add_argument("--commit", default=None, help="the commit the run was made at (default: this checkout's)")
     rt.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     command = " ".join(a for a in args.command if a != "--")
     write_run_time(args.out, args.start, time.time() if args.end is None else args.end, args.cores, args.configfile,
-                   command)
+                   command, args.commit)
     return 0
 
 
