@@ -352,8 +352,9 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
     assert "### The same count in the companion run (test scale, its master seed)" in md
     # the run time of a run with other config files is refused, and nothing is written
     (work / "REPRODUCTION.md").unlink()
+    (work / "mine.yaml").write_text("seed: 0\n")     # another config file, same settings
     proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
-                         "REPRODUCTION.md", "--configfile", str(ROOT / "configs/test.yaml"), str(ROOT / "configs/master_only.yaml"),
+                         "REPRODUCTION.md", "--configfile", str(ROOT / "configs/test.yaml"), str(work / "mine.yaml"),
                          check=False)
     assert proc.returncode != 0 and "run_time.json: key 'configfiles'" in proc.stdout + proc.stderr
     assert not (work / "REPRODUCTION.md").exists()
