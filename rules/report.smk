@@ -18,6 +18,9 @@ rule report:
     output:
         md="REPRODUCTION.md",
         png=expand("docs/reproduction/{fig}.png", fig=FIGURES),
+        # the claims the page was made from, beside it, so that its numbers can be checked against them
+        claims="docs/reproduction/claims.json",
+        companion="docs/reproduction/companion_claims.json" if config.get("report", {}).get("companion") else [],
     params:
         figures=list(FIGURES),
         scale=config["scale"],

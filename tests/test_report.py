@@ -304,6 +304,9 @@ def test_tiny_run_report_matches_its_claims_json(tiny_run):
             assert diff.mean() < 3, (fig, diff.mean())
         assert f"](docs/reproduction/{fig}.png)" in md
     assert str(tiny_run) not in md and str(ROOT) not in md
+    # the claims it was made from, beside it
+    assert (tiny_run / "docs/reproduction/claims.json").read_bytes() == (tiny_run / "results/claims.json").read_bytes()
+    assert not (tiny_run / "docs/reproduction/companion_claims.json").exists()
     # rebuilt from the same inputs: the same bytes
     (tiny_run / "REPRODUCTION.md").unlink()
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(tiny_run), "--configfile",
@@ -350,6 +353,7 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
     r = next(r for r in doc["claims"] if r["verdict"] in claims.TESTED_VERDICTS)
     assert "At test scale (companion run): " in _row_line(md, claims.md_cell(r["statement"]))
     assert "### The same count in the companion run (test scale, its master seed)" in md
+    assert (work / "docs/reproduction/companion_claims.json").read_bytes() == (work / "other/claims.json").read_bytes()
     # the run time of a run with other config files is refused, and nothing is written
     (work / "REPRODUCTION.md").unlink()
     (work / "mine.yaml").write_text("seed: 0\n")     # another config file, same settings

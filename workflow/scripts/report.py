@@ -5,6 +5,7 @@ report.companion names one), build the page with modbound.report and write every
 The page is built (and its inputs checked) before anything is written: bad inputs leave no output."""
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from modbound import claims, io, registry, report
@@ -32,5 +33,9 @@ text = report.build(io.read_json(snakemake.input.claims), {fig: io.read_json(p) 
 for src, dst in zip(snakemake.input.png, snakemake.output.png):
     with io.atomic_path(dst) as tmp:
         report.palette_png(src, tmp)
+for src, dst in [(snakemake.input.claims, snakemake.output.claims),
+                 *([(snakemake.input.companion[0], snakemake.output.companion)] if companion is not None else [])]:
+    with io.atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)
 with io.atomic_path(md) as tmp:
     tmp.write_text(text)
