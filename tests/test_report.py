@@ -2,6 +2,7 @@
 and, slow, the report of the tiny end-to-end run (fixture tiny_run, tests/conftest.py) checked against its
 claims.json."""
 import copy
+import hashlib
 import json
 import re
 import shutil
@@ -499,3 +500,30 @@ def test_make_paper_puts_targets_before_config_and_records_the_run_time():
                "configs/paper.yaml configs/master_only.yaml" in ln for ln in lines), lines
     assert any("modbound.report run-time --start" in ln and "--configfile configs/paper.yaml configs/master_only.yaml"
                in ln for ln in lines), lines
+
+
+@pytest.mark.skipif(not (ROOT / "REPRODUCTION.md").exists(), reason="no committed report")
+def test_committed_report_matches_the_claims_it_was_made_from():
+    """The committed REPRODUCTION.md (issue 14): every claim row as in docs/reproduction/claims.json (the run's
+    results/claims.json, copied by the rule), a paper-scale run, every image present."""
+    md = (ROOT / "REPRODUCTION.md").read_text()
+    doc = json.loads((ROOT / "docs/reproduction/claims.json").read_text())
+    assert "| scale | paper |" in md and {r["scale"] for r in doc["claims"]} == {"paper"}
+    reg = registry.load()
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## ([^\n:]*): [^\n]*\n(.*?)(?=^## |\Z)", md,
+                                                                flags=re.M | re.S)}
+    for fig, entry in reg.items():
+        rows = [r for r in doc["claims"] if r["figure"] == fig]
+        got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
+        assert [c[3:7] for c in got] == [[r["verdict"], claims.fmt_number(r["statistic"]), claims.fmt_number(r["p"]),
+                                          str(r["n"])] for r in rows], fig
+        assert (ROOT / f"docs/reproduction/{fig}.png").is_file() and f"](docs/reproduction/{fig}.png)" in md
+    c = doc["coverage"]["counts"]
+    for s in ("tested", "partly", "untested"):
+        assert f"| {s} | {c[s]['real']} | {c[s]['substitute']} | {c[s]['total']} |" in md, s
+    commit = re.search(r"^\| commit \| `([0-9a-f]{40})` \|$", md, flags=re.M)
+    assert commit, "the committed report names a clean commit"
+    companion = ROOT / "docs/reproduction/companion_claims.json"
+    if "| companion run |" in md:
+        digest = hashlib.sha256(companion.read_bytes()).hexdigest()
+        assert f"sha256 `{digest}`" in md
