@@ -76,6 +76,25 @@ def _table_rows(text):
             if line.startswith("| ") and not line.startswith("|---")]
 
 
+def _assert_rows_and_coverage(md, doc, *, paper_words):
+    """Every claim row of ``doc`` (a claims.json) in its figure's section of ``md``, in order, with its verdict,
+    statistic, p and n (and, with ``paper_words``, its paper claim id and the paper's words as in
+    workflow/paper_claims.yaml now); the summary's coverage counts as in ``doc``."""
+    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## ([^\n:]*): [^\n]*\n(.*?)(?=^## |\Z)", md,
+                                                                flags=re.M | re.S)}
+    first = 1 if paper_words else 3
+    for fig, entry in registry.load().items():
+        rows = [r for r in doc["claims"] if r["figure"] == fig]
+        got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
+        want = [([r.get("paper_claim") or "", _paper_words(r)] if paper_words else [])
+                + [r["verdict"], claims.fmt_number(r["statistic"]), claims.fmt_number(r["p"]), str(r["n"])]
+                for r in rows]
+        assert [c[first:7] for c in got] == want, fig
+    c = doc["coverage"]["counts"]
+    for s in ("tested", "partly", "untested"):
+        assert f"| {s} | {c[s]['real']} | {c[s]['substitute']} | {c[s]['total']} |" in md, s
+
+
 _PAPER_WORDS = {p["id"]: p["words"] for p in claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml")}
 
 
@@ -268,20 +287,11 @@ def test_tiny_run_report_matches_its_claims_json(tiny_run):
     md = (tiny_run / "REPRODUCTION.md").read_text()
     doc = json.loads((tiny_run / "results/claims.json").read_text())
     assert {p.name: p.read_bytes() for p in (tiny_run / "results/stats").glob("*.json")} == stats_before
-    # every claim row, in its figure's section, in order, with its paper claim id, verdict, statistic, p and n
-    reg = registry.load()
-    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## ([^\n:]*): [^\n]*\n(.*?)(?=^## |\Z)", md,
-                                                                flags=re.M | re.S)}
-    for fig, entry in reg.items():
-        rows = [r for r in doc["claims"] if r["figure"] == fig]
-        got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
-        assert [c[1:7] for c in got] == [[r.get("paper_claim") or "", _paper_words(r), r["verdict"],
-                                          claims.fmt_number(r["statistic"]), claims.fmt_number(r["p"]), str(r["n"])]
-                                         for r in rows], fig
-    # the summary: coverage counts as in claims.json, outcomes adding up to the paper's claims
+    # every claim row, in its figure's section, in order, with its paper claim id, the paper's words, verdict,
+    # statistic, p and n; the summary's coverage counts as in claims.json
+    _assert_rows_and_coverage(md, doc, paper_words=True)
+    # outcomes adding up to the paper's claims
     c = doc["coverage"]["counts"]
-    for s in ("tested", "partly", "untested"):
-        assert f"| {s} | {c[s]['real']} | {c[s]['substitute']} | {c[s]['total']} |" in md, s
     n = doc["coverage"]["n_paper_claims"]
     assert re.search(rf"^\| \*\*all\*\* \| \d+ \| \d+ \| \d+ \| {n} \|$", md, flags=re.M)
     summ = report.summary(doc["claims"], claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml"))
@@ -440,9 +450,9 @@ def _companion_doc():
 
 def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart():
     comp = _companion_doc()
-    meta = {**META, "companion": report.companion_meta(comp, "/x/reduced/results/claims.json", "beef")}
-    assert meta["companion"] == {"name": "claims.json", "sha256": "beef", "scale": "default", "seeds": [0, 1],
-                                 "runs": ["main", "dt20"]}
+    assert report.companion_meta(comp, "/x/reduced/results/claims.json", "beef") == {
+        "name": "claims.json", "sha256": "beef", "scale": "default", "seeds": [0, 1], "runs": ["main", "dt20"]}
+    meta = {**META, "companion_sha256": "beef"}
     md = _build(meta=meta, companion=comp, companion_path="reduced/claims.json")
     line = _row_line(md, "module tracks input")
     assert ("| single run. At default scale (companion run): main: yes (2.5); dt20: yes (2.5); supported in 2 of 2"
@@ -509,18 +519,9 @@ def test_committed_report_matches_the_claims_it_was_made_from():
     md = (ROOT / "REPRODUCTION.md").read_text()
     doc = json.loads((ROOT / "docs/reproduction/claims.json").read_text())
     assert "| scale | paper |" in md and {r["scale"] for r in doc["claims"]} == {"paper"}
-    reg = registry.load()
-    sections = {m.group(1): m.group(2) for m in re.finditer(r"^## ([^\n:]*): [^\n]*\n(.*?)(?=^## |\Z)", md,
-                                                                flags=re.M | re.S)}
-    for fig, entry in reg.items():
-        rows = [r for r in doc["claims"] if r["figure"] == fig]
-        got = [c for c in _table_rows(sections[entry["panels"]]) if c[0] != "our claim"]
-        assert [c[3:7] for c in got] == [[r["verdict"], claims.fmt_number(r["statistic"]), claims.fmt_number(r["p"]),
-                                          str(r["n"])] for r in rows], fig
+    _assert_rows_and_coverage(md, doc, paper_words=False)
+    for fig in registry.load():
         assert (ROOT / f"docs/reproduction/{fig}.png").is_file() and f"](docs/reproduction/{fig}.png)" in md
-    c = doc["coverage"]["counts"]
-    for s in ("tested", "partly", "untested"):
-        assert f"| {s} | {c[s]['real']} | {c[s]['substitute']} | {c[s]['total']} |" in md, s
     commit = re.search(r"^\| commit \| `([0-9a-f]{40})` \|$", md, flags=re.M)
     assert commit, "the committed report names a clean commit"
     companion = ROOT / "docs/reproduction/companion_claims.json"

@@ -507,8 +507,8 @@ def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
     names their files in errors); ``paper_claims``: :func:`modbound.claims.load_paper_claims`; ``figures``: the
     registry (:func:`modbound.registry.load`; sections follow its order, figures without stats are left out);
     ``meta``: ``commit``, ``configs`` (:func:`config_sources`), ``config_sha256``, ``scale`` and ``run_time``
-    (:func:`benchmark_time`, or None), optionally ``elapsed`` (:func:`read_run_time`) and ``companion``
-    (:func:`companion_meta`); ``images``: figure -> image path relative to the report (default
+    (:func:`benchmark_time`, or None), optionally ``elapsed`` (:func:`read_run_time`) and ``companion_sha256``
+    (of the companion's file; the header's companion row is :func:`companion_meta`); ``images``: figure -> image path relative to the report (default
     ``docs/reproduction/<figure>.png``); ``companion``: the ``claims.json`` of another run (config
     ``report.companion``, file ``companion_path``), whose robustness and seed spread are shown beside each row,
     marked with its scale, and whose master-seed outcomes get a summary table of their own. ``ValueError`` naming
@@ -523,10 +523,12 @@ def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
     spread = {(r["figure"], r["id"]): r for r in doc["spread"]}
     images = images or {}
     comp = None
-    sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], len(rows))]
     if companion is not None:
         validate_claims_json(companion, paper_claims, figures, companion_path)
-        scale = (meta.get("companion") or {}).get("scale") or companion_meta(companion, companion_path, "")["scale"]
+        meta = {**meta, "companion": companion_meta(companion, companion_path, meta.get("companion_sha256", "unknown"))}
+    sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], len(rows))]
+    if companion is not None:
+        scale = meta["companion"]["scale"]
         comp = {"scale": scale, "robustness": {(r["figure"], r["id"]): r for r in companion["robustness"]},
                 "spread": {(r["figure"], r["id"]): r for r in companion["spread"]}}
         c_summ = summary(companion["claims"], paper_claims)
