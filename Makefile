@@ -37,7 +37,7 @@ PAPER_FLAGS = $(SMKFLAGS) $(if $(COMPANION),--config 'report={companion: $(COMPA
 paper: setup
 	start=$$(date +%s) && \
 	$(BIN)/snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS) && \
-	$(BIN)/python -m modbound.report run-time --start $$start --cores $(CORES) --out results/run_time.json \
+	$(BIN)/python -m modbound.reporting.report run-time --start $$start --cores $(CORES) --out results/run_time.json \
 		--configfile $(PAPER_CONFIGS) -- snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 

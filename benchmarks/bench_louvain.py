@@ -1,4 +1,4 @@
-"""Benchmark modbound.modularity.louvain against bctpy's community_louvain.
+"""Benchmark modbound.core.modularity.louvain against bctpy's community_louvain.
 
     python benchmarks/bench_louvain.py --sizes 2000 8000 --runs 5 [--big]
 
@@ -8,7 +8,7 @@ factor, 12 module factors each loading on its own block of nodes, 3 factors
 with random-signed loadings) plus heteroscedastic noise.  Both
 implementations then run the same number of restarts (``--runs``) with
 ``B='negative_asym'``, gamma = 1, and we record CPU and wall time, the best
-Q (recomputed by ``modbound.modularity.modularity``) and the peak RSS.  The
+Q (recomputed by ``modbound.core.modularity.modularity``) and the peak RSS.  The
 speed-up is the ratio of CPU times (both implementations are
 single-threaded here), which is robust to other jobs sharing the machine;
 wall times are reported too.  Each
@@ -113,7 +113,7 @@ def timed(func, *args, **kwargs):
 
 
 def work_ours(C: np.ndarray, runs: int, seed: int) -> dict:
-    from modbound.modularity import louvain
+    from modbound.core.modularity import louvain
 
     louvain(C[:64, :64].copy(), n_runs=1)  # numba compile / cache load, not timed
     res, wall, cpu = timed(louvain, C, n_runs=runs, seed=seed)
@@ -125,7 +125,7 @@ def work_ours(C: np.ndarray, runs: int, seed: int) -> dict:
 def work_bctpy(C: np.ndarray, runs: int, seed: int, budget: float) -> dict:
     import bct
 
-    from modbound.modularity import modularity
+    from modbound.core.modularity import modularity
 
     walls, cpus, qs, parts = [], [], [], []
     for r in range(runs):

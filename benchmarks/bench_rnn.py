@@ -34,8 +34,8 @@ import torch
 from modbound import __version__
 from torch import nn
 
-from modbound.rnn import CTRNNEnsemble, ensemble_loss, evaluate, train_ensemble
-from modbound.tasks import make_task
+from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, train_ensemble
+from modbound.models.tasks import make_task
 
 OUT = Path(__file__).resolve().parent / "out" / "rnn.json"
 PAPER_STEPS = 2000

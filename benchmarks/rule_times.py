@@ -4,12 +4,12 @@
     python benchmarks/rule_times.py --compare BEFORE/results AFTER/results   # a speed-up, job by job
 
 Each argument is a run's results folder (main, a variant, a replicate seed); rows are its jobs, slowest
-first (``modbound.report.rule_times``), then the run's total. Wall times overlap when jobs run side by side:
+first (``modbound.reporting.report.rule_times``), then the run's total. Wall times overlap when jobs run side by side:
 the total is CPU-side work, not the run's elapsed time.
 """
 import sys
 
-from modbound.report import compare_rule_times, rule_times
+from modbound.reporting.report import compare_rule_times, rule_times
 
 
 def table(folders: list[str], top: int | None = None) -> str:

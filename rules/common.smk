@@ -2,8 +2,9 @@
 from snakemake.utils import validate
 from pathlib import Path
 
-from modbound import io, registry, variants
-from modbound import report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
+from modbound.core import io
+from modbound.reporting import registry, variants
+from modbound.reporting import report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
 
 
 io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges

@@ -5,7 +5,7 @@ DEEP = config["deepnets"]
 DEEP_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs")}
 
 # MNIST (deepnets.digits.dataset: mnist) is fetched into resources/mnist by mnist_download, each file
-# checked against its SHA-256 (modbound.deepnets.MNIST_FILES); the default dataset ships in scikit-learn.
+# checked against its SHA-256 (modbound.models.deepnets.MNIST_FILES); the default dataset ships in scikit-learn.
 MNIST_DIR = "resources/mnist"
 MNIST_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
                "t10k-labels-idx1-ubyte.gz")

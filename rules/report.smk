@@ -1,6 +1,6 @@
 # The reproduction report (issue 14): REPRODUCTION.md at the repository root, with the figure PNGs it shows
 # copied into docs/reproduction/ (relative links), generated from results/claims.json, the figures' stats JSONs,
-# workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/report.py). Not part of `rule
+# workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/reporting/report.py). Not part of `rule
 # all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make report`; `make paper` at paper scale). The git
 # commit and the run time (the rules' benchmark files; results/run_time.json, the elapsed time `make paper` measures)
 # are read when the rule runs, not when the DAG is built. Config report.companion adds another run's claims.json

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from modbound import activity
+from modbound.core import activity
 
 
 def test_correlation_matches_numpy_and_handles_silent_units():

@@ -12,8 +12,11 @@ import pytest
 import scipy.sparse as sp
 import yaml
 
-from modbound import allen, brain, brain_synthetic, download, hcp, similarity, spatial_nulls
-from modbound.io import load_config
+from modbound.datasets import allen, brain_synthetic, download, hcp
+from modbound.analyses import brain
+from modbound.core import similarity
+from modbound.nulls import spatial as spatial_nulls
+from modbound.core.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,9 +1,9 @@
-"""Tests for modbound.checks (input validation)."""
+"""Tests for modbound.core.checks (input validation)."""
 
 import numpy as np
 import pytest
 
-from modbound.checks import as_matrix, as_partition
+from modbound.core.checks import as_matrix, as_partition
 
 
 # ---------------------------------------------------------------- as_matrix

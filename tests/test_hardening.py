@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from modbound import io
+from modbound.core import io
 
 
 # ---- io: permissions, orphan temp files, corrupted archives -----------------------------------
@@ -77,7 +77,7 @@ def test_bit_flipped_npz_names_the_file(tmp_path):
 
 
 def test_activity_loader_names_a_corrupted_file(tmp_path):
-    from modbound import ensembles
+    from modbound.models import ensembles
 
     p = _npz(tmp_path)
     p.write_bytes(p.read_bytes()[:100])
@@ -248,7 +248,7 @@ def _mouse_files(tmp_path, n_mice=3, T=30):
 
 
 def _prepare(files, **kw):
-    from modbound import allen
+    from modbound.datasets import allen
 
     return allen.prepare_mouse_allen(files["weights"], files["nodes"], files["voxel_groups"], files["fmri"],
                                      min_timepoints=kw.get("min_timepoints", 10))
@@ -337,7 +337,7 @@ def _write_dconn(path, data, ax):
 
 
 def test_all_zero_dconn_is_refused(tmp_path):
-    from modbound import hcp
+    from modbound.datasets import hcp
 
     ax, verts = _cifti_axis()
     _write_dconn(tmp_path / "zero.dconn.nii", np.zeros((len(ax),) * 2), ax)
@@ -347,7 +347,7 @@ def test_all_zero_dconn_is_refused(tmp_path):
 
 
 def _hcp_geometry(monkeypatch, verts):
-    from modbound import hcp
+    from modbound.datasets import hcp
 
     n = verts.size
     rng = np.random.default_rng(3)
@@ -358,7 +358,7 @@ def _hcp_geometry(monkeypatch, verts):
 
 
 def test_sc_rows_of_zeros_are_refused_among_kept_vertices(tmp_path, monkeypatch):
-    from modbound import hcp
+    from modbound.datasets import hcp
 
     ax, verts = _cifti_axis()
     _hcp_geometry(monkeypatch, verts)
@@ -375,7 +375,7 @@ def test_sc_rows_of_zeros_are_refused_among_kept_vertices(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("name,content", [("sc.txt", b"1 2 3"), ("sc.npy", b"not numpy"), ("sc.npz", b"not a zip")])
 def test_sc_format_is_checked_before_the_dconn_is_read(tmp_path, monkeypatch, name, content):
-    from modbound import hcp
+    from modbound.datasets import hcp
 
     ax, verts = _cifti_axis()
     _hcp_geometry(monkeypatch, verts)
@@ -390,7 +390,7 @@ def test_sc_format_is_checked_before_the_dconn_is_read(tmp_path, monkeypatch, na
 # ---- stats files that would silently drop a figure's claims ---------------------------------------
 
 def _good_stats():
-    from modbound import claims
+    from modbound.reporting import claims
 
     return {"figure": "fig1", "scale": "test",
             "claims": [claims.claim("a", "A > 0", test="t", statistic=2.0, p=0.01, n=5, direction="greater")]}
@@ -408,7 +408,7 @@ def _good_stats():
     (lambda s: {**s, "claims": s["claims"] * 2}, r"claims\[1\]: claim id 'a' appears twice"),
 ])
 def test_malformed_stats_are_refused_naming_the_file(mutate, needle):
-    from modbound import claims
+    from modbound.reporting import claims
 
     assert claims.validate_stats("fig1", _good_stats(), "results/stats/fig1.json")["figure"] == "fig1"
     with pytest.raises(ValueError, match=r"^results/stats/fig1\.json: " + needle):
@@ -440,7 +440,8 @@ def test_claims_rule_fails_on_an_empty_stats_file_naming_it(tmp_path, monkeypatc
                                             ('{"ensemble": "pdm", "task": "pdm", "n_models": 2, "seeds": {"init": [1, 2]},'
                                              ' "rnn": {}, "files": [{"path": "a"}]}', r"'files' must list one")])
 def test_malformed_manifest_is_refused_naming_the_file(tmp_path, content, needle):
-    from modbound import ensembles, figures
+    from modbound.models import ensembles
+    from modbound import figures
 
     path = tmp_path / "manifest.json"
     path.write_text(content)

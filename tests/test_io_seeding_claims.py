@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modbound import claims, io, seeding
+from modbound.reporting import claims
+from modbound.core import io, seeding
 
 
 def test_derive_seed_is_deterministic_and_path_sensitive():
@@ -141,7 +142,7 @@ def test_claims_mark_synthetic_data():
 
 
 def test_ttest_1samp_against_threshold_and_paired():
-    from modbound import stats as st
+    from modbound.core import stats as st
     up = st.ttest_1samp([0.9, 0.95, 0.85, 0.92], 0.8)
     assert up["t"] > 0 and up["p"] < 0.05 and up["test"] == "one-sample t-test vs 0.8"
     assert st.ttest_1samp([0.5, 0.6, 0.55], 0.8)["t"] < 0
@@ -155,7 +156,7 @@ def test_ttest_1samp_against_threshold_and_paired():
 
 
 def test_compare_correlations():
-    from modbound import stats as st
+    from modbound.core import stats as st
     d = st.compare_correlations(0.3, 200, 0.6, 200)
     assert d["z"] < 0 and d["p"] < 0.001
     assert st.compare_correlations(0.5, 50, 0.5, 80)["z"] == pytest.approx(0.0)

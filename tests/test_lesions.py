@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from modbound import lesions
+from modbound.analyses import lesions
 
 
 def test_output_lesion_zeroes_exactly_the_module_columns():

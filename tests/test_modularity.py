@@ -1,4 +1,4 @@
-"""Tests for modbound.modularity: Q of given partitions and Louvain, against bctpy."""
+"""Tests for modbound.core.modularity: Q of given partitions and Louvain, against bctpy."""
 
 import tracemalloc
 import warnings
@@ -7,9 +7,8 @@ import bct
 import numpy as np
 import pytest
 
-import modbound.modularity as mm
-from modbound.modularity import (agreement, ari, consensus, induced_modularity, louvain,
-                                 modularity)
+import modbound.core.modularity as mm
+from modbound.core.modularity import agreement, ari, consensus, induced_modularity, louvain, modularity
 
 
 # ------------------------------------------------------------------ matrices

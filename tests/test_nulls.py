@@ -1,10 +1,10 @@
-"""Tests for modbound.nulls: label-permutation null of Q and empirical p-values."""
+"""Tests for modbound.nulls.permutation: label-permutation null of Q and empirical p-values."""
 
 import numpy as np
 import pytest
 
-from modbound.modularity import modularity
-from modbound.nulls import empirical_p, permutation_null
+from modbound.core.modularity import modularity
+from modbound.nulls.permutation import empirical_p, permutation_null
 
 
 def planted_signed(n, k, seed, noise=1.5):

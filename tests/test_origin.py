@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from modbound import activity, ensembles, ffnn, input_weights, modularity, random_rnn, rnn, similarity
+from modbound.core import activity, modularity, similarity
+from modbound.models import ensembles, ffnn, random_rnn, rnn
+from modbound.analyses import input_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 RNN_CFG = {"n_hidden": 12, "tau": 100.0, "dt": 100.0}
@@ -309,7 +311,7 @@ def test_record_judges_accuracy_on_accuracy_trials_and_keeps_n_trials(tmp_path):
 
 def test_input_modules_example_is_the_median_r_network():
     from types import SimpleNamespace
-    from modbound import stats as st
+    from modbound.core import stats as st
     rng = np.random.default_rng(3)
     M, H, T = 5, 24, 300
     W_in = rng.standard_normal((M, H, 3))

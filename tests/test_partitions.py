@@ -1,6 +1,6 @@
 import numpy as np
 
-from modbound import partitions
+from modbound.core import partitions
 
 
 def test_ari_matrix_within_between_and_classification():

@@ -3,7 +3,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from modbound import plotting
+from modbound.reporting import plotting
 
 LONG = ("SYNTHETIC DATA, not a result about brains: " + "a long provenance sentence with counts and seeds, " * 6
         + "end.\nREDUCED SCALE ('default' config: 20 networks); paper scale: configs/paper.yaml.")
@@ -32,7 +32,7 @@ def test_stamp_fits_width_and_clears_every_panel(size_mm, text):
 
 
 def test_substitute_note_names_the_stand_in_and_what_it_replaces():
-    from modbound import claims
+    from modbound.reporting import claims
     note = plotting.substitute_note({"substitute": claims.substitute("GPT-2", "all-MiniLM-L6-v2")})
     assert note.startswith("SUBSTITUTE") and "all-MiniLM-L6-v2" in note and "GPT-2" in note
     assert plotting.substitute_note({"substitute": None}) == plotting.substitute_note({}) == ""

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from modbound import registry
-from modbound.io import load_config
+from modbound.reporting import registry
+from modbound.core.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 REG = registry.load(ROOT / "workflow" / "figures.yaml")

@@ -1,4 +1,4 @@
-"""The reproduction report (issue 14): modbound.report on small hand-made inputs, the rule's target in a dry-run,
+"""The reproduction report (issue 14): modbound.reporting.report on small hand-made inputs, the rule's target in a dry-run,
 and, slow, the report of the tiny end-to-end run (fixture tiny_run, tests/conftest.py) checked against its
 claims.json."""
 import copy
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_snakemake
 
-from modbound import claims, registry, report
-from modbound.io import to_jsonable
+from modbound.reporting import claims, registry, report
+from modbound.core.io import to_jsonable
 
 PAPER = [
     {"id": "fig1.a", "figure": "Fig 1", "words": "module 1 tracks | the input", "compared": "r", "direction": "> 0",
@@ -343,14 +343,14 @@ def test_tiny_run_report_with_a_bad_claims_json_stops_and_writes_nothing(tiny_ru
 
 @pytest.mark.slow
 def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run, tmp_path):
-    """`make paper`'s two extras at tiny scale: results/run_time.json written by `python -m modbound.report
+    """`make paper`'s two extras at tiny scale: results/run_time.json written by `python -m modbound.reporting.report
     run-time` shown in the header, and config report.companion (here a copy of the run's own claims.json, as a
     second checkout's would be) shown beside each row with its scale."""
     work = tmp_path / "w"
     shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns("REPRODUCTION.md", "docs", "report.html"))
     (work / "other").mkdir()
     shutil.copyfile(work / "results/claims.json", work / "other/claims.json")
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "modbound.report", "run-time", "--start", "0", "--end",
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "modbound.reporting.report", "run-time", "--start", "0", "--end",
                     "61", "--cores", "2", "--out", str(work / "results/run_time.json"), "--configfile",
                     "configs/test.yaml", "--", "snakemake", "--cores", "2"], check=True)
     run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "2", "REPRODUCTION.md",
@@ -508,7 +508,7 @@ def test_make_paper_puts_targets_before_config_and_records_the_run_time():
     lines = [" ".join(ln.split()) for ln in out.replace("\\\n", " ").splitlines() if "snakemake" in ln or "run-time" in ln]
     assert any("REPRODUCTION.md --config 'report={companion: ../reduced/results/claims.json}' --configfile "
                "configs/paper.yaml configs/master_only.yaml" in ln for ln in lines), lines
-    assert any("modbound.report run-time --start" in ln and "--configfile configs/paper.yaml configs/master_only.yaml"
+    assert any("modbound.reporting.report run-time --start" in ln and "--configfile configs/paper.yaml configs/master_only.yaml"
                in ln for ln in lines), lines
 
 

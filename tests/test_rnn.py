@@ -1,4 +1,4 @@
-"""Tests of modbound.rnn: CTRNN maths, ensemble independence, checkpoints, training."""
+"""Tests of modbound.models.rnn: CTRNN maths, ensemble independence, checkpoints, training."""
 
 import json
 
@@ -8,19 +8,8 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from modbound.rnn import (
-    PARAM_NAMES,
-    CTRNNEnsemble,
-    _CTRNNSequence,
-    decision_accuracy,
-    evaluate,
-    load_ensemble,
-    load_metadata,
-    record_activity,
-    save_ensemble,
-    train_ensemble,
-)
-from modbound.tasks import make_task
+from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, _CTRNNSequence, decision_accuracy, evaluate, load_ensemble, load_metadata, record_activity, save_ensemble, train_ensemble
+from modbound.models.tasks import make_task
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 import numpy as np
 
-from modbound import lesions, selectivity, tasks
+from modbound.analyses import lesions, selectivity
+from modbound.models import tasks
 
 
 def _toy_network(n_trials=40, seed=0):
@@ -45,7 +46,7 @@ def test_match_modules_is_one_to_one():
 
 
 def test_drop_leading_trials_renumbers_consistently():
-    from modbound.ensembles import _drop_leading_trials
+    from modbound.models.ensembles import _drop_leading_trials
 
     full = tasks.make_task("pdm", seed=1).trials(5, seed=2)
     cut = _drop_leading_trials(full, 1)

@@ -1,14 +1,15 @@
 """Similarity of rows (cosine, Gram), upper triangles, Pearson r of upper triangles, Fisher mean.
 
 The ``_old_*`` functions are the implementations that lived in ``brain``, ``ffnn`` and ``dynamics``
-before they were merged into :mod:`modbound.similarity`; the merged functions must return exactly the
+before they were merged into :mod:`modbound.core.similarity`; the merged functions must return exactly the
 same floats for every caller (the workflow's stats are compared byte for byte).
 """
 import numpy as np
 import pytest
 
-from modbound import allen, similarity
-from modbound.checks import as_matrix
+from modbound.datasets import allen
+from modbound.core import similarity
+from modbound.core.checks import as_matrix
 
 
 # --------------------------------------------------------------------------- the old implementations

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from modbound import stats as st
+from modbound.core import stats as st
 
 
 def test_ttest_rel_sign_and_degenerate_pairs():

@@ -1,11 +1,11 @@
-"""Tests of modbound.tasks: neurogym wrappers, fixation semantics, seeding, batches."""
+"""Tests of modbound.models.tasks: neurogym wrappers, fixation semantics, seeding, batches."""
 
 import dataclasses
 
 import numpy as np
 import pytest
 
-from modbound.tasks import PERIODS, TrialSet, cumulative_delta_input, make_task
+from modbound.models.tasks import PERIODS, TrialSet, cumulative_delta_input, make_task
 
 FIX, STIM, DELAY, DEC = (PERIODS.index(p) for p in ("fixation", "stimulus", "delay", "decision"))
 
@@ -183,7 +183,7 @@ def test_batches_are_windows_of_whole_trials():
 
 def test_pool_sample_matches_naive_concatenation():
     """White-box: same draws, assembled by plain concatenation (variable trial lengths)."""
-    from modbound.tasks import _TrialPool
+    from modbound.models.tasks import _TrialPool
 
     trials = make_task("multitask", seed=0).trials(50, seed=3)
     pool = _TrialPool(trials)

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from modbound import claims, variants
-from modbound.io import load_config
+from modbound.reporting import claims, variants
+from modbound.core.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
@@ -138,7 +138,7 @@ def test_a_diverged_network_is_reported_and_loads_only_when_listed(tmp_path):
     network (listed, accuracy 0, excluded), not a corrupt file; an unlisted non-finite checkpoint still fails."""
     import torch
 
-    from modbound import rnn
+    from modbound.models import rnn
 
     model = rnn.CTRNNEnsemble(3, 3, 2, n_hidden=4, seeds=[1, 2, 3])
     assert rnn.diverged_models(model) == []
@@ -176,5 +176,5 @@ def test_seeds_overlay_runs_the_papers_five_seeds_at_the_scale_below_it(tmp_path
 
 
 def _figure_ids():
-    from modbound import registry
+    from modbound.reporting import registry
     return list(registry.load(ROOT / "workflow/figures.yaml"))

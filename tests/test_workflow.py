@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from modbound import claims as claims_mod
-from modbound.io import load_config
+from modbound.reporting import claims as claims_mod
+from modbound.core.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -165,7 +165,7 @@ def test_killed_mid_training_then_rerun_gives_identical_stats(tiny_run, tmp_path
 def test_orphan_temp_file_of_a_killed_figure_rule_is_removed_by_the_rerun(tiny_run, tmp_path):
     """What a SIGKILL inside a figure rule leaves (its output missing, a temp file next to it; issue 16):
     the rerun of that rule removes the temp file, and the figure is written with the umask's permissions."""
-    from modbound import io
+    from modbound.core import io
 
     work = tmp_path / "work"
     shutil.copytree(tiny_run, work, ignore=shutil.ignore_patterns(".snakemake"))

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import numpy as np
 
-from modbound import brain, io, seeding
+from modbound.analyses import brain
+from modbound.core import io, seeding
 
 log = io.setup_logging(snakemake.log[0])
 p = snakemake.params

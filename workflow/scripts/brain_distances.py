@@ -3,7 +3,9 @@ from pathlib import Path
 
 import numpy as np
 
-from modbound import hcp, io, spatial_nulls
+from modbound.datasets import hcp
+from modbound.core import io
+from modbound.nulls import spatial as spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
 ds = np.load(snakemake.input.dataset, allow_pickle=False)

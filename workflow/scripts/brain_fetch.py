@@ -1,5 +1,6 @@
 """Download one Allen voxel-model file into resources/allen/ (rule brain_fetch_allen): atomic, sha256-checked."""
-from modbound import download, io
+from modbound.datasets import download
+from modbound.core import io
 
 log = io.setup_logging(snakemake.log[0])
 entry = snakemake.params.entry

@@ -1,7 +1,9 @@
 """Write a brain dataset folder (rules brain_prepare_human / brain_prepare_mouse): real or generated."""
 from pathlib import Path
 
-from modbound import allen, brain, brain_synthetic, download, hcp, io, seeding
+from modbound.datasets import allen, brain_synthetic, download, hcp
+from modbound.analyses import brain
+from modbound.core import io, seeding
 
 log = io.setup_logging(snakemake.log[0])
 cfg = snakemake.params.cfg

@@ -3,7 +3,8 @@ claim it tests (workflow/paper_claims.yaml), the coverage of the paper's claims,
 claim's spread across seeds."""
 from pathlib import Path
 
-from modbound import claims, io
+from modbound.reporting import claims
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 figures, seeds = snakemake.params.figures, [snakemake.params.seed, *snakemake.params.replicate_seeds]

@@ -1,7 +1,9 @@
 """Fig S4 compute: partitions of the hidden layer per set of digit images, ARI (rule digits_analysis)."""
 import torch
 
-from modbound import deepnets, deepnets_analysis, io
+from modbound.models import deepnets
+from modbound.analyses import deepnets_analysis
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

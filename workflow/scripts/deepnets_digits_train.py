@@ -1,7 +1,8 @@
 """Fig S4: train the digit classifier (rule digits_train)."""
 import torch
 
-from modbound import deepnets, io
+from modbound.models import deepnets
+from modbound.core import io
 
 log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

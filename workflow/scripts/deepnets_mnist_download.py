@@ -1,7 +1,9 @@
 """Download one MNIST file and check its size and SHA-256 (rule mnist_download); no partial file on failure."""
 from pathlib import Path
 
-from modbound import deepnets, download, io
+from modbound.models import deepnets
+from modbound.datasets import download
+from modbound.core import io
 
 log = io.setup_logging(snakemake.log[0])
 name = Path(snakemake.output[0]).name

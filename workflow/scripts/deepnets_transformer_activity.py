@@ -3,7 +3,8 @@
 The model loads from local files only (HF_HUB_OFFLINE=1, TRANSFORMERS_OFFLINE=1)."""
 import torch
 
-from modbound import deepnets_analysis, io
+from modbound.analyses import deepnets_analysis
+from modbound.core import io
 
 log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

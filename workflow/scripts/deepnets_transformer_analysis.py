@@ -1,5 +1,6 @@
 """Fig S5 compute: one partition per sentence and layer, ARI matrices (rule transformer_analysis)."""
-from modbound import deepnets_analysis, io
+from modbound.analyses import deepnets_analysis
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

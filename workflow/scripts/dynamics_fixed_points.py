@@ -1,7 +1,9 @@
 """Fixed/slow points of an ensemble's networks by gradient descent (rule dynamics_fixed_points)."""
 import torch
 
-from modbound import dynamics_analysis, ensembles, io
+from modbound.analyses import dynamics_analysis
+from modbound.models import ensembles
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

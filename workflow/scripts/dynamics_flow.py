@@ -1,7 +1,9 @@
 """Fig 6 / S13 compute: vector field on a PC grid and single-unit lesion similarity (rule dynamics_flow)."""
 import torch
 
-from modbound import dynamics_analysis, ensembles, io
+from modbound.analyses import dynamics_analysis
+from modbound.models import ensembles
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -1,7 +1,9 @@
 """Fig 3 compute: Jacobian-row similarity vs activity correlation for one ensemble (rule dynamics_jacobian)."""
 import torch
 
-from modbound import dynamics_analysis, ensembles, io
+from modbound.analyses import dynamics_analysis
+from modbound.models import ensembles
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -1,7 +1,9 @@
 """Fig 5 / S12 compute: perturbation trials after within-module lesions (rule dynamics_perturbation)."""
 import torch
 
-from modbound import dynamics_analysis, ensembles, io, tasks
+from modbound.analyses import dynamics_analysis
+from modbound.models import ensembles, tasks
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

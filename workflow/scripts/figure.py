@@ -2,7 +2,9 @@
 params (src/modbound/figures/<id>.py), write its PDF, PNG and stats JSON."""
 import importlib
 
-from modbound import figures, io, plotting
+from modbound import figures
+from modbound.core import io
+from modbound.reporting import plotting
 
 io.setup_logging(snakemake.log[0])
 module = importlib.import_module(snakemake.params.module)

@@ -1,5 +1,7 @@
 """Per-network module analysis of one ensemble (rule module_analysis)."""
-from modbound import ensembles, io, selectivity
+from modbound.models import ensembles
+from modbound.core import io
+from modbound.analyses import selectivity
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

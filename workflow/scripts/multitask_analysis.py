@@ -1,5 +1,6 @@
 """Fig S3 compute: partitions of trial sets per task, ARI, task classification (rule multitask_analysis)."""
-from modbound import ensembles, io, partitions
+from modbound.models import ensembles
+from modbound.core import io, partitions
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

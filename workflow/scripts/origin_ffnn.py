@@ -1,5 +1,6 @@
 """Fig 2 / S7 compute: feed-forward sector, Hamming and cosine partitions vs N_in (rule ffnn_analysis)."""
-from modbound import ffnn, io
+from modbound.models import ffnn
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

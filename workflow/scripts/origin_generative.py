@@ -1,5 +1,6 @@
 """Fig S6 / S7 compute: Q of the sign, difference and sign-difference models (rule generative_analysis)."""
-from modbound import ffnn, io
+from modbound.models import ffnn
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

@@ -1,5 +1,7 @@
 """Fig S11 compute: similarity of partitions and recurrent weights across networks per init mode (rule init_analysis)."""
-from modbound import ensembles, input_weights, io
+from modbound.models import ensembles
+from modbound.analyses import input_weights
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

@@ -1,5 +1,7 @@
 """Fig 4a-e compute: input-weight similarity modules induced on recurrent correlation (rule input_modules_analysis)."""
-from modbound import ensembles, input_weights, io, tasks
+from modbound.models import ensembles, tasks
+from modbound.analyses import input_weights
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

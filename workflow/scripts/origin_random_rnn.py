@@ -1,5 +1,6 @@
 """Fig S8 compute: random sigmoid RNNs with and without input (rule random_rnn_analysis)."""
-from modbound import io, random_rnn
+from modbound.core import io
+from modbound.models import random_rnn
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params

@@ -1,7 +1,9 @@
 """Fig S6 compute: stimulus input weights before (rebuilt from init seeds) and after training (rule input_weight_change)."""
 import numpy as np
 
-from modbound import ensembles, input_weights, io, tasks
+from modbound.models import ensembles, tasks
+from modbound.analyses import input_weights
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 act = ensembles.load_activity(snakemake.input.activity)

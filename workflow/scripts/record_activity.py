@@ -1,7 +1,8 @@
 """Record activity of a trained ensemble on fresh test trials (rule record_activity)."""
 import torch
 
-from modbound import ensembles, io
+from modbound.models import ensembles
+from modbound.core import io
 
 log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

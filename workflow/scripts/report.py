@@ -1,14 +1,15 @@
 """Write REPRODUCTION.md and the figure PNGs it shows (256-colour copies) into docs/reproduction/ (rule report): read
 results/claims.json, the figures' stats, the paper's claims and the registry, add the run's metadata (git commit,
 config, run time from the benchmark files and results/run_time.json; the companion run's claims.json when config
-report.companion names one), build the page with modbound.report and write everything atomically.
+report.companion names one), build the page with modbound.reporting.report and write everything atomically.
 The page is built (and its inputs checked) before anything is written: bad inputs leave no output."""
 import hashlib
 import os
 import shutil
 from pathlib import Path
 
-from modbound import claims, io, registry, report
+from modbound.reporting import claims, registry, report
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 figures = registry.load(snakemake.input.registry)

@@ -1,7 +1,8 @@
 """Train one configured ensemble of CTRNNs (rule train_ensemble)."""
 import torch
 
-from modbound import ensembles, io
+from modbound.models import ensembles
+from modbound.core import io
 
 io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -1,8 +1,8 @@
-"""One module per figure of the registry (``workflow/figures.yaml``), named after the paper's figure:
+"""Layer 7 (top), figures: one module per figure of the registry (``workflow/figures.yaml``), named after the paper's figure:
 ``fig1.py`` ... ``figS14.py``, ``fig4_rnn.py``, ``fig4_mouse.py``, ``fig4_human.py``. Each holds only
 
 - ``stats(data, **params) -> dict``: every number the figure shows, with the paper's claims about them;
-- ``plot(data, stats) -> Figure``: draws it with :mod:`modbound.plotting`.
+- ``plot(data, stats) -> Figure``: draws it with :mod:`modbound.reporting.plotting`.
 
 ``data`` maps each input name of the registry entry to the loaded file (:func:`load_inputs`); ``params``
 are the entry's params (config values) and ``scale``. All computation lives in the library modules.
@@ -18,7 +18,9 @@ __all__ = ["load_inputs", "Inputs"]
 
 
 def _load(name: str, path: str) -> Any:
-    from .. import brain, ensembles, io  # imported on use: the figure modules import this package
+    from modbound.analyses import brain
+    from modbound.models import ensembles
+    from modbound.core import io  # imported on use: the figure modules import this package
 
     if name == "dataset":
         return brain.load_dataset(Path(path).parent, mmap=True)

@@ -1,17 +1,17 @@
 """Fig 1 (PDM; Fig S2 is its GNG version, :mod:`.figS2`): module selectivity and output lesions.
 
-Inputs: the ensemble's recorded activity (:class:`modbound.ensembles.Activity`) and the
-per-network analysis of :func:`modbound.selectivity.analyse_ensemble`.
+Inputs: the ensemble's recorded activity (:class:`modbound.models.ensembles.Activity`) and the
+per-network analysis of :func:`modbound.analyses.selectivity.analyse_ensemble`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import activity as act_mod
-from .. import claims, plotting
-from .. import stats as st
-from ..tasks import cumulative_delta_input, make_task
+from modbound.core import activity as act_mod
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
+from modbound.models.tasks import cumulative_delta_input, make_task
 
 CHOICE_LABELS = {"pdm": {1: "stim 1", 2: "stim 2"}, "gng": {0: "no-go", 1: "go"}}
 # Choices whose module the paper makes claims about (Fig 1: both; Fig S2: the go module).

@@ -1,14 +1,17 @@
 """Fig 2: quadrants, octants and sectors of the in-weights set module boundaries in small
-feed-forward networks (:mod:`modbound.ffnn`)."""
+feed-forward networks (:mod:`modbound.models.ffnn`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import activity as act_mod
-from .. import claims, ffnn, modularity, nulls, plotting
-from .. import stats as st
-from ..seeding import derive_seed
+from modbound.core import activity as act_mod
+from modbound.reporting import claims, plotting
+from modbound.models import ffnn
+from modbound.core import modularity
+from modbound import nulls
+from modbound.core import stats as st
+from modbound.core.seeding import derive_seed
 
 KINDS = {"sector": "sector (sign pattern)\npartitions", "hamming": "Louvain on Hamming\nsimilarity of signs",
          "cosine": "Louvain on cosine\nsimilarity of weights"}

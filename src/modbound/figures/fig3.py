@@ -1,6 +1,6 @@
 """Fig 3: the cosine similarity of the rows of the Jacobian predicts the modular structure of the activity.
 
-Inputs: :func:`modbound.dynamics_analysis.jacobian_analysis` of the PDM and GNG ensembles (the PDM network
+Inputs: :func:`modbound.analyses.dynamics_analysis.jacobian_analysis` of the PDM and GNG ensembles (the PDM network
 is the example of panels a, c-g).
 """
 
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, ensembles, nulls, plotting
-from .. import stats as st
-from ..dynamics_analysis import figure_settings
+from modbound.reporting import claims, plotting
+from modbound.models import ensembles
+from modbound import nulls
+from modbound.core import stats as st
+from modbound.analyses.dynamics_analysis import figure_settings
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 # Stated thresholds for the paper's words (not fitted): "a very good fit" = induced Q above 0.3, the level

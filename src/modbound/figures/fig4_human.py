@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import claims
-from .. import stats as st
-from . import fig4_mouse
+from modbound.reporting import claims
+from modbound.core import stats as st
+from modbound.figures import fig4_mouse
 
 
 def stats(data, *, scale: str, master_seed: int) -> dict:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import brain, claims, plotting
-from .. import stats as st
+from modbound.analyses import brain
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
 
 _LETTERS = {"mouse": "fghij", "human": "klmno"}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, plotting
-from .. import stats as st
-from ..tasks import make_task
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
+from modbound.models.tasks import make_task
 
 
 def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -> dict:

@@ -1,18 +1,19 @@
 """Fig 5 (sign-based input modules) and Fig S12 (difference-based): lesioning recurrent weights within
 input-defined modules has circumscribed effects on the evidence a perturbation drives the network to hold.
 
-Inputs: :func:`modbound.dynamics_analysis.perturbation_analysis` of the PDM ensemble and, for the example
-network's slow points (Fig 5b), :func:`modbound.dynamics_analysis.fixed_points`.
+Inputs: :func:`modbound.analyses.dynamics_analysis.perturbation_analysis` of the PDM ensemble and, for the example
+network's slow points (Fig 5b), :func:`modbound.analyses.dynamics_analysis.fixed_points`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, ensembles, plotting
-from .. import stats as st
-from ..dynamics import project
-from ..dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points, line_fraction, perturbation_specificity
+from modbound.reporting import claims, plotting
+from modbound.models import ensembles
+from modbound.core import stats as st
+from modbound.analyses.dynamics import project
+from modbound.analyses.dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points, line_fraction, perturbation_specificity
 
 KIND_OF_FIGURE = {"fig5": "sign", "figS12": "difference"}
 KIND_LABEL = {"sign": "sign of W_in(stim 1)", "difference": "W_in(stim 1) vs W_in(stim 2)"}
@@ -164,7 +165,7 @@ def _schematic_inputs(ax, amplitude: float) -> None:
 
 def _lesion_matrix(ax, res: dict, k: int, K: int) -> None:
     """Example network's W_rec ordered by input module; the K lesioned weights of each module marked."""
-    from ..dynamics import within_module_rank
+    from modbound.analyses.dynamics import within_module_rank
 
     members = res["members"][0, k]  # [2, H]
     W = res["example_W_rec"]

@@ -5,16 +5,18 @@ Vector field on a PC1-PC2 grid; single-unit lesions give one flow-distance array
 are also run long under the constant input and classified by where they end (fixed point, periodic orbit,
 neither): the paper's "all initial points fell onto a limit cycle" (Fig 6b,c). The example network is the one
 whose r(lesion similarity, activity correlation) is closest to the ensemble median.
-Input: :func:`modbound.dynamics_analysis.flow_analysis`.
+Input: :func:`modbound.analyses.dynamics_analysis.flow_analysis`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, ensembles, nulls, plotting
-from .. import stats as st
-from ..dynamics_analysis import figure_settings, long_run_summary, similarity_summary, spread_ratio
+from modbound.reporting import claims, plotting
+from modbound.models import ensembles
+from modbound import nulls
+from modbound.core import stats as st
+from modbound.analyses.dynamics_analysis import figure_settings, long_run_summary, similarity_summary, spread_ratio
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 END_MARKERS = {0: ("x", "k", "fixed point"), 1: ("o", "#d62728", "periodic orbit"), 2: ("^", "#E69F00", "neither")}

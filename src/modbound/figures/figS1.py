@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import activity as act_mod
-from .. import claims, plotting, selectivity
-from .. import stats as st
-from .fig1 import CHOICE_LABELS
+from modbound.core import activity as act_mod
+from modbound.reporting import claims, plotting
+from modbound.analyses import selectivity
+from modbound.core import stats as st
+from modbound.figures.fig1 import CHOICE_LABELS
 
 TASKS = ("pdm", "gng")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import brain, claims, plotting
-from .. import stats as st
+from modbound.analyses import brain
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
 
 
 def stats(data, *, scale: str, master_seed: int) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, plotting
-from .. import stats as st
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
 
 MODES = ("random", "shared_input", "shared_input_output")
 LABELS = {"random": "random init", "shared_input": "same W_in", "shared_input_output": "same W_in = W_outᵀ"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import fig5
+from modbound.figures import fig5
 
 
 def stats(data, *, scale: str, dynamics: dict, ensemble: str) -> dict:

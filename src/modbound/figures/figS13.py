@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import fig6
+from modbound.figures import fig6
 
 
 def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str) -> dict:

@@ -1,16 +1,18 @@
 """Fig S14: higher-order nullclines sampled by gradient descent; their similarity against the activity
 correlation and its modules.
 
-Input: :func:`modbound.dynamics_analysis.nullcline_analysis` (PDM ensemble).
+Input: :func:`modbound.analyses.dynamics_analysis.nullcline_analysis` (PDM ensemble).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, ensembles, nulls, plotting
-from .. import stats as st
-from ..dynamics_analysis import figure_settings, similarity_summary
+from modbound.reporting import claims, plotting
+from modbound.models import ensembles
+from modbound import nulls
+from modbound.core import stats as st
+from modbound.analyses.dynamics_analysis import figure_settings, similarity_summary
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 # Toy 2-unit ReLU network of the schematic (panel a): F(h) = relu(W h + b), fixed point (I - W)^-1 b.
@@ -21,7 +23,7 @@ SIMILARITY_DEFINITION = (
     "(F_j(h) - h_j)^2, the same initial states for every i); similarity of nullclines i and j (tested): "
     "correlation of their sampled point clouds, paired by initial state, each centred on its own mean state "
     "(sum over samples and units of the product of the deviations over the product of their norms; "
-    "modbound.dynamics.nullcline_similarity): 1 for identical clouds, ~0 for clouds that vary independently; "
+    "modbound.analyses.dynamics.nullcline_similarity): 1 for identical clouds, ~0 for clouds that vary independently; "
     "chosen before the results were seen. Secondary (not tested): cosine of the nullcline directions")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import fig1
+from modbound.figures import fig1
 
 
 def stats(data, *, scale: str) -> dict:

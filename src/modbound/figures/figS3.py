@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, partitions, plotting
-from .. import stats as st
+from modbound.reporting import claims, plotting
+from modbound.core import partitions
+from modbound.core import stats as st
 
 
 def stats(data, *, scale: str) -> dict:

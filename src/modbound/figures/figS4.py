@@ -1,7 +1,7 @@
 """Fig S4: partitions of a digit classifier's hidden layer identify the digit it sees.
 
 For each digit, its (training) images are split into sets; each set gives one Louvain partition of
-the hidden units (correlation across the set's images, :func:`modbound.partitions.partition_sets`).
+the hidden units (correlation across the set's images, :func:`modbound.core.partitions.partition_sets`).
 Partitions are compared by ARI: within a digit vs between digits (two-sample t-tests, per digit and
 overall), and the most similar pair of different digits (the paper: 4 and 9).
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, partitions, plotting
-from .. import stats as st
+from modbound.reporting import claims, plotting
+from modbound.core import partitions
+from modbound.core import stats as st
 
 PAPER_PAIR = (4, 9)
 PAPER_SET_SIZE = 100    # images per set in the paper (MNIST)

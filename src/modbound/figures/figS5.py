@@ -1,7 +1,7 @@
 """Fig S5: transformer partitions for nine sentences reflect subject matter and form.
 
 Sentences: {car, house, cat} x {"What is a x?", "Where is the x?", "This is a x."}
-(:func:`modbound.deepnets.sentences`). For each of the first layers and each sentence, one Louvain
+(:func:`modbound.models.deepnets.sentences`). For each of the first layers and each sentence, one Louvain
 partition of the layer's hidden dimensions (units), from their Pearson correlation across the
 sentence's tokens (samples; special tokens left out). Partition similarity (ARI) is compared for
 pairs of sentences with the same subject (different form), the same form (different subject), and
@@ -14,10 +14,11 @@ import textwrap
 
 import numpy as np
 
-from .. import claims, deepnets, plotting
-from ..deepnets_analysis import PAIR_KINDS
-from ..deepnets_analysis import sentence_pair_values as pair_values
-from .. import stats as st
+from modbound.reporting import claims, plotting
+from modbound.models import deepnets
+from modbound.analyses.deepnets_analysis import PAIR_KINDS
+from modbound.analyses.deepnets_analysis import sentence_pair_values as pair_values
+from modbound.core import stats as st
 
 PAIR_LABELS = {"same_subject": "same\nsubject", "same_form": "same\nform", "unrelated": "neither"}
 PAIR_COLORS = {"same_subject": "#0072B2", "same_form": "#D55E00", "unrelated": "#7f7f7f"}

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
-from .. import activity as act_mod
-from .. import claims, ffnn, plotting
-from .. import stats as st
-from ..tasks import make_task
+from modbound.core import activity as act_mod
+from modbound.reporting import claims, plotting
+from modbound.models import ffnn
+from modbound.core import stats as st
+from modbound.models.tasks import make_task
 
 MODELS = ("sign", "difference", "sign_difference")
 TITLES = {"sign": "sign-based", "difference": "difference-based", "sign_difference": "sign-difference"}

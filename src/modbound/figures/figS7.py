@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, plotting, similarity
-from .. import stats as st
-from .fig2 import KIND_COLORS
-from .figS6 import MODELS, PARAM_LABEL, TITLES
+from modbound.reporting import claims, plotting
+from modbound.core import similarity
+from modbound.core import stats as st
+from modbound.figures.fig2 import KIND_COLORS
+from modbound.figures.figS6 import MODELS, PARAM_LABEL, TITLES
 
 
 def _r(a, b) -> float:

@@ -1,12 +1,12 @@
 """Fig S8: random RNNs (paper eq. 1) with and without input: correlations stabilise, and the steady
-state carries the imprint of the input weights (:mod:`modbound.random_rnn`)."""
+state carries the imprint of the input weights (:mod:`modbound.models.random_rnn`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import claims, plotting
-from .. import stats as st
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
 
 COLORS = {"input": plotting.CONDITION_COLORS["observed"], "none": "#D55E00"}
 

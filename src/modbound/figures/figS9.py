@@ -8,7 +8,7 @@ similarity; (c) within vs between per system, two-sample t-tests across vertices
 sensory (visual + somatomotor) vs other vertices, two-sample t-test. Concentration (config
 ``brain.systems.measure``; the paper does not define it): ``distance_matched`` (default) = mean over
 the vertex's within-system partners of similarity minus that of between-system pairs at the same
-distance (:func:`modbound.brain.distance_matched_concentration`) -- the raw ``within - between``
+distance (:func:`modbound.analyses.brain.distance_matched_concentration`) -- the raw ``within - between``
 favours compact systems by distance alone (limbic on the offline data); ``raw`` = ``within - between``.
 Both are reported. Vertices are spatially autocorrelated, so these p-values are optimistic.
 """
@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import brain, claims, plotting
-from .. import stats as st
+from modbound.analyses import brain
+from modbound.reporting import claims, plotting
+from modbound.core import stats as st
 
 SENSORY = ("Visual", "Somatomotor")
 
