@@ -1,0 +1,112 @@
+"""Issue 25 (hardening, second pass): claims are never lost silently, every load names its file, run names cannot
+collide, counts are bounded, checkpoints get the user's permissions, the report checks what it reads, training
+records the CPU it ran on. See docs/faults.md."""
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from modbound import claims, io, registry
+
+ROOT = Path(__file__).resolve().parents[1]
+PAPER = claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml")
+
+
+# ---- (2) claims lost silently ------------------------------------------------------------------------------------
+
+def test_every_paper_claim_is_registered_to_a_figure_of_the_registry():
+    figures = registry.load()
+    assert {claims.registered_figure(p["id"]) for p in PAPER} <= set(figures)
+    assert claims.registered_figure("fig4rnn.x") == "fig4_rnn" and claims.registered_figure("s14.y") == "figS14"
+    assert claims.registered_figure("fig1.lesion_mod1") == "fig1"
+    with pytest.raises(ValueError, match="'banana': its id does not name a figure"):
+        claims.registered_figure("banana")
+
+
+def _rows(figure, ids):
+    return [claims.claim(f"r{i}", "x", test="t", statistic=1.0, p=0.01, n=3, direction="greater", paper=pid)
+            for i, pid in enumerate(ids)]
+
+
+def _fig1_ids():
+    return [p["id"] for p in PAPER if claims.registered_figure(p["id"]) == "fig1"]
+
+
+def test_a_figure_without_rows_for_its_paper_claims_is_refused_naming_the_file():
+    ids = _fig1_ids()
+    assert len(ids) >= 3
+    full = {"figure": "fig1", "claims": _rows("fig1", ids)}
+    claims.check_figure_rows("fig1", full, PAPER, "results/stats/fig1.json")        # all there: fine
+    untested = {"figure": "fig1", "claims": [*_rows("fig1", ids[1:]), claims.untested("u", "x", "why", paper=ids[0])]}
+    claims.check_figure_rows("fig1", untested, PAPER, "p")                        # an untested row counts
+    for kept in ([], ids[:2]):
+        with pytest.raises(ValueError, match=r"^results/stats/fig1\.json: no claim row for the paper claim\(s\) "
+                                             rf"\[.*{ids[-1]!r}\] that fig1 is registered to test"):
+            claims.check_figure_rows("fig1", {"figure": "fig1", "claims": _rows("fig1", kept)}, PAPER,
+                                     "results/stats/fig1.json")
+
+
+def _stats(figure):
+    ids = [p["id"] for p in PAPER if claims.registered_figure(p["id"]) == figure]
+    return {"figure": figure, "scale": "test", "claims": _rows(figure, ids)}
+
+
+def _run_claims_script(tmp_path, main, replicates=None, variants=None):
+    """workflow/scripts/claims.py as the rule runs it; ``main``/``replicates[seed]``/``variants[name]``: {fig: stats}."""
+    replicates, variants = replicates or {}, variants or {}
+    figures = list(main)
+
+    def write(prefix, stats):
+        paths = []
+        for fig, st in stats.items():
+            path = tmp_path / prefix / "stats" / f"{fig}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(st))
+            paths.append(str(path))
+        return paths
+
+    smk = SimpleNamespace(
+        input=SimpleNamespace(stats=write("results", main),
+                              replicate_stats=[p for s, st in replicates.items() for p in write(f"rep/seed{s}", st)],
+                              paper_claims=str(ROOT / "workflow/paper_claims.yaml"),
+                              variant_stats=[p for v, st in variants.items() for p in write(f"var/{v}", st)]),
+        output=SimpleNamespace(md=str(tmp_path / "claims.md"), json=str(tmp_path / "claims.json")),
+        params=SimpleNamespace(seed=0, replicate_seeds=list(replicates), figures=figures,
+                               variants={v: list(st) for v, st in variants.items()},
+                               variant_descriptions={v: "" for v in variants}),
+        log=[str(tmp_path / "claims.log")])
+    code = (ROOT / "workflow/scripts/claims.py").read_text()
+    import modbound.io
+    setup = modbound.io.setup_logging
+    modbound.io.setup_logging = lambda *a, **k: None
+    try:
+        exec(compile(code, "claims.py", "exec"), {"snakemake": smk, "__name__": "__main__"})
+    finally:
+        modbound.io.setup_logging = setup
+
+
+def _all_figures():
+    return {fig: _stats(fig) for fig in ("fig1", "fig2", "figS3")}
+
+
+def test_claims_rule_runs_on_complete_stats(tmp_path):
+    _run_claims_script(tmp_path, _all_figures(), {1: _all_figures()}, {"dt20": {"fig1": _stats("fig1")}})
+    doc = json.loads((tmp_path / "claims.json").read_text())
+    assert doc["runs"] == ["main", "dt20", "seed1"]
+
+
+@pytest.mark.parametrize("where", ["main", "replicate", "variant"])
+@pytest.mark.parametrize("damage", ["no claims", "two rows", "empty object"])
+def test_claims_rule_fails_naming_the_stats_file_that_lost_claims(tmp_path, where, damage):
+    bad = {"no claims": {**_stats("fig1"), "claims": []},
+           "two rows": {**_stats("fig1"), "claims": _stats("fig1")["claims"][:2]},
+           "empty object": {}}[damage]
+    main, rep, var = _all_figures(), {1: _all_figures()}, {"dt20": {"fig1": _stats("fig1"), "fig2": _stats("fig2")}}
+    {"main": main, "replicate": rep[1], "variant": var["dt20"]}[where]["fig1"] = bad
+    prefix = {"main": "results", "replicate": "rep/seed1", "variant": "var/dt20"}[where]
+    needle = "'figure' is None" if damage == "empty object" else "no claim row for the paper claim"
+    with pytest.raises(ValueError, match=rf"{prefix}/stats/fig1\.json: {needle}"):
+        _run_claims_script(tmp_path, main, rep, var)
+    assert not (tmp_path / "claims.json").exists() and not (tmp_path / "claims.md").exists()
