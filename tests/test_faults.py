@@ -110,3 +110,59 @@ def test_claims_rule_fails_naming_the_stats_file_that_lost_claims(tmp_path, wher
     with pytest.raises(ValueError, match=rf"{prefix}/stats/fig1\.json: {needle}"):
         _run_claims_script(tmp_path, main, rep, var)
     assert not (tmp_path / "claims.json").exists() and not (tmp_path / "claims.md").exists()
+
+
+# ---- (3) every load names its file -------------------------------------------------------------------------------
+
+def _dataset(folder):
+    from modbound import brain
+
+    rng = np.random.default_rng(0)
+    fc = np.corrcoef(rng.normal(size=(30, 40)))
+    brain.save_dataset(folder, W=rng.random((30, 4)), fc=fc, coords=rng.normal(size=(30, 3)),
+                       description="synthetic test", labels=np.arange(30))
+    return folder
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.mark.parametrize("name", ["W.npy", "fc.npy", "dataset.npz"])
+@pytest.mark.parametrize("mmap", [False, True])
+def test_a_truncated_brain_dataset_file_is_named(tmp_path, name, mmap):
+    from modbound import brain
+
+    folder = _dataset(tmp_path / "mouse")
+    assert brain.load_dataset(folder, mmap=mmap)["fc"].shape == (30, 30)
+    _truncate(folder / name)
+    with pytest.raises(ValueError, match=rf"{folder / name}: "):
+        brain.load_dataset(folder, mmap=mmap)
+
+
+def test_a_missing_brain_matrix_is_named(tmp_path):
+    from modbound import brain
+
+    folder = _dataset(tmp_path / "mouse")
+    (folder / "fc.npy").unlink()
+    with pytest.raises(FileNotFoundError, match=rf"{folder / 'fc.npy'}: file not found"):
+        brain.load_dataset(folder)
+
+
+def test_brain_distances_names_a_truncated_dataset(tmp_path):
+    folder = _dataset(tmp_path / "mouse")
+    _truncate(folder / "dataset.npz")
+    smk = SimpleNamespace(input=SimpleNamespace(dataset=str(folder / "dataset.npz")),
+                          output=SimpleNamespace(distmat=str(tmp_path / "d/distmat.npy")),
+                          params=SimpleNamespace(distance="euclidean"), wildcards=SimpleNamespace(species="mouse"),
+                          log=[str(tmp_path / "log")])
+    code = (ROOT / "workflow/scripts/brain_distances.py").read_text()
+    setup = io.setup_logging
+    io.setup_logging = lambda *a, **k: __import__("logging").getLogger("t")
+    try:
+        with pytest.raises(ValueError, match=rf"{folder / 'dataset.npz'}: corrupted or truncated"):
+            exec(compile(code, "brain_distances.py", "exec"), {"snakemake": smk, "__name__": "__main__"})
+    finally:
+        io.setup_logging = setup
+    assert not (tmp_path / "d").exists()

@@ -1,12 +1,10 @@
 """Node distances as brainsmash sorted memory-mapped matrices (rule brain_distances)."""
 from pathlib import Path
 
-import numpy as np
-
 from modbound import hcp, io, spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
-ds = np.load(snakemake.input.dataset, allow_pickle=False)
+ds = io.load_npz(snakemake.input.dataset, required=("coords",))   # a truncated file is named
 coords = ds["coords"]
 if snakemake.params.distance == "geodesic":
     if coords.shape[0] != hcp.HCP_N_LEFT:
