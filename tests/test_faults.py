@@ -166,3 +166,114 @@ def test_brain_distances_names_a_truncated_dataset(tmp_path):
     finally:
         io.setup_logging = setup
     assert not (tmp_path / "d").exists()
+
+
+# ---- (4) run names that collide, (5) names ending in a newline, (6) upper bounds ------------------------------------
+
+SCHEMA = ROOT / "workflow/schemas/config.schema.yaml"
+
+
+def _config():
+    return io.load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
+
+
+@pytest.mark.parametrize("name", ["main", "seed1", "seed0", "seed12"])
+def test_variant_names_of_other_runs_are_refused(name):
+    from modbound import variants
+
+    cfg = _config()
+    cfg["variants"] = {name: {"figures": ["fig1"], "config": {}}}
+    with pytest.raises(ValueError, match=rf"config variants\.{name}: the name '{name}' is reserved"):
+        variants.resolve(cfg, SCHEMA, registry.load())
+    cfg["variants"] = {f"{name}x": {"figures": ["fig1"], "config": {}}}     # not a run name: fine
+    assert list(variants.resolve(cfg, SCHEMA, registry.load())) == [f"{name}x"]
+
+
+@pytest.mark.parametrize("path,value", [
+    (("variants",), {"vv\n": {"figures": [], "config": {}}}),
+    (("ensembles",), {"pdm\n": {"task": "pdm", "n_models": 2, "n_steps": 2}}),
+    (("figure_ensembles", "fig1"), "pdm\n"),
+    (("brain", "mouse", "allen", "files", "weights", "name"), "w.csv.gz\n"),
+])
+def test_names_ending_in_a_newline_are_refused(path, value):
+    from modbound import variants
+
+    cfg = _config()
+    variants.check_schema(cfg, SCHEMA)
+    node = cfg
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value if not isinstance(value, dict) else {**value}
+    with pytest.raises(ValueError, match=r"does not match .* \(as a whole\)"):
+        variants.check_schema(cfg, SCHEMA)
+
+
+def test_a_variant_named_main_or_ending_in_a_newline_stops_the_workflow_at_start_up(tmp_path):
+    import subprocess
+    import sys
+    import yaml
+
+    for name, needle in (("main", "the name 'main' is reserved"), ("vv\n", "does not match")):
+        path = tmp_path / "v.yaml"
+        path.write_text(yaml.safe_dump({"variants": {name: {"figures": ["fig1"], "config": {}}}}))
+        proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--snakefile", str(ROOT / "Snakefile"),
+                               "--directory", str(tmp_path / "w"), "--configfile", str(ROOT / "configs/test.yaml"),
+                               str(path)], capture_output=True, text=True)
+        assert proc.returncode != 0 and needle in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def _integer_nodes(node, where=""):
+    if isinstance(node, dict):
+        types = node.get("type")
+        if types == "integer" or (isinstance(types, list) and "integer" in types):
+            yield where, node
+        for key, value in node.items():
+            yield from _integer_nodes(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _integer_nodes(value, f"{where}[{i}]")
+
+
+def test_every_count_in_the_schema_has_a_maximum():
+    import yaml
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    posint = schema["$defs"]["posint"]
+    unbounded = [w for w, n in _integer_nodes(schema) if "maximum" not in n and n is not posint
+                 and not w.endswith("seed") and not w.endswith("seeds.items")]          # seeds are no counts
+    refs = [w for w, n in _refs(schema) if n.get("$ref") == "#/$defs/posint" and "maximum" not in n]
+    assert not unbounded and not refs, (unbounded, refs)
+
+
+def _refs(node, where=""):
+    if isinstance(node, dict):
+        if "$ref" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from _refs(value, f"{where}.{key}")
+
+
+@pytest.mark.parametrize("path", [("ensembles", "pdm", "n_steps"), ("rnn", "n_hidden"), ("analysis", "n_perm"),
+                                  ("brain", "n_surrogates"), ("brain", "louvain_runs"), ("analysis", "louvain_runs")])
+def test_a_count_typed_a_thousand_times_too_large_stops_at_start_up(path):
+    from modbound import variants
+
+    cfg = _config()
+    node = cfg
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = 10 ** 12
+    with pytest.raises(ValueError, match=rf"config\.{'.'.join(path)}: 1000000000000 is greater than the maximum"):
+        variants.check_schema(cfg, SCHEMA)
+
+
+@pytest.mark.parametrize("configs", [["config.yaml"], ["config.yaml", "configs/test.yaml"],
+                                     ["config.yaml", "configs/paper.yaml"],
+                                     ["config.yaml", "configs/paper.yaml", "configs/master_only.yaml"],
+                                     ["config.yaml", "configs/seeds.yaml"]])
+def test_the_shipped_configs_are_within_the_bounds(configs):
+    from modbound import variants
+
+    cfg = io.load_config(*(ROOT / c for c in configs))
+    variants.check_schema(cfg, SCHEMA)
+    variants.resolve(cfg, SCHEMA, registry.load())
