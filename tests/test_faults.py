@@ -277,3 +277,24 @@ def test_the_shipped_configs_are_within_the_bounds(configs):
     cfg = io.load_config(*(ROOT / c for c in configs))
     variants.check_schema(cfg, SCHEMA)
     variants.resolve(cfg, SCHEMA, registry.load())
+
+
+# ---- (7) near-constant fMRI -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("damage,needle", [
+    (lambda a: a.__setitem__(1, np.r_[np.zeros(a.shape[1] - 1), 1e-320]), "centred norm is zero"),
+    (lambda a: a.__setitem__(2, a[2] * 1e200), "centred norm is not finite"),
+])
+def test_near_constant_or_huge_fmri_rows_are_refused_naming_the_file(tmp_path, damage, needle):
+    from modbound import allen
+
+    a = np.random.default_rng(0).normal(size=(4, 30))
+    path = tmp_path / "m1.npy"
+    np.save(path, a)
+    ok = allen.read_timeseries(path, min_timepoints=3)[0]
+    assert np.all(np.abs(np.diag(allen.timeseries_fc(ok)) - 1) < 1e-6)
+    damage(a)
+    np.save(path, a)
+    assert np.ptp(a, axis=1).min() > 0 and np.all(np.isfinite(a))   # passes the constant-series check
+    with pytest.raises(ValueError, match=rf"{path}: 1 of 4 nodes have a time series whose {needle}"):
+        allen.read_timeseries(path, min_timepoints=3)
