@@ -298,3 +298,24 @@ def test_near_constant_or_huge_fmri_rows_are_refused_naming_the_file(tmp_path, d
     assert np.ptp(a, axis=1).min() > 0 and np.all(np.isfinite(a))   # passes the constant-series check
     with pytest.raises(ValueError, match=rf"{path}: 1 of 4 nodes have a time series whose {needle}"):
         allen.read_timeseries(path, min_timepoints=3)
+
+
+# ---- (8) checkpoints through the atomic writer --------------------------------------------------------------------
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_checkpoints_get_the_umask_permissions_and_leave_no_temp_file(tmp_path, umask):
+    import os
+    import stat
+
+    from modbound import deepnets, rnn
+
+    old = os.umask(umask)
+    try:
+        paths = rnn.save_ensemble(rnn.CTRNNEnsemble(2, 3, 3, n_hidden=8, seeds=[0, 1]), tmp_path / "models")
+        deepnets.save_classifier(deepnets.DigitMLP(4, 5, 3), tmp_path / "digits.safetensors")
+    finally:
+        os.umask(old)
+    for path in (*paths, tmp_path / "digits.safetensors"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["model_000.safetensors", "model_001.safetensors"]
+    assert rnn.load_ensemble(paths).n_models == 2
