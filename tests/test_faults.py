@@ -73,7 +73,7 @@ def _run_claims_script(tmp_path, main, replicates=None, variants=None):
                               paper_claims=str(ROOT / "workflow/paper_claims.yaml"),
                               variant_stats=[p for v, st in variants.items() for p in write(f"var/{v}", st)]),
         output=SimpleNamespace(md=str(tmp_path / "claims.md"), json=str(tmp_path / "claims.json")),
-        params=SimpleNamespace(seed=0, replicate_seeds=list(replicates), figures=figures,
+        params=SimpleNamespace(seed=0, config_sha256="c0ffee", replicate_seeds=list(replicates), figures=figures,
                                variants={v: list(st) for v, st in variants.items()},
                                variant_descriptions={v: "" for v in variants}),
         log=[str(tmp_path / "claims.log")])
@@ -319,3 +319,27 @@ def test_checkpoints_get_the_umask_permissions_and_leave_no_temp_file(tmp_path, 
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["model_000.safetensors", "model_001.safetensors"]
     assert rnn.load_ensemble(paths).n_models == 2
+
+
+# ---- (9) the report checks what it reads ---------------------------------------------------------------------------
+
+def _companion():
+    return json.loads((ROOT / "docs/reproduction/companion_claims.json").read_text())
+
+
+@pytest.mark.parametrize("damage,needle", [
+    (lambda d: d["claims"][3].__setitem__("verdict", "banana"), r"claims\[3\] key 'verdict' = 'banana' is not a verdict"),
+    (lambda d: next(iter(d["robustness"][5]["cells"].values())).__setitem__("verdict", "banana"),
+     r"robustness\[5\] .* key 'cells' has unknown verdicts \{'\w+': 'banana'\}"),
+    (lambda d: d["claims"].pop(7), r"key 'claims' has other numbers of rows than key 'coverage' counts"),
+    (lambda d: d["robustness"].pop(0), r"key 'robustness' has no entry for the claim row\(s\) \['fig1 "),
+])
+def test_a_companion_with_unknown_verdicts_or_missing_rows_is_refused_naming_it(damage, needle):
+    from modbound import report
+
+    figures = registry.load()
+    report.validate_claims_json(_companion(), PAPER, figures, "reduced/claims.json")   # the committed one is fine
+    doc = _companion()
+    damage(doc)
+    with pytest.raises(ValueError, match=rf"^reduced/claims\.json: {needle}"):
+        report.validate_claims_json(doc, PAPER, figures, "reduced/claims.json")

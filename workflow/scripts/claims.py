@@ -37,7 +37,8 @@ matrix = claims.robustness(rows_by_run, figures_by_run) if len(rows_by_run) > 1 
 descriptions = {"main": f"config as given (seed {seeds[0]})", **snakemake.params.variant_descriptions,
                 **{f"seed{s}": f"master seed {s}" for s in seeds[1:]}}
 
-io.write_json(snakemake.output.json, {"seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
+run = {"config_sha256": snakemake.params.config_sha256}   # which settings made this run
+io.write_json(snakemake.output.json, {"run": run, "seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
                                       "spread": spread, "runs": list(rows_by_run), "robustness": matrix})
 with io.atomic_path(snakemake.output.md) as tmp:
     tmp.write_text(claims.to_markdown(rows, spread, seeds, paper_claims=paper)
