@@ -14,6 +14,8 @@ rule claims:
         json="results/claims.json",
     params:
         seed=config["seed"],
+        # which settings made the run (written to claims.json; results/run_time.json and the report check it)
+        config_sha256=modbound_report.run_config_digest(config),
         replicate_seeds=REPLICATE_SEEDS,
         figures=list(FIGURES),
         variants={name: v["figures"] for name, v in VARIANTS.items()},

@@ -9,6 +9,8 @@ from modbound.reporting import report as modbound_report   # not `report`: that 
 
 io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges
 validate(config, schema="../workflow/schemas/config.schema.yaml")
+# again with each pattern matched in full: `$` lets a name ending in a newline through (it would become a path)
+variants.check_schema(config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml")
 variants.check_relations(config)
 # Paths built from config names must stay in the work tree (the schema's name patterns already ensure it).
 for _name in config["ensembles"]:

@@ -30,6 +30,7 @@ rule report:
             dict(workflow.config_settings.config),
         ),
         config_sha256=modbound_report.config_digest(config),
+        run_config_sha256=modbound_report.run_config_digest(config),   # must be results/run_time.json's
         # the whole run's elapsed time, when `make paper` measured it (read when the rule runs; a file of a run with
         # other config files stops the rule)
         run_time="results/run_time.json",

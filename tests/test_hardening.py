@@ -423,10 +423,14 @@ def test_claims_rule_fails_on_an_empty_stats_file_naming_it(tmp_path, monkeypatc
     stats.mkdir(parents=True)
     io.write_json(stats / "fig1.json", _good_stats())
     (stats / "fig2.json").write_text("{}\n")
+    paper = tmp_path / "paper_claims.yaml"    # fig1 registered to test no paper claim here: only fig2 is bad
+    paper.write_text("- {id: s1.x, figure: S1, words: w, compared: c, direction: '>'}\n")
     smk = SimpleNamespace(
-        input=SimpleNamespace(stats=[str(stats / "fig1.json"), str(stats / "fig2.json")], replicate_stats=[]),
+        input=SimpleNamespace(stats=[str(stats / "fig1.json"), str(stats / "fig2.json")], replicate_stats=[],
+                              paper_claims=str(paper), variant_stats=[]),
         output=SimpleNamespace(md=str(tmp_path / "claims.md"), json=str(tmp_path / "claims.json")),
-        params=SimpleNamespace(seed=0, replicate_seeds=[], figures=["fig1", "fig2"]),
+        params=SimpleNamespace(seed=0, replicate_seeds=[], figures=["fig1", "fig2"], variants={},
+                               variant_descriptions={}),
         log=[str(tmp_path / "claims.log")])
     code = (ROOT / "workflow/scripts/claims.py").read_text()
     monkeypatch.setattr(io, "setup_logging", lambda *a, **k: None)   # leave this process's logging alone

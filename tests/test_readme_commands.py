@@ -47,6 +47,25 @@ def _run(args, cwd=ROOT):
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
 
 
+# Options whose values are files of the checkout (the user's inputs), never targets the workflow makes.
+FILE_OPTIONS = {"--configfile", "--configfiles", "--profile", "--snakefile", "-s"}
+
+
+def checkout_paths(args: list[str], root: Path) -> list[str]:
+    """``args`` with the files the command reads from the checkout (the values of ``--configfile`` and the
+    other :data:`FILE_OPTIONS`) made absolute under ``root``, as for a user in the checkout. Targets stay as
+    written: in a checkout that has run the workflow, ``results/figures/fig1.pdf`` exists, and made absolute
+    it would name no rule's output ("No rule to produce /.../results/figures/fig1.pdf", issue 25)."""
+    out, reads_files = [], False
+    for a in args:
+        if a.startswith("-"):
+            reads_files = a in FILE_OPTIONS
+        elif reads_files and (root / a).exists():
+            a = str(root / a)
+        out.append(a)
+    return out
+
+
 def run_snakemake_command(cmd: str, workdir: Path) -> subprocess.CompletedProcess:
     """``cmd`` (a README snakemake command) as a dry-run in ``workdir`` with this checkout's Snakefile."""
     for key, value in PLACEHOLDERS.items():
@@ -63,8 +82,7 @@ def run_snakemake_command(cmd: str, workdir: Path) -> subprocess.CompletedProces
         assert args[i + 1] == "conda", cmd
         del args[i:i + 2]
         assert (ROOT / "envs/modbound.yaml").is_file()
-    # relative paths in the command (configs/, profiles/) are the checkout's, as for a user in it
-    args = [str(ROOT / a) if not a.startswith("-") and (ROOT / a).exists() and "/" in a else a for a in args]
+    args = checkout_paths(args, ROOT)
     if "--unlock" not in args:
         args.append("-n")
     return _run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
@@ -94,6 +112,19 @@ def test_readme_parser_finds_blocks_inline_commands_and_fails_on_unknown_ones(tm
                                      "snakemake --unlock", "make bench"]
     with pytest.raises(AssertionError, match="does not know"):
         check_command("rm -rf /", tmp_path)
+
+
+def test_targets_stay_relative_in_a_checkout_that_has_run_the_workflow(tmp_path):
+    """`make test` after `make reproduce` (issue 25): existing outputs named as targets are not made absolute,
+    config files and profiles given to options are."""
+    for f in ("results/figures/fig1.pdf", "configs/test.yaml", "profiles/slurm/config.yaml", "my_seeds.yaml"):
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f).write_text("x")
+    args = ["--cores", "2", "results/figures/fig1.pdf", "--configfile", "configs/test.yaml", "my_seeds.yaml",
+            "--profile", "profiles/slurm", "--config", "a=1"]
+    assert checkout_paths(args, tmp_path) == [
+        "--cores", "2", "results/figures/fig1.pdf", "--configfile", str(tmp_path / "configs/test.yaml"),
+        str(tmp_path / "my_seeds.yaml"), "--profile", str(tmp_path / "profiles/slurm"), "--config", "a=1"]
 
 
 def check_command(cmd: str, workdir: Path) -> None:

@@ -373,6 +373,17 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
                          check=False)
     assert proc.returncode != 0 and "run_time.json: key 'configfiles'" in proc.stdout + proc.stderr
     assert not (work / "REPRODUCTION.md").exists()
+    # the same config files with another --config value: the merged config differs, refused (issue 25)
+    proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
+                         "REPRODUCTION.md", "--config", "threads=3", "--configfile",
+                         str(ROOT / "configs/test.yaml"), "--allowed-rules", "report", check=False)
+    assert proc.returncode != 0 and "run_time.json: key 'config_sha256'" in proc.stdout + proc.stderr
+    assert not (work / "REPRODUCTION.md").exists()
+    # a report without a companion leaves no companion_claims.json of an earlier report beside it
+    (work / "results/run_time.json").unlink()
+    run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1", "REPRODUCTION.md",
+                  "--configfile", str(ROOT / "configs/test.yaml"))
+    assert (work / "REPRODUCTION.md").exists() and not (work / "docs/reproduction/companion_claims.json").exists()
 
 
 def test_rule_times_lists_jobs_slowest_first_with_cpu(tmp_path):
@@ -436,14 +447,17 @@ def test_compare_rule_times_job_by_job_before_and_after(tmp_path):
         report.compare_rule_times(tmp_path / "x", tmp_path / "y")
 
 
-def _companion_doc():
-    """A companion run's claims.json: the same figures at another scale, two seeds and a variant."""
+def _companion_doc(rename=None):
+    """A companion run's claims.json: the same figures at another scale, two seeds and a variant (``rename``: claim
+    ids that its run named otherwise)."""
     stats = json.loads(json.dumps(to_jsonable(_stats())))
     for st in stats.values():
         st["scale"] = "default"
+        for c in st["claims"]:
+            c["id"] = (rename or {}).get(c["id"], c["id"])
     doc = _doc(stats, runs={"dt20": {"fig1": stats["fig1"]}})
     doc["seeds"] = [0, 1]
-    doc["spread"] = [{"figure": "fig1", "id": "fig1.track", "n_seeds": 2, "statistic_mean": 2.25,
+    doc["spread"] = [{"figure": "fig1", "id": (rename or {}).get("fig1.track", "fig1.track"), "n_seeds": 2, "statistic_mean": 2.25,
                       "statistic_sd": 0.25, "n_supported": 2}]
     return doc
 
@@ -463,10 +477,13 @@ def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart()
     base = _build()
     assert md.index("## Summary") < md.index("### The same count") < md.index("## Fig 1")
     assert md.split("## Summary")[1].split("### The same count")[0] == base.split("## Summary")[1].split("## Fig 1")[0]
-    # a claim the companion lacks
-    del comp["robustness"][0], comp["spread"][0]
+    # a claim the companion lacks (its run named the row otherwise); rows dropped from its claims.json are refused
     assert "At default scale (companion run): no such claim row" in _row_line(
-        _build(meta=meta, companion=comp), "module tracks input")
+        _build(meta=meta, companion=_companion_doc(rename={"fig1.track": "fig1.track_v0"})), "module tracks input")
+    dropped = _companion_doc()
+    del dropped["robustness"][0], dropped["spread"][0]
+    with pytest.raises(ValueError, match=r"reduced/claims.json: key 'robustness' has no entry for the claim row"):
+        _build(meta=meta, companion=dropped, companion_path="reduced/claims.json")
     # a bad companion stops, naming its file
     bad = _companion_doc()
     bad.pop("spread")
@@ -477,13 +494,25 @@ def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart()
 def test_run_time_written_read_and_checked_against_the_reports_config_files(tmp_path):
     out = tmp_path / "results/run_time.json"
     assert report.read_run_time(out) is None
-    assert report.main(["run-time", "--start", "1000", "--end", "4725.4", "--cores", "2", "--out", str(out),
-                        "--configfile", "configs/paper.yaml", "configs/master_only.yaml", "--commit", "abc100",
-                        "--", "snakemake", "--cores", "2"]) == 0
-    got = report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"])
+    args = ["run-time", "--start", "1000", "--end", "4725.4", "--cores", "2", "--out", str(out), "--configfile",
+            "configs/paper.yaml", "configs/master_only.yaml", "--commit", "abc100", "--", "snakemake", "--cores", "2"]
+    with pytest.raises(SystemExit, match=r"results/claims.json: cannot read the run's merged config sha256"):
+        report.main(args)     # the run's claims.json (beside --out) says which settings made it
+    assert not out.exists()
+    out.parent.mkdir(parents=True)
+    (tmp_path / "results/claims.json").write_text(json.dumps({"run": {"config_sha256": "5e77"}}))
+    assert report.main(args) == 0
+    got = report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"], "5e77")
     assert got == {"seconds": 3725.4, "started": "1970-01-01 00:16 UTC", "cores": 2,
                    "configfiles": ["configs/paper.yaml", "configs/master_only.yaml"], "command": "snakemake --cores 2",
-                   "commit": "abc100"}
+                   "commit": "abc100", "config_sha256": "5e77"}
+    # the same config files with other --config values: another merged config, refused (issue 25)
+    with pytest.raises(ValueError, match=r"run_time.json: key 'config_sha256' = '5e77' but the report's run has "
+                                         r"merged config sha256 'other'"):
+        report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"], "other")
+    cfg = {"seed": 0, "analysis": {"n_perm": 10}, "report": {"companion": None}}
+    assert report.run_config_digest(cfg) == report.run_config_digest({**cfg, "report": {"companion": "x.json"}})
+    assert report.run_config_digest(cfg) != report.run_config_digest({**cfg, "analysis": {"n_perm": 11}})
     md = _build(meta={**META, "elapsed": got})
     assert ("| run time | 1 h 02 min 05 s elapsed for the whole run at commit `abc100` (the report was written at"
             " the commit above; `git diff` of the two commits") in md

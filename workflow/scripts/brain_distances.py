@@ -1,14 +1,12 @@
 """Node distances as brainsmash sorted memory-mapped matrices (rule brain_distances)."""
 from pathlib import Path
 
-import numpy as np
-
 from modbound.datasets import hcp
 from modbound.core import io
 from modbound.nulls import spatial as spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
-ds = np.load(snakemake.input.dataset, allow_pickle=False)
+ds = io.load_npz(snakemake.input.dataset, required=("coords",))   # a truncated file is named
 coords = ds["coords"]
 if snakemake.params.distance == "geodesic":
     if coords.shape[0] != hcp.HCP_N_LEFT:

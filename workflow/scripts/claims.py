@@ -11,9 +11,14 @@ figures, seeds = snakemake.params.figures, [snakemake.params.seed, *snakemake.pa
 files = [list(snakemake.input.stats)]
 rep = list(snakemake.input.replicate_stats)
 files += [rep[i * len(figures):(i + 1) * len(figures)] for i in range(len(snakemake.params.replicate_seeds))]
-for path in (p for paths in files for p in paths):   # a malformed stats file stops the rule, naming it
-    claims.validate_stats(Path(path).stem, io.read_json(path), path)
 paper = claims.load_paper_claims(snakemake.input.paper_claims)
+variants = snakemake.params.variants
+var_paths = list(snakemake.input.variant_stats)
+# A malformed stats file, or one without a row for a paper claim its figure is registered to test, stops the rule
+# naming it: in the main run, each replicate seed and each variant (issue 25: no claim is lost silently).
+for path in [*(p for paths in files for p in paths), *var_paths]:
+    stats = claims.validate_stats(Path(path).stem, io.read_json(path), path)
+    claims.check_figure_rows(Path(path).stem, stats, paper, path)
 rows_by_seed = {seed: claims.collect({Path(p).stem: io.read_json(p) for p in paths}, seed=seed)
                 for seed, paths in zip(seeds, files)}
 rows = rows_by_seed[snakemake.params.seed]
@@ -21,8 +26,7 @@ claims.check_paper_ids(rows, paper)
 spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
 
 # The robustness matrix (issue 12): the main run, each variant (config variants), each replicate seed.
-variants = snakemake.params.variants
-var_files = iter(snakemake.input.variant_stats)
+var_files = iter(var_paths)
 rows_by_run = {"main": rows}
 figures_by_run = {"main": figures}
 for name, figs in variants.items():
@@ -34,7 +38,8 @@ matrix = claims.robustness(rows_by_run, figures_by_run) if len(rows_by_run) > 1 
 descriptions = {"main": f"config as given (seed {seeds[0]})", **snakemake.params.variant_descriptions,
                 **{f"seed{s}": f"master seed {s}" for s in seeds[1:]}}
 
-io.write_json(snakemake.output.json, {"seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
+run = {"config_sha256": snakemake.params.config_sha256}   # which settings made this run
+io.write_json(snakemake.output.json, {"run": run, "seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
                                       "spread": spread, "runs": list(rows_by_run), "robustness": matrix})
 with io.atomic_path(snakemake.output.md) as tmp:
     tmp.write_text(claims.to_markdown(rows, spread, seeds, paper_claims=paper)

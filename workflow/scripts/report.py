@@ -18,7 +18,8 @@ repo = Path(snakemake.input.registry).resolve().parents[1]   # the checkout: <re
 meta = {"commit": report.git_commit(repo), "configs": snakemake.params.configs,
         "config_sha256": snakemake.params.config_sha256, "scale": snakemake.params.scale,
         "run_time": report.benchmark_time(snakemake.params.run_dirs),
-        "elapsed": report.read_run_time(snakemake.params.run_time, snakemake.params.configfiles)}
+        "elapsed": report.read_run_time(snakemake.params.run_time, snakemake.params.configfiles,
+                                        snakemake.params.run_config_sha256)}
 companion = None
 if snakemake.input.companion:   # checked by report.build, which names the file on error
     path = snakemake.input.companion[0]
@@ -39,3 +40,5 @@ for src, dst in [(snakemake.input.claims, snakemake.output.claims),
         shutil.copyfile(src, tmp)
 with io.atomic_path(md) as tmp:
     tmp.write_text(text)
+if companion is None:   # a companion file of an earlier report would sit beside a page that does not show it
+    (Path(snakemake.output.claims).parent / "companion_claims.json").unlink(missing_ok=True)

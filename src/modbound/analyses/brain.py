@@ -33,8 +33,8 @@ import numpy as np
 from modbound.core import modularity as mod
 from modbound.nulls import spatial as sn
 from modbound.core.checks import as_matrix
-from modbound.core.io import atomic_path
-from modbound.nulls.permutation import empirical_p
+from modbound.core.io import atomic_path, load_npy, load_npz
+from modbound.nulls import empirical_p
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
@@ -328,17 +328,14 @@ def save_dataset(folder: str | os.PathLike, *, W, fc, coords, description: str, 
 def load_dataset(folder: str | os.PathLike, mmap: bool = False) -> dict:
     """Read a dataset folder written by :func:`save_dataset` (checks shapes, names the file)."""
     folder = Path(folder)
-    out = {}
-    try:
-        with np.load(folder / "dataset.npz", allow_pickle=False) as z:
-            out.update({k: z[k] for k in z.files})
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{folder / 'dataset.npz'}: file not found") from None
+    # through modbound.core.io's checked readers: a truncated or corrupted file is named (never a bare BadZipFile,
+    # "cannot reshape" or "mmap length" error)
+    out = load_npz(folder / "dataset.npz", required=("coords", "description"))
     out["description"] = str(out["description"])
     for name in ("W", "fc", "fc_subjects"):
         path = folder / f"{name}.npy"
-        if path.exists():
-            out[name] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        if path.exists() or name != "fc_subjects":
+            out[name] = load_npy(path, name, mmap_mode="r" if mmap else None)
     N = out["coords"].shape[0]
     if out["fc"].shape != (N, N) or out["W"].shape[0] != N:
         raise ValueError(f"{folder}: inconsistent dataset (coords {N} nodes, W {out['W'].shape}, "

@@ -205,6 +205,16 @@ def read_timeseries(paths, labels=None, n_nodes: int | None = None,
                 whole = " (every node: a constant recording)" if flat.size == a.shape[0] else ""
                 raise ValueError(f"{what}: {flat.size} of {a.shape[0]} nodes have a constant time series{whole}, "
                                  f"e.g. nodes {flat[:10].tolist()}; their correlations are undefined")
+            # the FC normalises each centred row by its norm (timeseries_fc): a row varying by ~1e-320 has norm 0
+            # (its squares underflow), one of values ~1e200 an infinite norm; either would give an FC row of zeros
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                norms = np.linalg.norm(a - a.mean(axis=1, keepdims=True), axis=1)
+            bad = np.flatnonzero(~(np.isfinite(norms) & (norms > 0)))
+            if bad.size:
+                raise ValueError(f"{what}: {bad.size} of {a.shape[0]} nodes have a time series whose centred norm is "
+                                 f"{'zero' if norms[bad[0]] == 0 else 'not finite'} (nearly constant, or values too "
+                                 f"large to square in float64), e.g. nodes {bad[:10].tolist()}; their correlations "
+                                 "cannot be computed: rescale the data")
             out.append(a)
     return out
 

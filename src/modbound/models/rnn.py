@@ -46,6 +46,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from modbound import __version__
+from modbound.core.io import atomic_path
 from modbound.models.tasks import Task, TrialSet
 
 PARAM_NAMES: tuple[str, ...] = ("W_in", "W_rec", "b", "W_out", "b_out")
@@ -461,8 +462,9 @@ def save_ensemble(
         }
         tensors = {name: torch.from_numpy(array) for name, array in model.weights(m).items()}
         header = {_METADATA_KEY: json.dumps(info, default=_json_ready)}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        safetensors.torch.save_file(tensors, str(path), metadata=header)
+        # atomically, with the umask's permissions (safetensors alone writes 0600 whatever the umask)
+        with atomic_path(path) as tmp:
+            safetensors.torch.save_file(tensors, str(tmp), metadata=header)
     return paths
 
 

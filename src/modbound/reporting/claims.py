@@ -30,7 +30,7 @@ from modbound.core import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
-           "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
+           "CLAIM_KEYS", "check_row", "registered_figure", "check_figure_rows", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
            "VERDICT_SHORT"]
 
 ALPHA = 0.05
@@ -74,6 +74,29 @@ def validate_stats(figure: str, stats: Any, path: Any) -> Mapping[str, Any]:
             raise ValueError(f"{path}: claims[{i}]: claim id {c['id']!r} appears twice")
         seen.add(c["id"])
     return stats
+
+
+def registered_figure(paper_id: str) -> str:
+    """The registry figure (``workflow/figures.yaml``) registered to test the paper claim ``paper_id``, from the
+    id's prefix: ``fig1.x`` -> ``fig1``, ``s14.x`` -> ``figS14``, ``fig4rnn.x`` -> ``fig4_rnn``."""
+    m = re.match(r"^(fig|s)(\d+)([a-z]*)\.", paper_id)
+    if not m:
+        raise ValueError(f"paper claim {paper_id!r}: its id does not name a figure (fig<k>.<name> or s<k>.<name>)")
+    kind, number, part = m.groups()
+    return ("fig" if kind == "fig" else "figS") + number + (f"_{part}" if part else "")
+
+
+def check_figure_rows(figure: str, stats: Mapping[str, Any], paper_claims: Iterable[Mapping[str, Any]],
+                      path: Any) -> None:
+    """Every paper claim that ``figure`` is registered to test (:func:`registered_figure`) must have at least one
+    row in its stats (a row :func:`untested` says why it is not tested); else ``ValueError`` naming the stats file
+    and the paper claims without rows (a figure's rows lost silently would change coverage and the robustness
+    counts, issue 25). ``stats`` must have passed :func:`validate_stats`."""
+    have = {c.get("paper_claim") for c in stats["claims"]}
+    lost = [p["id"] for p in paper_claims if registered_figure(p["id"]) == figure and p["id"] not in have]
+    if lost:
+        raise ValueError(f"{path}: no claim row for the paper claim(s) {lost} that {figure} is registered to test "
+                         f"({len(stats['claims'])} rows); a claim it cannot test needs an 'untested' row")
 
 
 def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | None, n: int,

@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 
 from modbound.reporting import claims as _claims
 
-__all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest",
+__all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest", "run_config_digest",
            "benchmark_time", "rule_times", "compare_rule_times", "palette_png", "write_run_time", "read_run_time", "validate_claims_json",
            "companion_meta", "paper_outcome", "summary", "build"]
 
@@ -82,6 +82,14 @@ def config_sources(basedir: str | os.PathLike, configfiles: Iterable[str | os.Pa
 def config_digest(config: Mapping[str, Any]) -> str:
     """sha256 of the merged config (canonical JSON): which exact settings the run used."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_config_digest(config: Mapping[str, Any]) -> str:
+    """:func:`config_digest` of the settings that make a run's results: the merged config (config files and
+    ``--config`` values alike) without ``report`` (which only the report reads). The claims rule writes it to
+    ``results/claims.json`` (key ``run``), ``run-time`` copies it to ``results/run_time.json``, and the report
+    refuses a run time whose digest is not its own config's (issue 25)."""
+    return config_digest({k: v for k, v in config.items() if k != "report"})
 
 
 def _benchmark_seconds(path: Path, column: str = "s") -> float:
@@ -148,14 +156,15 @@ def _duration(seconds: float) -> str:
 
 
 #: what ``results/run_time.json`` holds (written by :func:`write_run_time`, ``make paper``)
-RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command")
+RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command", "config_sha256")
 
 
 def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int, configfiles: Iterable[str],
-                   command: str, commit: str | None = None) -> dict[str, Any]:
+                   command: str, commit: str | None = None, config_sha256: str | None = None) -> dict[str, Any]:
     """Write the elapsed time of a whole workflow run (``end - start``, epoch seconds measured around the
-    Snakemake command by its caller, e.g. ``make paper``) and the commit it ran at (default: the checkout's,
-    :func:`git_commit` of the current directory) to ``path`` as JSON, atomically; returns it."""
+    Snakemake command by its caller, e.g. ``make paper``), the commit it ran at (default: the checkout's,
+    :func:`git_commit` of the current directory) and the run's :func:`run_config_digest` to ``path`` as JSON,
+    atomically; returns it."""
     from modbound.core.io import atomic_path
     import datetime
     if not (math.isfinite(start) and math.isfinite(end)) or end < start:
@@ -163,16 +172,18 @@ def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int
     doc = {"seconds": round(end - start, 1),
            "started": datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "cores": int(cores), "configfiles": [str(c) for c in configfiles], "command": str(command),
-           "commit": str(commit) if commit else git_commit(".")}
+           "commit": str(commit) if commit else git_commit("."), "config_sha256": config_sha256}
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(doc, indent=1) + "\n")
     return doc
 
 
-def read_run_time(path: str | os.PathLike, configfiles: Iterable[str] | None = None) -> dict[str, Any] | None:
+def read_run_time(path: str | os.PathLike, configfiles: Iterable[str] | None = None,
+                  config_sha256: str | None = None) -> dict[str, Any] | None:
     """``results/run_time.json`` (:func:`write_run_time`), or None when there is none. ``ValueError`` naming the
     file and key when it is malformed, or when ``configfiles`` (the report's own ``--configfile`` list, checkout
-    relative) differ from the run's: a run time of another run (stale file) is never shown."""
+    relative) or ``config_sha256`` (its :func:`run_config_digest`: ``--config`` values count too) differ from the
+    run's: a run time of another run (stale file) is never shown."""
     path = Path(path)
     if not path.exists():
         return None
@@ -191,6 +202,10 @@ def read_run_time(path: str | os.PathLike, configfiles: Iterable[str] | None = N
     if configfiles is not None and list(doc["configfiles"]) != list(configfiles):
         raise ValueError(f"{path}: key 'configfiles' = {doc['configfiles']} but the report's run has "
                          f"{list(configfiles)}: the run time of another run (delete the file or rerun)")
+    if config_sha256 is not None and doc["config_sha256"] != config_sha256:
+        raise ValueError(f"{path}: key 'config_sha256' = {doc['config_sha256']!r} but the report's run has merged "
+                         f"config sha256 {config_sha256!r} (other settings, e.g. --config values): the run time of "
+                         "another run (delete the file or rerun)")
     return dict(doc)
 
 
@@ -206,11 +221,18 @@ def palette_png(src: str | os.PathLike, dst: str | os.PathLike) -> None:
 
 # ---- validation ---------------------------------------------------------------------------------------------
 
+def _known_verdicts() -> set[str]:
+    """Verdicts a row or a robustness cell may have (read from modbound.reporting.claims when called)."""
+    return set(_claims.VERDICT_SHORT) | set(_claims.TESTED_VERDICTS) | {"untested", "untestable"}
+
+
 def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], figures: Iterable[str],
                          path: Any = "results/claims.json") -> Mapping[str, Any]:
     """``doc`` (``results/claims.json``) if the report can be built from it; else ``ValueError`` naming ``path``
     and the key: a key of :data:`CLAIMS_JSON_KEYS` or of the coverage missing, a row lacking a key, a row of a
-    figure not in the registry, a coverage of another list of paper claims (a stale claims.json)."""
+    figure not in the registry, a coverage of another list of paper claims (a stale claims.json), a verdict that
+    is none of the claims table's, rows missing (fewer rows naming a paper claim than its coverage counts, a row
+    without its robustness entry)."""
     if not isinstance(doc, Mapping):
         raise ValueError(f"{path}: expected a JSON object, got {type(doc).__name__}")
     missing = [k for k in CLAIMS_JSON_KEYS if k not in doc]
@@ -229,17 +251,37 @@ def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], fi
     if sorted(cov["claims"]) != sorted(ids):
         raise ValueError(f"{path}: key 'coverage.claims' lists {len(cov['claims'])} paper claims, the paper's list "
                          f"has {len(ids)} (claims.json is stale: rerun the claims rule)")
-    known = set(figures)
+    known, verdicts = set(figures), _known_verdicts()
     for i, r in enumerate(doc["claims"]):
         _claims.check_row(path, i, r, _ROW_KEYS)
         if r["figure"] not in known:
             raise ValueError(f"{path}: claims[{i}] key 'figure' = {r['figure']!r} is not in the figure registry")
         if r.get("paper_claim") is not None and r["paper_claim"] not in cov["claims"]:
             raise ValueError(f"{path}: claims[{i}] key 'paper_claim' = {r['paper_claim']!r} is not a paper claim")
+        if r["verdict"] not in verdicts:
+            raise ValueError(f"{path}: claims[{i}] key 'verdict' = {r['verdict']!r} is not a verdict of the claims "
+                             f"table ({sorted(verdicts)})")
+    # rows lost after the claims rule counted them (issue 25): each paper claim has as many rows as its coverage says
+    n_rows = Counter(r.get("paper_claim") for r in doc["claims"])
+    lost = [f"{pid} ({n_rows[pid]} of {c.get('rows')})" for pid, c in cov["claims"].items()
+            if isinstance(c, Mapping) and c.get("rows") != n_rows[pid]]
+    if lost:
+        raise ValueError(f"{path}: key 'claims' has other numbers of rows than key 'coverage' counts for the paper "
+                         f"claim(s) {lost}: rows missing or added after the claims rule (rerun it)")
     for i, r in enumerate(doc["robustness"]):
         lacks = [k for k in ("figure", "id", "cells", "summary") if not isinstance(r, Mapping) or k not in r]
         if lacks:
             raise ValueError(f"{path}: robustness[{i}] lacks key(s) {lacks}")
+        bad = {run: c.get("verdict") if isinstance(c, Mapping) else c for run, c in r["cells"].items()
+               if not isinstance(c, Mapping) or c.get("verdict") not in verdicts}
+        if bad:
+            raise ValueError(f"{path}: robustness[{i}] ({r['figure']} {r['id']}) key 'cells' has unknown verdicts {bad}")
+    if doc["robustness"]:   # the matrix has an entry for each claim row (workflow/scripts/claims.py)
+        entries = {(r["figure"], r["id"]) for r in doc["robustness"]}
+        absent = [f"{r['figure']} {r['id']}" for r in doc["claims"] if (r["figure"], r["id"]) not in entries]
+        if absent:
+            raise ValueError(f"{path}: key 'robustness' has no entry for the claim row(s) {absent[:10]}: rows missing "
+                             "from the robustness matrix (rerun the claims rule)")
     for i, r in enumerate(doc["spread"]):
         lacks = [k for k in ("figure", "id", "n_seeds", "statistic_mean", "statistic_sd", "n_supported")
                  if not isinstance(r, Mapping) or k not in r]
@@ -557,11 +599,19 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("--out", required=True)
     rt.add_argument("--configfile", nargs="*", default=[])
     rt.add_argument("--commit", default=None, help="the commit the run was made at (default: this checkout's)")
+    rt.add_argument("--claims", default=None, help="the run's claims.json, whose key run.config_sha256 is recorded "
+                                                    "(default: claims.json beside --out)")
     rt.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     command = " ".join(a for a in args.command if a != "--")
+    claims_path = Path(args.claims) if args.claims else Path(args.out).parent / "claims.json"
+    try:
+        digest = json.loads(claims_path.read_text())["run"]["config_sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"{claims_path}: cannot read the run's merged config sha256 (key run.config_sha256; "
+                         f"{type(e).__name__}: {e}): record the run time after the run's claims rule") from None
     write_run_time(args.out, args.start, time.time() if args.end is None else args.end, args.cores, args.configfile,
-                   command, args.commit)
+                   command, args.commit, digest)
     return 0
 
 

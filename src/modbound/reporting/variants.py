@@ -12,12 +12,14 @@ so a bad overlay stops the run at start-up with an error naming the variant and 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from modbound.core.io import merge_config
 
-__all__ = ["FORBIDDEN_OVERLAY_KEYS", "variant_config", "resolve", "rerun_config", "check_relations"]
+__all__ = ["FORBIDDEN_OVERLAY_KEYS", "variant_config", "resolve", "rerun_config", "check_relations", "validator",
+           "check_schema", "check_run_name"]
 
 # A variant changes modelling choices of one run; replicates and variants are not nested.
 FORBIDDEN_OVERLAY_KEYS = ("variants", "replicates")
@@ -40,6 +42,44 @@ def _key(path: Iterable[Any]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
+def validator(schema: Mapping[str, Any] | str | os.PathLike):
+    """A JSON-schema (2020-12) validator of ``schema`` whose ``pattern`` must match the whole string: Python's
+    ``re.search`` lets ``^name$`` match ``"name\\n"`` (``$`` matches before a final newline), and such a name
+    would become a path (``results/variants/vv\\n/``, issue 25)."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+
+    def full_pattern(v, pattern, instance, schema_):
+        if v.is_type(instance, "string") and not re.fullmatch(pattern, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r} (as a whole)")
+
+    return jsonschema.validators.extend(base, {"pattern": full_pattern})(_schema(schema))
+
+
+def check_schema(config: Mapping[str, Any], schema: Mapping[str, Any] | str | os.PathLike,
+                 where: str = "config") -> None:
+    """``config`` against ``schema`` with :func:`validator` (patterns matched in full); ``ValueError`` listing
+    each error as ``<where>.<key>: <problem>``."""
+    errors = sorted(validator(schema).iter_errors(config), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        lines = [f"{where}.{_key(e.absolute_path)}: {e.message}".replace(f"{where}.:", f"{where}:")
+                 for e in errors]
+        raise ValueError("invalid config (checked against the config schema):\n  " + "\n  ".join(lines))
+
+
+# Names of runs in the robustness matrix besides the variants: the main run and each replicate seed (seed<k>).
+_RESERVED_RUN_NAME = re.compile(r"main|seed\d+")
+
+
+def check_run_name(name: str) -> None:
+    """A variant's name must not be a name the robustness matrix gives another run ('main', 'seed<k>'): the
+    variant's verdicts would overwrite that run's (issue 25)."""
+    if _RESERVED_RUN_NAME.fullmatch(str(name)):
+        raise ValueError(f"config variants.{name}: the name {name!r} is reserved for the main run ('main') and the "
+                         "replicate seeds ('seed<k>'); choose another name")
+
+
 def variant_config(name: str, overlay: Mapping[str, Any], config: Mapping[str, Any],
                    schema: Mapping[str, Any] | str | os.PathLike) -> dict[str, Any]:
     """The config of variant ``name``: ``overlay`` merged over ``config``, validated against ``schema``.
@@ -47,8 +87,6 @@ def variant_config(name: str, overlay: Mapping[str, Any], config: Mapping[str, A
     Raises ValueError naming ``config variants.<name>.config.<key>`` and the problem when the overlay
     sets a forbidden key (:data:`FORBIDDEN_OVERLAY_KEYS`), an unknown key or a bad value.
     """
-    import jsonschema
-
     where = f"config variants.{name}.config"
     if not isinstance(overlay, Mapping):
         raise ValueError(f"{where}: must be a mapping of config keys to values, got {overlay!r}")
@@ -57,8 +95,7 @@ def variant_config(name: str, overlay: Mapping[str, Any], config: Mapping[str, A
             raise ValueError(f"{where}.{key}: a variant cannot set '{key}' (replicate seeds and variants "
                              f"are set in the main config only)")
     merged = rerun_config(merge_config(config, overlay))
-    validator = jsonschema.Draft202012Validator(_schema(schema))
-    errors = sorted(validator.iter_errors(merged), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = sorted(validator(schema).iter_errors(merged), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if errors:
         lines = [f"{where}.{_key(e.absolute_path)}: {e.message}".replace(f"{where}.:", f"{where}:")
                  for e in errors]
@@ -84,6 +121,7 @@ def resolve(config: Mapping[str, Any], schema: Mapping[str, Any] | str | os.Path
     known = list(figures)
     out = {}
     for name, spec in (config.get("variants") or {}).items():
+        check_run_name(name)
         unknown = [f for f in spec["figures"] if f not in known]
         if unknown:
             raise ValueError(f"config variants.{name}.figures: unknown figure(s) {unknown} "
