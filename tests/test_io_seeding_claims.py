@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -304,3 +305,61 @@ def test_claim_ids_have_no_spaces_and_rows_show_their_effect():
     # old rows (no effect key) show their detail
     old = {k: v for k, v in c.items() if k != "effect"}
     assert claims.effect_cell({**old, "detail": "mean accuracy 0.3"}) == "mean accuracy 0.3"
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+_STRENGTH_WORDS = re.compile(r"\b(highly|strong|strongly|nearly|very|the same|all|high|neatly|reasonably|four|"
+                             r"not effected|approximate|greatest|roughly|often|increasingly|peaks|even more|small|64)\b",
+                             re.I)
+
+
+def _strength_config():
+    import yaml
+    values = yaml.safe_load((_ROOT / "config.yaml").read_text())["paper_strength"]
+    props = yaml.safe_load((_ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"][
+        "paper_strength"]["properties"]
+    return values, props
+
+
+def test_docs_claims_page_shows_every_reading_as_in_config_and_schema():
+    """docs/claims.md's readings table is generated from config.yaml + the schema: one home, shown as it is."""
+    values, props = _strength_config()
+    page = (_ROOT / "docs/claims.md").read_text()
+    assert claims.strength_readings_markdown(values, props) in page, \
+        "docs/claims.md is stale: paste claims.strength_readings_markdown(config, schema) into it"
+    for v in claims.VERDICT_MEANING:
+        assert f"- *{v}*:" in page
+    with pytest.raises(ValueError, match=r"\['extra'\]"):
+        claims.strength_readings_markdown({**values, "extra": 1}, props)
+
+
+def test_every_stated_strength_of_the_paper_is_read_in_config_or_listed_with_a_reason():
+    """The systematic pass over workflow/paper_claims.yaml: each claim whose words state a strength is served by a
+    config paper_strength key (named in its schema description) or listed in docs/claims.md with the reason."""
+    _, props = _strength_config()
+    served = {pid for p in props.values() for pid in re.findall(r"\b[a-z0-9]+\.[A-Za-z0-9_]+\b", p["description"])}
+    paper = claims.load_paper_claims(_ROOT / "workflow/paper_claims.yaml")
+    assert served <= {p["id"] for p in paper}, served - {p["id"] for p in paper}
+    listed = set(re.findall(r"^\| ([a-z0-9]+\.[A-Za-z0-9_]+) \|", (_ROOT / "docs/claims.md").read_text(), flags=re.M))
+    worded = {p["id"] for p in paper if _STRENGTH_WORDS.search(p["words"] + " " + p.get("strength", ""))}
+    assert worded - served - listed == set()
+    assert not served & listed - {"fig1.lesion_mod2"}
+
+
+def test_strength_readings_live_in_config_only():
+    """No figure module holds a reading of its own: every strength row's key is a config paper_strength key, its
+    threshold comes from the strength parameter, and no row calls a threshold 'stated' (the paper states none)."""
+    import ast
+    values, _ = _strength_config()
+    for path in sorted((_ROOT / "src/modbound/figures").glob("*.py")):
+        text = path.read_text()
+        assert "stated threshold" not in text, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "strength_claim":
+                thr, key = node.args[3], node.args[4]
+                assert not isinstance(thr, ast.Constant), f"{path.name}:{node.lineno}: a literal threshold"
+                if isinstance(key, ast.Constant):
+                    assert key.value in values, f"{path.name}:{node.lineno}: {key.value} not in paper_strength"
+                src = ast.unparse(thr)
+                assert "strength" in src or src.isupper() or src in {"thr", "high", "same", "majority"}, \
+                    f"{path.name}:{node.lineno}: threshold {src} not from config paper_strength"

@@ -31,7 +31,7 @@ from . import stats as _st
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
            "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
-           "VERDICT_SHORT", "VERDICTS", "strength_cell", "effect_cell", "VERDICT_MEANING", "strength_verdict", "flip_thresholds", "effect_text"]
+           "VERDICT_SHORT", "VERDICTS", "strength_cell", "effect_cell", "strength_readings_markdown", "VERDICT_MEANING", "strength_verdict", "flip_thresholds", "effect_text"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
@@ -274,6 +274,19 @@ def strength_claim(cid: str, statement: str, values, threshold: float, key: str,
 
 def _fmt_t(t) -> str:
     return "n/a" if t is None else f"{t:.3g}"
+
+
+def strength_readings_markdown(values: Mapping[str, Any], schema_props: Mapping[str, Any]) -> str:
+    """The table of our readings of the paper's words (docs/claims.md): one row per config ``paper_strength`` key
+    (``values``: its values, config.yaml; ``schema_props``: the schema's ``paper_strength.properties``, whose
+    descriptions name the words, the paper claims and the reading), in the schema's order."""
+    missing = sorted(set(schema_props) ^ set(values))
+    if missing:
+        raise ValueError(f"paper_strength: keys {missing} are in only one of config.yaml and the schema")
+    lines = ["| config `paper_strength` key | value | the paper's words (paper claims): our reading |", "|---|---|---|"]
+    for key, prop in schema_props.items():
+        lines.append(f"| `{key}` | {values[key]:g} | {md_cell(prop['description'])} {values[key]:g} |")
+    return "\n".join(lines)
 
 
 def untested(cid: str, statement: str, reason: str, *, paper: str | None = None) -> dict[str, Any]:

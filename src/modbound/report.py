@@ -388,12 +388,15 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         f"| configuration (merged in this order) | {configs} |",
         f"| config sha256 | `{meta.get('config_sha256', 'unknown')}` |",
         f"| scale | {meta.get('scale', 'unknown')} |",
-        f"| master seeds | {seeds} |",
+        f"| master seeds | {seeds}" + (" (the replicate seeds are our replicates of the whole analysis: training,"
+                                        " Louvain, nulls; the paper reports one run)" if len(doc["seeds"]) > 1 else "")
+        + " |",
         f"| runs (robustness matrix) | {runs} |",
         f"| run time | {run_time} |",
     ] + ([f"| companion run | `{comp['name']}` (sha256 `{comp['sha256']}`) at scale **{comp['scale']}**, master seeds"
           f" {', '.join(str(s) for s in comp['seeds']) or 'unknown'}, runs {', '.join(comp['runs']) or 'main only'}:"
-          f" another run of this workflow, set by config `report.companion`. Its verdicts across its runs and seeds"
+          f" another run of this workflow, set by config `report.companion`; its master seeds are our replicates of"
+          f" the whole analysis (the paper reports one run). Its verdicts across its runs and seeds"
           f" are in the robustness column, each marked with its scale; they are not counted in the summary of this"
           f" run. |"] if (comp := meta.get("companion")) else [])
 
