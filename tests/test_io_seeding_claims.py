@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -6,6 +7,9 @@ import pytest
 
 from modbound.reporting import claims
 from modbound.core import io, seeding
+from modbound.reporting import claims
+from modbound.core import io, seeding
+from modbound.core import stats as stats_mod
 
 
 def test_derive_seed_is_deterministic_and_path_sensitive():
@@ -221,10 +225,144 @@ def test_coverage_counts_real_and_substitute_inputs():
         claims.untested("x", "s", "")
 
 
-def test_strength_claim_tests_the_stated_threshold():
+def test_strength_claim_tests_our_reading_of_the_papers_words():
     c, t = claims.strength_claim("x", "modules are the sectors", [[0.9, 0.95], [0.85, 0.92]], 0.8, "same_partition_ari",
-                                 paper="fig2.quadrants", quantity="ARI")
+                                 words="the same", paper="fig2.quadrants", quantity="ARI")
     assert c["verdict"] == "supported" and c["paper_claim"] == "fig2.quadrants" and t["n"] == 4
-    assert "ARI > 0.8, config paper_strength.same_partition_ari" in c["statement"] and "lowest group mean 0.885" in c["detail"]
-    low, _ = claims.strength_claim("x", "s", [0.4, 0.5, 0.45, 0.42], 0.8, "k")
-    assert low["verdict"] == "opposite"
+    assert ("our reading of 'the same': mean ARI > 0.8, config paper_strength.same_partition_ari" in c["statement"]
+            and "lowest group mean 0.885" in c["detail"])
+    assert c["strength"]["key"] == "same_partition_ari" and c["strength"]["words"] == "the same"
+    # the effect itself, which summary is judged, and the other beside it
+    assert c["effect"]["text"] == "mean ARI 0.905 (median 0.91; judged: mean)" and c["effect"]["median"] == 0.91
+
+
+def test_effect_in_the_papers_direction_below_our_reading_is_weaker_than_stated_not_opposite():
+    """Issue 24: mean ARI 0.45, far above chance (0) but significantly below our reading of 'the same' (0.8): the
+    old rule (one test against the threshold) called it 'opposite'; it is 'weaker than stated'."""
+    vals = [0.4, 0.5, 0.45, 0.42]
+    old = claims.t_claim("x", "s", stats_mod.ttest_1samp(vals, 0.8), None, "greater")
+    assert old["verdict"] == "opposite"
+    low, _ = claims.strength_claim("x", "s", vals, 0.8, "k", words="the same", quantity="ARI")
+    assert low["verdict"] == "weaker than stated" and low["statistic"] == old["statistic"] and low["p"] == old["p"]
+    assert low["strength"]["effect_test"]["t"] > 0 and low["strength"]["effect_test"]["p"] < 0.05
+    # the effect itself the other way (below chance): opposite
+    neg, _ = claims.strength_claim("x", "s", [-0.4, -0.5, -0.45, -0.42], 0.8, "k", words="w")
+    assert neg["verdict"] == "opposite"
+    # neither beyond nor short of the reading: not significant (S6 six rules, 0.506 vs 0.5)
+    near, _ = claims.strength_claim("x", "s", [0.45, 0.55, 0.52, 0.49], 0.5, "k", words="w")
+    assert near["verdict"] == "not significant"
+    # short of the reading but no effect against chance either: not significant
+    none_, _ = claims.strength_claim("x", "s", [0.1, -0.1, 0.05, -0.04], 0.8, "k", words="w")
+    assert none_["verdict"] == "not significant"
+
+
+def test_strength_claim_less_with_a_paired_control_and_flip_thresholds():
+    """'nearly 0%': lesioned accuracy below 0.1; the effect is the drop from each network's control accuracy."""
+    acc = np.array([0.3, 0.25, 0.35, 0.28, 0.32])
+    ctrl = np.array([0.9, 0.85, 0.92, 0.88, 0.9])
+    c, _ = claims.strength_claim("x", "s", acc, 0.1, "near_zero_accuracy", words="nearly 0%", direction="less",
+                                 chance=ctrl, quantity="accuracy")
+    assert c["verdict"] == "weaker than stated" and "mean accuracy < 0.1" in c["statement"]
+    flip = c["strength"]["flip"]
+    # supported for a reading above the upper confidence bound of the mean, weaker below the lower one
+    half = stats_mod.sps.t.ppf(0.975, 4) * acc.std(ddof=1) / np.sqrt(5)
+    assert flip["high"] == pytest.approx(acc.mean() + half) and flip["low"] == pytest.approx(acc.mean() - half)
+    assert flip["supported_if_threshold"] == f"> {acc.mean() + half:.3g}"
+    again, _ = claims.strength_claim("x", "s", acc, flip["high"] + 1e-6, "k", words="w", direction="less", chance=ctrl)
+    assert again["verdict"] == "supported"
+    just, _ = claims.strength_claim("x", "s", acc, flip["low"] - 1e-6, "k", words="w", direction="less", chance=ctrl)
+    assert just["verdict"] == "weaker than stated"
+    mid, _ = claims.strength_claim("x", "s", acc, acc.mean(), "k", words="w", direction="less", chance=ctrl)
+    assert mid["verdict"] == "not significant"
+    with pytest.raises(ValueError, match="chance has 2 values for 5"):
+        claims.strength_claim("x", "s", acc, 0.1, "k", words="w", chance=ctrl[:2])
+    with pytest.raises(ValueError, match="words"):
+        claims.strength_claim("x", "s", acc, 0.1, "k", words="")
+
+
+def test_descriptive_rows_are_never_supported_and_not_counted_as_tested():
+    c = claims.claim("x", "s", test="Pearson r over node pairs", statistic=5.0, p=1e-9, n=100, direction="greater",
+                     descriptive="node pairs are not independent", paper="fig1.a")
+    assert c["verdict"] == "descriptive" and "node pairs are not independent" in c["detail"] and c["p"] == 1e-9
+    assert "descriptive" not in claims.TESTED_VERDICTS
+    cov = claims.coverage([{**c, "figure": "f", "data": ""}], [{"id": "fig1.a"}])
+    assert cov["claims"]["fig1.a"]["status"] == "untested"
+    # without a p-value it stays untestable
+    assert claims.claim("x", "s", test="t", statistic=1.0, p=None, n=3, direction="greater",
+                        descriptive="pairs")["verdict"] == "untestable"
+
+
+def test_claim_ids_have_no_spaces_and_rows_show_their_effect():
+    with pytest.raises(ValueError, match="'fig1.lesion_stim 1_module'.*no spaces"):
+        claims.claim("fig1.lesion_stim 1_module", "s", test="t", statistic=1.0, p=0.01, n=3, direction="greater")
+    t = stats_mod.ttest_ind([0.3, 0.31, 0.29], [0.9, 0.91, 0.92])
+    c = claims.t_claim("fig1.lesion_stim1_module", "s", t, None, "less")
+    assert c["effect"]["text"] == "mean 0.3 vs 0.91"
+    rows = claims.collect({"fig1": {"scale": "test", "claims": [c]}})
+    md = claims.to_markdown(rows)
+    assert "| mean 0.3 vs 0.91 | supported |" in md
+    assert "*weaker than stated* = " in md and "*descriptive* = " in md
+    s, _ = claims.strength_claim("fig1.y", "s", [0.4, 0.5, 0.45, 0.42], 0.8, "high_r", words="highly", quantity="r")
+    md = claims.to_markdown(claims.collect({"fig1": {"scale": "test", "claims": [s]}}))
+    assert "| weaker than stated | our reading of 'highly': mean r > 0.8 (paper_strength.high_r); supported if the threshold were < " in md
+    # old rows (no effect key) show their detail
+    old = {k: v for k, v in c.items() if k != "effect"}
+    assert claims.effect_cell({**old, "detail": "mean accuracy 0.3"}) == "mean accuracy 0.3"
+
+
+_ROOT = Path(__file__).resolve().parents[1]
+_STRENGTH_WORDS = re.compile(r"\b(highly|strong|strongly|nearly|very|the same|all|high|neatly|reasonably|four|"
+                             r"not effected|approximate|greatest|roughly|often|increasingly|peaks|even more|small|64)\b",
+                             re.I)
+
+
+def _strength_config():
+    import yaml
+    values = yaml.safe_load((_ROOT / "config.yaml").read_text())["paper_strength"]
+    props = yaml.safe_load((_ROOT / "workflow/schemas/config.schema.yaml").read_text())["properties"][
+        "paper_strength"]["properties"]
+    return values, props
+
+
+def test_docs_claims_page_shows_every_reading_as_in_config_and_schema():
+    """docs/claims.md's readings table is generated from config.yaml + the schema: one home, shown as it is."""
+    values, props = _strength_config()
+    page = (_ROOT / "docs/claims.md").read_text()
+    assert claims.strength_readings_markdown(values, props) in page, \
+        "docs/claims.md is stale: paste claims.strength_readings_markdown(config, schema) into it"
+    for v in claims.VERDICT_MEANING:
+        assert f"- *{v}*:" in page
+    with pytest.raises(ValueError, match=r"\['extra'\]"):
+        claims.strength_readings_markdown({**values, "extra": 1}, props)
+
+
+def test_every_stated_strength_of_the_paper_is_read_in_config_or_listed_with_a_reason():
+    """The systematic pass over workflow/paper_claims.yaml: each claim whose words state a strength is served by a
+    config paper_strength key (named in its schema description) or listed in docs/claims.md with the reason."""
+    _, props = _strength_config()
+    served = {pid for p in props.values() for pid in re.findall(r"\b[a-z0-9]+\.[A-Za-z0-9_]+\b", p["description"])}
+    paper = claims.load_paper_claims(_ROOT / "workflow/paper_claims.yaml")
+    assert served <= {p["id"] for p in paper}, served - {p["id"] for p in paper}
+    listed = set(re.findall(r"^\| ([a-z0-9]+\.[A-Za-z0-9_]+) \|", (_ROOT / "docs/claims.md").read_text(), flags=re.M))
+    worded = {p["id"] for p in paper if _STRENGTH_WORDS.search(p["words"] + " " + p.get("strength", ""))}
+    assert worded - served - listed == set()
+    assert not served & listed - {"fig1.lesion_mod2"}
+
+
+def test_strength_readings_live_in_config_only():
+    """No figure module holds a reading of its own: every strength row's key is a config paper_strength key, its
+    threshold comes from the strength parameter, and no row calls a threshold 'stated' (the paper states none)."""
+    import ast
+    values, _ = _strength_config()
+    for path in sorted((_ROOT / "src/modbound/figures").glob("*.py")):
+        text = path.read_text()
+        assert "stated threshold" not in text, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "strength_claim":
+                thr, key = node.args[3], node.args[4]
+                assert not isinstance(thr, ast.Constant), f"{path.name}:{node.lineno}: a literal threshold"
+                if isinstance(key, ast.Constant):
+                    assert key.value in values, f"{path.name}:{node.lineno}: {key.value} not in paper_strength"
+                src = ast.unparse(thr)
+                assert "strength" in src or src.isupper() or src in {"thr", "high", "same", "majority"}, \
+                    f"{path.name}:{node.lineno}: threshold {src} not from config paper_strength"

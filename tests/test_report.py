@@ -140,14 +140,49 @@ def test_outcome_rules():
     assert report.paper_outcome([ns, syn_sup]) == ("not significant", "real")
     assert report.paper_outcome([syn_sup, {"verdict": "untested", "data": ""}]) == ("supported", "substitute")
     assert report.paper_outcome([]) == ("untested", "none")
+    # issue 24: a strength row short of our reading, beside rows in the paper's direction
+    weak = {"verdict": "weaker than stated", "data": ""}
+    desc = {"verdict": "descriptive", "data": ""}
+    assert report.paper_outcome([sup, weak]) == ("weaker than stated", "real")
+    assert report.paper_outcome([weak]) == ("weaker than stated", "real")
+    assert report.paper_outcome([weak, ns]) == ("mixed", "real")
+    assert report.paper_outcome([weak, opp]) == ("mixed", "real")
+    # descriptive p-values never support: judged on the other rows, else the claim is descriptive
+    assert report.paper_outcome([desc, ns]) == ("not significant", "real")
+    assert report.paper_outcome([desc]) == ("descriptive", "real")
+    assert report.paper_outcome([desc, {"verdict": "untested", "data": ""}]) == ("descriptive", "real")
+
+
+def test_summary_opens_with_prose_from_the_claims_and_one_sentence_per_outcome():
+    stats = _stats()
+    weak, _ = claims.strength_claim("fig1.high", "module tracks input highly", [0.4, 0.5, 0.45, 0.42], 0.8, "high_r",
+                                    words="highly correlated", paper="fig1.a", quantity="r")
+    stats["fig1"]["claims"].append(weak)
+    md = _build(stats=stats)
+    summary = md.split("## Summary")[1].split("## Fig 1")[0]
+    assert ("**What reproduces.** Of the paper's 6 claims, 0 are supported on the paper's kind of inputs, and 1 more"
+            " reproduce in direction but weaker than the paper states (`fig1.a`).") in summary
+    assert "**What does not.** Of the 2 claims judged on the paper's kind of inputs, 1 mixed." in summary
+    assert ("**What cannot be tested here.** 2 untested, 1 untestable (listed at the end); 1 more are judged only on"
+            " SUBSTITUTE/SYNTHETIC inputs") in summary
+    for o in report.OUTCOMES:
+        assert f"- *{o}*: {report.OUTCOME_MEANING[o]}" in summary
+        assert f"\n| {o} | " in summary
+    assert summary.index("**What reproduces.**") < summary.index("- *supported*") < summary.index("| outcome |")
+    # the row: its effect, its test, our reading and the thresholds at which the verdict would change
+    cells = [c.strip() for c in re.split(r"(?<!\\)\|", _row_line(md, "module tracks input highly"))[1:-1]]
+    assert cells[3] == "weaker than stated" and cells[7] == "mean r 0.443 (median 0.435; judged: mean)"
+    assert cells[8] == "one-sample t-test vs 0.8"
+    assert cells[9].startswith("our reading of 'highly correlated': mean r > 0.8 (paper_strength.high_r); supported"
+                               " if the threshold were < 0.3")
 
 
 def test_rows_carry_the_papers_words_strength_verdict_and_data_marks():
     md = _build()
     line = _row_line(md, "module tracks input")
     cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-    assert cells[:9] == ["module tracks input", "fig1.a", '"module 1 tracks \\| the input"', "supported", "2.5",
-                         "0.01", "10", '"highly correlated"', ""]
+    assert cells[:12] == ["module tracks input", "fig1.a", '"module 1 tracks \\| the input"', "supported", "2.5",
+                          "0.01", "10", "", "t", "", '"highly correlated"', ""]
     assert "SYNTHETIC" in _row_line(md, "in-weight modules on FC")
     assert "SUBSTITUTE (MiniLM for GPT-2)" in _row_line(md, "subject pairs more similar")
     assert "untestable" in _row_line(md, "subject pairs more similar")
@@ -181,14 +216,15 @@ def test_robustness_cells_per_run_and_the_seed_spread():
     doc = _doc(stats, runs={"dt20": variant})
     md = _build(doc=doc)
     line = _row_line(md, "module tracks input")
-    assert "main: yes (2.5); dt20: n.s. (0.3); supported in 1 of 2 runs" in line
-    assert "main: n.s. (-0.5); dt20: no claim; supported in 0 of 2 runs" in _row_line(md, "other lesion")
+    assert "| test 1/2 runs supported (not: dt20 n.s. (0.3)) |" in line
+    assert "| test 0/2 runs supported (not: main n.s. (-0.5); dt20 no claim) |" in _row_line(md, "other lesion")
     # dt20 did not build fig4_human: only the main run counts
-    assert "| main: OPPOSITE (-0.2); supported in 0 of 1 runs |" in _row_line(md, "in-weight modules on FC")
-    assert "| single run |" in _row_line(_build(), "module tracks input")
+    assert "| test 0/1 runs supported (not: main OPPOSITE (-0.2)) |" in _row_line(md, "in-weight modules on FC")
+    assert "| test single run |" in _row_line(_build(), "module tracks input")
     doc["spread"] = [{"figure": "fig1", "id": "fig1.track", "n_seeds": 3, "statistic_mean": 2.0,
                       "statistic_sd": 0.5, "n_supported": 2}]
-    assert "across 3 seeds: statistic 2 +- 0.5, supported in 2" in _row_line(_build(doc=doc), "module tracks input")
+    assert "test 1/2 runs supported (not: dt20 n.s. (0.3)), seeds 2/3 (statistic 2 +- 0.5)" in _row_line(
+        _build(doc=doc), "module tracks input")
 
 
 def test_same_inputs_give_the_same_bytes_whatever_the_order_of_the_stats():
@@ -295,7 +331,8 @@ def test_tiny_run_report_matches_its_claims_json(tiny_run):
     n = doc["coverage"]["n_paper_claims"]
     assert re.search(rf"^\| \*\*all\*\* \| \d+ \| \d+ \| \d+ \| {n} \|$", md, flags=re.M)
     summ = report.summary(doc["claims"], claims.load_paper_claims(ROOT / "workflow/paper_claims.yaml"))
-    tested_real = sum(summ["counts"][o]["real"] for o in ("supported", "mixed", "not significant", "opposite"))
+    tested_real = sum(summ["counts"][o]["real"] for o in ("supported", "weaker than stated", "mixed",
+                                                          "not significant", "opposite"))
     assert tested_real == c["tested"]["real"] + c["partly"]["real"]
     # metadata: this checkout's commit, the configs, the scale, the benchmarks' time
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -362,7 +399,7 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
     assert "| companion run | `claims.json` (sha256 `" in md and "at scale **test**, master seeds 0" in md
     doc = json.loads((work / "results/claims.json").read_text())
     r = next(r for r in doc["claims"] if r["verdict"] in claims.TESTED_VERDICTS)
-    assert "At test scale (companion run): " in _row_line(md, claims.md_cell(r["statement"]))
+    assert "; test (companion): " in _row_line(md, claims.md_cell(r["statement"]))
     assert "### The same count in the companion run (test scale, its master seed)" in md
     assert (work / "docs/reproduction/companion_claims.json").read_bytes() == (work / "other/claims.json").read_bytes()
     # the run time of a run with other config files is refused, and nothing is written
@@ -467,10 +504,16 @@ def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart()
     assert report.companion_meta(comp, "/x/reduced/results/claims.json", "beef") == {
         "name": "claims.json", "sha256": "beef", "scale": "default", "seeds": [0, 1], "runs": ["main", "dt20"]}
     meta = {**META, "companion_sha256": "beef"}
+    # in the companion run the other lesion is supported (as if at its scale the effect were significant)
+    cell = next(e for e in comp["robustness"] if e["id"] == "fig1.lesion2")["cells"]["main"]
+    cell.update(verdict="supported", statistic=-3.5)
     md = _build(meta=meta, companion=comp, companion_path="reduced/claims.json")
     line = _row_line(md, "module tracks input")
-    assert ("| single run. At default scale (companion run): main: yes (2.5); dt20: yes (2.5); supported in 2 of 2"
-            " runs; across 2 seeds: statistic 2.25 +- 0.25, supported in 2 |") in line
+    assert "| test single run; default (companion): 2/2 runs supported, seeds 2/2 (statistic 2.25 +- 0.25) |" in line
+    # a verdict that changes with scale is flagged
+    assert "**Changes with scale**" not in line
+    flagged = _row_line(md, "other lesion")
+    assert ("**Changes with scale**: not significant at test scale, supported at default scale" in flagged), flagged
     assert "at scale **default**, master seeds 0, 1, runs main, dt20" in md and "sha256 `beef`" in md
     # its own outcome table, after this run's summary; this run's counts unchanged
     assert "### The same count in the companion run (default scale, its master seed)" in md
@@ -478,7 +521,7 @@ def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart()
     assert md.index("## Summary") < md.index("### The same count") < md.index("## Fig 1")
     assert md.split("## Summary")[1].split("### The same count")[0] == base.split("## Summary")[1].split("## Fig 1")[0]
     # a claim the companion lacks (its run named the row otherwise); rows dropped from its claims.json are refused
-    assert "At default scale (companion run): no such claim row" in _row_line(
+    assert "; default (companion): no such claim row" in _row_line(
         _build(meta=meta, companion=_companion_doc(rename={"fig1.track": "fig1.track_v0"})), "module tracks input")
     dropped = _companion_doc()
     del dropped["robustness"][0], dropped["spread"][0]

@@ -18,19 +18,20 @@ CHOICE_LABELS = {"pdm": {1: "stim 1", 2: "stim 2"}, "gng": {0: "no-go", 1: "go"}
 CLAIMED = {"pdm": (1, 2), "gng": (1,)}
 
 
-# The paper's words read as stated thresholds (fixed before looking at results, written in each claim's detail):
-NEAR_ZERO = 0.10  # "dropped to nearly 0%": lesioned accuracy below 10%
-SPARED_MARGIN = 0.10  # "not effected": accuracy change within +-10 percentage points (TOST)
-HIGH_R = 0.5  # "highly correlated": r above 0.5
-N_MODULES, N_MODULES_MARGIN = 4, 1.0  # "we found four modules": mean count within 4 +- 1 (TOST)
+# "We found four modules": the paper's number. Our readings of the paper's words ("nearly 0%", "not effected",
+# "highly correlated", the margin around four modules) are in config paper_strength (the one home of every reading).
+N_MODULES = 4
 
 
 def _nan_t(t):
     return float("nan") if t.get("t") is None else t["t"]
 
 
-def stats(data, *, scale: str, figure: str = "fig1") -> dict:
-    """Every number Fig 1 / S2 shows, and the paper's claims tested on them."""
+def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
+    """Every number Fig 1 / S2 shows, and the paper's claims tested on them (``strength``: config paper_strength,
+    our readings of the paper's words)."""
+    NEAR_ZERO, SPARED_MARGIN = strength["near_zero_accuracy"], strength["spared_margin"]
+    HIGH_R, N_MODULES_MARGIN = strength["high_r"], strength["module_count_margin"]
     analysis, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
     task = manifest["task"]
     pre = "fig1" if figure == "fig1" else "s2"
@@ -78,11 +79,18 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
     cl = out["claims"]
     t = st.equivalence(analysis["n_modules"], N_MODULES, N_MODULES_MARGIN)
     out["n_modules_vs_four"] = t
-    cl.append(claims.t_claim(f"{figure}.four_modules", f"{N_MODULES} modules per network", t, None, "greater",
-                             f"mean {t['mean']:.2f} modules (example: {out['example']['n_modules']}); TOST within "
-                             f"{N_MODULES} +- {N_MODULES_MARGIN:g}", paper=f"{pre}.four_modules"))
+    c4 = claims.t_claim(f"{figure}.four_modules", f"{N_MODULES} modules per network", t, None, "greater",
+                        f"mean {t['mean']:.2f} modules (example: {out['example']['n_modules']}); TOST within "
+                        f"{N_MODULES} +- {N_MODULES_MARGIN:g}", paper=f"{pre}.four_modules",
+                        effect=f"mean {out['n_modules']['mean']:.3g} modules (median {out['n_modules']['median']:.3g};"
+                               " judged: mean)")
+    c4["strength"] = {"key": "module_count_margin", "words": "four modules", "threshold": float(N_MODULES_MARGIN),
+                      "reading": f"our reading of 'four modules': mean count within {N_MODULES} +- "
+                                 f"{N_MODULES_MARGIN:g} (TOST)", "flip": None}
+    cl.append(c4)
     for i, c in enumerate(choices):
         lab = labels[c]
+        cid = lab.replace(" ", "")   # claim ids have no spaces ("stim 1" -> "stim1")
         other = [j for j in range(len(choices)) if j != i]
         acc_same = lesion[:, i, i]
         acc_other = lesion[:, i, other].mean(axis=1)
@@ -116,42 +124,60 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
         mod = "mod1" if c == choices[0] or task == "gng" else "mod2"
         r = entry["r_module_output"]
         cl.append(claims.claim(
-            f"{figure}.module_{lab}_tracks_output", f"{lab} module mean activity correlates with its output unit",
+            f"{figure}.module_{cid}_tracks_output", f"{lab} module mean activity correlates with its output unit",
             test=r["test"], statistic=_nan_t(r), p=r["p"], n=r["n"],
             direction="greater", detail=f"mean r = {r['mean']}; {entry['n_matched']} of {n} networks matched",
             paper="fig1.output_corr" if task == "pdm" else "s2.output_corr"))
         le = entry["lesion"]
         t = le["ttest_same_vs_other"]
         paper_lesion = {"pdm": {1: "fig1.lesion_mod1", 2: "fig1.lesion_mod2"}, "gng": {1: "s2.lesion_go"}}[task][c]
+        same_d, other_d = le[f"accuracy_{lab}_trials"], le["accuracy_other_trials"]
         cl.append(claims.claim(
-            f"{figure}.lesion_{lab}_module", f"lesioning the {lab} module's readout lowers accuracy on {lab} trials"
+            f"{figure}.lesion_{cid}_module", f"lesioning the {lab} module's readout lowers accuracy on {lab} trials"
             " more than on the other trials", test=t["test"], statistic=_nan_t(t),
             p=t["p"], n=n, direction="less", detail=f"mean accuracy {t['mean_a']} vs {t['mean_b']}",
-            paper=paper_lesion))
+            paper=paper_lesion,
+            effect=None if same_d["mean"] is None or other_d["mean"] is None else
+            f"mean accuracy {same_d['mean']:.3g} on {lab} trials vs {other_d['mean']:.3g} on the others (median "
+            f"{same_d['median']:.3g} vs {other_d['median']:.3g}; judged: mean)"))
         if task == "pdm":
-            t = le["ttest_same_vs_near_zero"]
-            cl.append(claims.t_claim(
-                f"{figure}.lesion_{lab}_module_near_zero", f"lesioning the {lab} module's readout drops accuracy on "
-                f"{lab} trials to nearly 0%", t, None, "less",
-                f"stated threshold: mean accuracy below {NEAR_ZERO:.0%}; ours {le[f'accuracy_{lab}_trials']['mean']} "
-                f"(median {le[f'accuracy_{lab}_trials']['median']}), control "
-                f"{le[f'control_accuracy_{lab}_trials']['mean']}", paper=paper_lesion))
+            c0, _ = claims.strength_claim(
+                f"{figure}.lesion_{cid}_module_near_zero", f"lesioning the {lab} module's readout drops accuracy on "
+                f"{lab} trials to nearly 0%", acc_same, NEAR_ZERO, "near_zero_accuracy", words="dropped to nearly 0%",
+                paper=paper_lesion, quantity=f"accuracy on {lab} trials", direction="less", chance=control[:, i],
+                chance_label=f"each network's intact accuracy on {lab} trials")
+            cl.append(c0)
             t = le["other_trials_change_vs_control"]
-            cl.append(claims.t_claim(
-                f"{figure}.lesion_{lab}_module_spares_other_trials", f"lesioning the {lab} module's readout leaves "
+            change = st.describe(acc_other - ctrl_other)
+            cs = claims.t_claim(
+                f"{figure}.lesion_{cid}_module_spares_other_trials", f"lesioning the {lab} module's readout leaves "
                 "accuracy on the other trials as it was (lesioned vs intact)", t, None, "greater",
                 f"mean change {t['mean']}; TOST margin +-{SPARED_MARGIN:.0%}",
-                paper="fig1.lesion_mod1_spared" if mod == "mod1" else "fig1.lesion_mod2"))
+                paper="fig1.lesion_mod1_spared" if mod == "mod1" else "fig1.lesion_mod2",
+                effect=None if change["mean"] is None else
+                f"mean accuracy change {change['mean']:.3g} (median {change['median']:.3g}; judged: mean)")
+            cs["strength"] = {"key": "spared_margin", "words": "were not effected", "threshold": float(SPARED_MARGIN),
+                              "reading": f"our reading of 'not effected': mean change within +-{SPARED_MARGIN:g} "
+                                         "(TOST)", "flip": None}
+            cl.append(cs)
             rc = entry["r_module_cumdelta"]
             cl.append(claims.claim(
-                f"{figure}.module_{lab}_tracks_cumulative_input",
+                f"{figure}.module_{cid}_tracks_cumulative_input",
                 f"{lab} module mean activity {'rises' if c == 1 else 'falls'} with cumulative (stim1 - stim2) input",
                 test=rc["test"], statistic=_nan_t(rc), p=rc["p"], n=rc["n"],
                 direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']}",
                 paper="fig1.track_input"))
+            toward = 1.0 if c == 1 else -1.0   # r with the cumulative input toward this module's stimulus
+            ch, _ = claims.strength_claim(
+                f"{figure}.module_{cid}_tracks_cumulative_input_highly",
+                f"{lab} module mean activity is highly correlated with the cumulative input toward stimulus {c}",
+                toward * np.asarray(analysis["r_module_cumdelta"][:, i], dtype=np.float64), HIGH_R, "high_r",
+                words="highly correlated with the cumulative inputs variable", paper="fig1.track_input",
+                quantity="r", fisher_z=True)
+            cl.append(ch)
             t = entry["sign_dprime"]["ttest"]
             cl.append(claims.t_claim(
-                f"{figure}.module_{lab}_sign_selective",
+                f"{figure}.module_{cid}_sign_selective",
                 f"{lab} module is more active when the cumulative input favours stimulus {1 if c == 1 else 2}: d' of "
                 "its mean activity at cumulative (stim1 - stim2) > 0 vs < 0 is "
                 f"{'above' if c == 1 else 'below'} 0 (stimulus period, test trials)", t, None,
@@ -178,11 +204,12 @@ def stats(data, *, scale: str, figure: str = "fig1") -> dict:
             paper="fig1.disc"))
         if task == "gng":
             for i, c in enumerate(choices):
-                t = out["per_choice"][labels[c]]["r_module_output_vs_high"]
-                cl.append(claims.t_claim(
-                    f"{figure}.module_{labels[c]}_output_r_high", f"{labels[c]} module is highly correlated with its "
-                    f"output unit (r above {HIGH_R}, stated threshold)", t, None, "greater",
-                    f"mean r = {out['per_choice'][labels[c]]['r_module_output']['mean']}", paper="s2.output_corr"))
+                ch, _ = claims.strength_claim(
+                    f"{figure}.module_{labels[c].replace(' ', '')}_output_r_high", f"{labels[c]} module is highly "
+                    "correlated with its output unit", analysis["r_module_output"][:, i], HIGH_R, "high_r",
+                    words="highly correlated to the activity of output neurons", paper="s2.output_corr",
+                    quantity="r", fisher_z=True)
+                cl.append(ch)
     bd = analysis["boundary_dprime"]
     t = st.ttest_1samp(bd, 0.0)
     out["boundary_module_dprime"] = {**st.describe(bd), "ttest": t}
@@ -306,7 +333,7 @@ def plot(data, stats_: dict):
             names_ += [f"{labels[cc]}\nintact", f"{labels[cc]}\nlesion"]
             cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
         plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
-        ax.axhline(NEAR_ZERO, color="0.6", lw=0.6, ls=":")
+        ax.axhline(stats_["thresholds"]["near_zero_accuracy"], color="0.6", lw=0.6, ls=":")
         ax.tick_params(axis="x", labelsize=4.6)
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
         ax.set_ylim(-0.05, 1.12)
@@ -322,5 +349,5 @@ def plot(data, stats_: dict):
                                             f"{trials.n_trials} test trials; modules matched on even, "
                                             f"statistics on odd trials (rule in stats); example net {m} (lesion "
                                             f"crossover closest to the median): {n_silent} silent units left out of "
-                                            f"modules; dotted line: {NEAR_ZERO:.0%} ('nearly 0%')"))
+                                            f"modules; dotted line: {stats_['thresholds']['near_zero_accuracy']:.0%} ('nearly 0%')"))
     return fig

@@ -69,7 +69,9 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int, strength: dict) 
         c, out["by_n_in"][str(n_in)]["sector_is_louvain_test"] = claims.strength_claim(
             f"fig2.{name}_are_the_louvain_modules",
             f"N_in = {n_in}: the Louvain modules of the output correlation are the sign {name}",
-            res["ari_sector"][n_inputs.index(n_in)], same, "same_partition_ari", paper=paper_id, quantity="ARI")
+            res["ari_sector"][n_inputs.index(n_in)], same, "same_partition_ari", paper=paper_id, quantity="ARI",
+            words="boundaries between modules are the same as these boundaries between quadrants"
+            + ("" if n_in == 2 else " (also demonstrated for three input neurons)"))
         out["claims"].append(c)
     if 3 in [int(n) for n in res["example_inputs"]]:
         ex3 = out["examples"]["3"]
@@ -98,7 +100,8 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int, strength: dict) 
         "fig2.hamming_partitions_medium_to_high_quality",
         "Hamming-similarity partitions reach medium-to-high quality at every N_in", res["q_hamming"] / res["q_louvain"],
         strength["medium_q_fraction"], "medium_q_fraction", paper="fig2.hamming_Q",
-        quantity="Q / Louvain-optimised Q")
+        quantity="Q / Louvain-optimised Q", words="medium to high-quality modular partitions",
+        chance_label="0 (no modular structure)")
     out["claims"].append(c)
     r = st.ttest_1samp_r(res["r_cos_corr"].ravel())
     ratio = res["q_cosine"] / res["q_louvain"]
@@ -107,6 +110,11 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int, strength: dict) 
         "cosine similarity of the in-weights correlates with the output correlation (all N_in)", r, None,
         "greater", detail=f"mean r {np.nanmean(res['r_cos_corr']):.4f}; Q cosine / Q Louvain "
                                     f"{np.nanmean(ratio):.3f} +- {np.nanstd(ratio, ddof=1):.3f}", paper="fig2.cosine"))
+    out["claims"].append(claims.strength_claim(
+        "fig2.cosine_similarity_very_accurate", "cosine similarity of the in-weights very accurately approximates the "
+        "output correlation (all N_in)", res["r_cos_corr"], strength["very_high_r"], "very_high_r",
+        words="very accurately approximate the covariance structure", paper="fig2.cosine", quantity="r",
+        fisher_z=True)[0])
     return out
 
 

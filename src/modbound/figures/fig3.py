@@ -15,15 +15,13 @@ from modbound.core import stats as st
 from modbound.analyses.dynamics_analysis import figure_settings
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
-# Stated thresholds for the paper's words (not fitted): "a very good fit" = induced Q above 0.3, the level
-# usually read as clear modular structure; "highly similar" partitions = ARI above 0.5.
-Q_GOOD = 0.3
-ARI_SIMILAR = 0.5
+# Our readings of the paper's words ("a very good fit", "highly similar") are in config paper_strength.
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dict:
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, strength: dict) -> dict:
     """Every number Fig 3 shows, for the PDM and GNG ensembles (inputs jacobian_<task>, evaluation_<task>,
-    manifest_<task>)."""
+    manifest_<task>); ``strength``: config paper_strength."""
+    Q_GOOD, ARI_SIMILAR = strength["good_fit_q"], strength["high_ari"]
     results = {task: data[f"jacobian_{task}"] for task in TASK_LABELS}
     evaluations = {task: data[f"evaluation_{task}"] for task in TASK_LABELS}
     manifests = {task: data[f"manifest_{task}"] for task in TASK_LABELS}
@@ -75,6 +73,10 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dic
                        "correlation",
                        block["r_trajectory"], n, "greater", f"mean r = {block['r_trajectory']['mean']:.3f}",
                        paper="fig3.scatter"),
+            claims.strength_claim(f"fig3.trajectory_jacobian_highly_similar_to_correlation_{name}",
+                                  f"{label}: trajectory-averaged Jacobian row similarity and activity correlation are "
+                                  "highly similar", r_tr, strength["high_r"], "high_r", words="were highly similar",
+                                  paper="fig3.scatter", quantity="r", fisher_z=True)[0],
             claims.t_claim(f"fig3.trajectory_beats_fixed_point_{name}",
                        f"{label}: the trajectory Jacobian relates more to activity correlation than the slow-point "
                        "Jacobian",
@@ -113,23 +115,23 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dic
         paper="fig3.perm_null"))
     for name, r in results.items():
         qi = out["ensembles"][name]["modules_of_trajectory_jacobian_similarity"]
-        t = st.ttest_1samp(r["q_induced"], Q_GOOD)
-        qi["ttest_q_induced_vs_good_fit"] = t
-        out["claims"].append(claims.t_claim(
+        c, t = claims.strength_claim(
             f"fig3.induced_Q_very_good_fit_{name}",
-            f"{TASK_LABELS.get(name, name)}: the Jacobian-similarity partition is 'a very good fit' to the activity "
-            f"correlation: induced Q above {Q_GOOD} (stated threshold) across networks", t, None, "greater",
-            f"mean induced Q {np.mean(r['q_induced']):.3f}; threshold {Q_GOOD} = the conventional 'clear modular "
-            "structure' level of Q", paper="fig3.induced_Q"))
+            f"{TASK_LABELS.get(name, name)}: the Jacobian-similarity partition is a very good fit to the activity "
+            "correlation across networks", r["q_induced"], Q_GOOD, "good_fit_q", words="we found a very good fit",
+            paper="fig3.induced_Q", quantity="induced Q", chance=np.asarray(r["q_null"]).mean(axis=1),
+            chance_label="each network's label-permutation null mean Q")
+        qi["ttest_q_induced_vs_good_fit"] = t
+        out["claims"].append(c)
         if "ari_vs_correlation" in r:
             a = r["ari_vs_correlation"]
-            t = st.ttest_1samp(a, ARI_SIMILAR)
-            qi["ari_vs_correlation_modules"] = {**st.describe(a), "ttest_vs_threshold": t}
-            out["claims"].append(claims.t_claim(
+            c, t = claims.strength_claim(
                 f"fig3.partitions_highly_similar_{name}",
-                f"{TASK_LABELS.get(name, name)}: Jacobian-similarity and activity-correlation modules are 'highly "
-                f"similar': ARI above {ARI_SIMILAR} (stated threshold) across networks", t, None, "greater",
-                f"mean ARI {np.mean(a):.3f}", paper="fig3.disc"))
+                f"{TASK_LABELS.get(name, name)}: Jacobian-similarity and activity-correlation modules are highly "
+                "similar across networks", a, ARI_SIMILAR, "high_ari",
+                words="clusters to form highly similar modules", paper="fig3.disc", quantity="ARI")
+            qi["ari_vs_correlation_modules"] = {**st.describe(a), "ttest_vs_threshold": t}
+            out["claims"].append(c)
     return out
 
 

@@ -7,8 +7,8 @@ from modbound.core import stats as st
 from modbound.figures import fig4_mouse
 
 
-def stats(data, *, scale: str, master_seed: int) -> dict:
-    out = fig4_mouse.stats(data, scale=scale, master_seed=master_seed, species="human")
+def stats(data, *, scale: str, master_seed: int, strength: dict) -> dict:
+    out = fig4_mouse.stats(data, scale=scale, master_seed=master_seed, strength=strength, species="human")
     # "this effect appears to be more diminished in the human brain": human similarity-FC r against the mouse r
     # (Fisher r-to-z difference; n = nodes, since node pairs are not independent; the paper names no test)
     mouse = data["mouse_analysis"]

@@ -15,7 +15,7 @@ _LETTERS = {"mouse": "fghij", "human": "klmno"}
 _PAPER = {"mouse": "fig4mouse", "human": "fig4human"}
 
 
-def stats(data, *, scale: str, master_seed: int, species: str = "mouse") -> dict:
+def stats(data, *, scale: str, master_seed: int, strength: dict, species: str = "mouse") -> dict:
     res, dataset, figure = data["analysis"], data["dataset"], f"fig4_{species}"
     ci = res["partition"]
     sizes = np.bincount(ci)
@@ -56,12 +56,24 @@ def stats(data, *, scale: str, master_seed: int, species: str = "mouse") -> dict
                      test="Pearson r over node pairs (pairs are not independent: p is descriptive)",
                      statistic=float(res["r"]), p=float(res["p_r"]), n=int(res["n_pairs"]), direction="greater",
                      detail=f"r = {res['r']:.3f}" + ("; SYNTHETIC data" if out["synthetic"] else ""),
-                     paper=f"{_PAPER[species]}.scatter"),
+                     paper=f"{_PAPER[species]}.scatter", effect=f"r {float(res['r']):.3g} over {int(res['n_pairs'])} "
+                                                                 "node pairs",
+                     descriptive="node pairs share nodes (and neighbouring nodes share space), so they are not "
+                                 "independent, and this analysis has no null for r that respects the dependence (the "
+                                 "spatial null is for the partition's Q)"),
     ]
+    if species == "mouse":   # "a strong positive relationship" (the human text says only "a positive relationship")
+        strong = float(strength["strong_r"])
+        row = out["claims"][-1]
+        row["effect"]["text"] += f" ({'above' if res['r'] > strong else 'not above'} our reading, r > {strong:g})"
+        row["strength"] = {"key": "strong_r", "words": "a strong positive relationship", "threshold": strong,
+                           "reading": f"our reading of 'a strong positive relationship': r > {strong:g} (one r over "
+                                      "node pairs: compared, not tested)", "flip": None}
     if species == "mouse":
         out["claims"].append(claims.untested(
             f"{figure}.induced_q_value", "mouse: the thalamocortical partition induces a modularity of () on cortical "
-            "FC (the paper's Q)", f"the paper's Q and N regions were lost in extraction, so there is no value to "
+            "FC (the paper's Q)", "the paper's Q and N regions are missing from our text copy of the paper (not from "
+            "the paper), so there is no value to "
             f"compare with; ours: Q = {q:.4f} on {out['n_nodes']} regions, {out['n_modules']} modules (judged "
             "against chance by the spatial-null row)", paper="fig4mouse.induced_Q"))
     return out

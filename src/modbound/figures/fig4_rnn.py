@@ -10,7 +10,7 @@ from modbound.core import stats as st
 from modbound.models.tasks import make_task
 
 
-def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -> dict:
+def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int, strength: dict) -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
     input_names = make_task(manifest["task"], seed=0).input_names
     idx = res["model_index"]
@@ -68,9 +68,15 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int) -
                      is not None else float("nan"), p=a["r_similarity_vs_correlation"]["p"], n=n, direction="greater",
                      detail=f"mean r {a['r_similarity_vs_correlation']['mean']:.3f}; example r {ex['r']:.3f}",
                      paper="fig4rnn.scatter"),
+        claims.strength_claim("fig4_rnn.input_similarity_strongly_related_to_correlation",
+                              "input-weight cosine similarity has a strong positive relationship with recurrent "
+                              "activity correlation", res["r"], strength["strong_r"], "strong_r",
+                              words="a strong positive relationship", paper="fig4rnn.scatter", quantity="r",
+                              fisher_z=True)[0],
         claims.untested("fig4_rnn.induced_q_value", "the input-weight partition induces a modularity of () on the "
                         "recurrent correlation (the paper's Q)",
-                        f"the paper's Q was lost in extraction, so there is no value to compare with; ours: example "
+                        "the paper's Q is missing from our text copy of the paper (not from the paper), so there is no value "
+                        f"to compare with; ours: example "
                         f"Q = {ex['q_induced']:.3f}, across networks {a['q_induced']['mean']:.3f} +- "
                         f"{a['q_induced']['std'] if a['q_induced']['std'] is not None else float('nan'):.3f} "
                         "(judged against chance by the permutation rows)", paper="fig4rnn.induced_Q"),

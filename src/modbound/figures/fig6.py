@@ -20,12 +20,13 @@ from modbound.analyses.dynamics_analysis import figure_settings, long_run_summar
 
 TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 END_MARKERS = {0: ("x", "k", "fixed point"), 1: ("o", "#d62728", "periodic orbit"), 2: ("^", "#E69F00", "neither")}
-ORBIT_MAJORITY = 0.5  # "all initial points fell onto a limit cycle": tested as "most" (fraction on an orbit > 0.5)
+# "all initial points fell onto a limit cycle": our reading (config paper_strength.limit_cycle_fraction) is "most"
 LESION_TEXT = {"in_out": "the unit's recurrent in- and out-weights zeroed",
                "silence": "the unit's recurrent out-weights zeroed and its state held at 0"}
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, figure: str = "fig6") -> dict:
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict,
+          figure: str = "fig6") -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
     settings = figure_settings("flow", dynamics, analysis, seed=seed, ensemble=ensemble)
     n = int(res["model_index"].size)
@@ -58,16 +59,18 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
     out["example"] = ex
     traj = res["grid_trajectories_pc"]
     out["grid_end_state_spread_ratio"] = spread_ratio(traj[:, 0], traj[:, -1])
-    out["long_run"] = lr = long_run_summary(res, ORBIT_MAJORITY)
-    t_orbit = lr["ttest_frac_orbit_vs_majority"]
-    out["claims"].append(claims.t_claim(
+    majority = strength["limit_cycle_fraction"]
+    out["long_run"] = lr = long_run_summary(res, majority)
+    c, _ = claims.strength_claim(
         f"{figure}.grid_states_end_on_limit_cycle",
-        f"{label}: after {lr['long_steps']} steps under the constant input, most grid states end on a closed periodic "
-        f"orbit, not a fixed point (per network fraction on an orbit > {ORBIT_MAJORITY:g}; the paper says 'all')",
-        t_orbit, n, "greater",
-        f"mean fraction on orbits {lr['frac_orbit']['mean']:.3f}, on fixed points {lr['frac_fixed']['mean']:.3f}, "
-        f"neither {lr['frac_neither']['mean']:.3f}; {lr['n_networks_majority_orbit']}/{n} networks mostly on orbits",
-        paper="fig6.limit_cycle" if figure == "fig6" else None))
+        f"{label}: after {lr['long_steps']} steps under the constant input, grid states end on a closed periodic "
+        f"orbit, not a fixed point ({lr['n_networks_majority_orbit']}/{n} networks mostly on orbits; on fixed points "
+        f"{lr['frac_fixed']['mean']:.3f}, neither {lr['frac_neither']['mean']:.3f})",
+        lr["per_network"]["frac_orbit"], majority, "limit_cycle_fraction",
+        words="all initial points fell onto a limit cycle", paper="fig6.limit_cycle" if figure == "fig6" else None,
+        quantity="fraction on an orbit", chance=lr["per_network"]["frac_fixed"],
+        chance_label="each network's fraction ending on a fixed point")
+    out["claims"].append(c)
     t = mods["ttest_q_induced_vs_null_mean"]
     out["claims"] += [
         claims.t_claim(f"{figure}.lesion_similarity_tracks_correlation",
@@ -75,6 +78,11 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                    "correlation",
                    r, n, "greater", f"mean r = {r['mean']:.3f}; example r = {ex['r']:.3f}",
                    paper="fig6.lesion_vs_fc" if figure == "fig6" else "s13.lesion_vs_fc"),
+        *([claims.strength_claim(f"{figure}.lesion_similarity_highly_related_to_correlation",
+                                 f"{label}: lesion similarity and activity correlation are highly related",
+                                 res["r"], strength["high_r"], "high_r", words="highly related",
+                                 paper="fig6.lesion_vs_fc", quantity="r", fisher_z=True)[0]]
+          if figure == "fig6" else []),
         claims.claim(f"{figure}.example_correlation_modules_in_lesion_similarity",
                      f"example {label} RNN: modules of the activity correlation induce more Q on the lesion similarity "
                      "than permuted partitions", test="label-permutation null (1-sided)",

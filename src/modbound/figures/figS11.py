@@ -15,7 +15,7 @@ QUANTITIES = {"ari": "partition similarity (ARI)", "w_rec_r": "recurrent-weight 
               "strength_r": "recurrent-strength similarity (r)"}
 
 
-def stats(data, *, scale: str, ensembles: dict) -> dict:
+def stats(data, *, scale: str, ensembles: dict, strength: dict) -> dict:
     res = data["analysis"]
     evaluations = {mode: data[f"evaluation_{mode}"] for mode in MODES}
     manifests = {mode: data[f"manifest_{mode}"] for mode in MODES}
@@ -68,6 +68,19 @@ def stats(data, *, scale: str, ensembles: dict) -> dict:
         "figS11.shared_input_output_beats_shared_input_ari", "partitions are even more similar across runs when "
         "W_in and W_out = W_in^T are shared than when only W_in is shared", t, None, "greater",
         f"mean ARI {t['mean_a']:.3f} vs {t['mean_b']:.3f}" if t["mean_a"] is not None else "", paper="s11.io_vs_same"))
+    # the strengths the Discussion states: "the modules across all of these training runs are highly similar" (same
+    # W_in) and "the strength of the weights in the recurrent layer is also highly similar" (W_in = W_out^T)
+    out["claims"] += [
+        claims.strength_claim("figS11.shared_input_partitions_highly_similar", "same W_in: partitions are highly "
+                              "similar across trained networks", res[f"{ensembles['shared_input']}__ari_mean"],
+                              strength["high_ari"], "high_ari", words="the modules ... are highly similar",
+                              paper="s11.same_init_partitions", quantity="ARI")[0],
+        claims.strength_claim("figS11.shared_input_output_strength_highly_similar", "same W_in = W_out^T: the "
+                              "strength of the recurrent weights is highly similar across trained networks",
+                              res[f"{ensembles['shared_input_output']}__strength_r_mean"], strength["high_r"], "high_r",
+                              words="the strength of the weights in the recurrent layer is also highly similar",
+                              paper="s11.io_weights", quantity="r", fisher_z=True)[0],
+    ]
     return out
 
 

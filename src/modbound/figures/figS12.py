@@ -5,8 +5,8 @@ from __future__ import annotations
 from modbound.figures import fig5
 
 
-def stats(data, *, scale: str, dynamics: dict, ensemble: str) -> dict:
-    return fig5.stats(data, scale=scale, dynamics=dynamics, ensemble=ensemble, figure="figS12")
+def stats(data, *, scale: str, dynamics: dict, ensemble: str, strength: dict) -> dict:
+    return fig5.stats(data, scale=scale, dynamics=dynamics, ensemble=ensemble, strength=strength, figure="figS12")
 
 
 def plot(data, stats_: dict):

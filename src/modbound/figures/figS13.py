@@ -5,9 +5,9 @@ from __future__ import annotations
 from modbound.figures import fig6
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str) -> dict:
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict) -> dict:
     return fig6.stats(data, scale=scale, dynamics=dynamics, analysis=analysis, seed=seed, ensemble=ensemble,
-                      figure="figS13")
+                      strength=strength, figure="figS13")
 
 
 def plot(data, stats_: dict):

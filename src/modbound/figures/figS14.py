@@ -27,7 +27,7 @@ SIMILARITY_DEFINITION = (
     "chosen before the results were seen. Secondary (not tested): cosine of the nullcline directions")
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str) -> dict:
+def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict) -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
     settings = figure_settings("nullclines", dynamics, analysis, seed=seed, ensemble=ensemble)
     n = int(res["model_index"].size)
@@ -87,6 +87,11 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                        f"{mods['fraction_p_below_0.05']:.2f} of networks have p < 0.05; mean ARI with the correlation's "
                        f"modules {out['ari_nullcline_vs_correlation_modules']['mean']:.2f}",
                        paper="s14.modules"),
+        claims.strength_claim("figS14.nullcline_modules_highly_similar_to_correlation_modules",
+                              f"{label}: the modules of nullcline similarity are highly similar to the correlation's "
+                              "modules", res["ari_vs_correlation"], strength["high_ari"], "high_ari",
+                              words="also form clusters that are highly similar to the clusters found in the "
+                                    "correlation matrix (Disc.)", paper="s14.modules", quantity="ARI")[0],
         claims.untested("figS14.one_nullcline_per_unit",
                         "there is one higher-order nullcline per recurrent unit (the paper: 64 for 64 units)",
                         f"a definition, not a finding: we sample one per unit ({ex['n_nullclines']} here); in the "

@@ -5,8 +5,8 @@ from __future__ import annotations
 from modbound.figures import fig1
 
 
-def stats(data, *, scale: str) -> dict:
-    return fig1.stats(data, scale=scale, figure="figS2")
+def stats(data, *, scale: str, strength: dict) -> dict:
+    return fig1.stats(data, scale=scale, strength=strength, figure="figS2")
 
 
 def plot(data, stats_: dict):

@@ -65,7 +65,8 @@ def stats(data, *, scale: str, strength: dict) -> dict:
     c, out["ari_cosine_vs_threshold"] = claims.strength_claim(
         "figS7.cosine_partitions_approximate_correlation_modules",
         "Louvain partitions of the weights' cosine similarity approximate the correlation modules at every N_in",
-        ff["ari_cosine"], strength["approximate_ari"], "approximate_ari", paper="s7.cosine_partition", quantity="ARI")
+        ff["ari_cosine"], strength["approximate_ari"], "approximate_ari", paper="s7.cosine_partition", quantity="ARI",
+        words="approximate the partitions produced in the correlation matrix")
     out["claims"].append(c)
     return out
 

@@ -11,7 +11,7 @@ from modbound.core import stats as st
 COLORS = {"input": plotting.CONDITION_COLORS["observed"], "none": "#D55E00"}
 
 
-def stats(data, *, scale: str, cfg: dict, seed: int) -> dict:
+def stats(data, *, scale: str, cfg: dict, seed: int, strength: dict) -> dict:
     res = data["random_rnn"]
     n = int(res["group"].size)
     out = {"figure": "figS8", "scale": scale, "model": "x_t = sigmoid(W_rec x_(t-1) + W_in u_t)", **cfg,
@@ -51,6 +51,10 @@ def stats(data, *, scale: str, cfg: dict, seed: int) -> dict:
         claims.t_claim("figS8.same_w_in_similar_steady_states", "networks sharing W_in (different W_rec) reach "
                        "similar steady-state correlations, more than networks with different W_in", t_same, None,
                        "greater", f"mean r {t_same['mean_a']:.3f} vs {t_same['mean_b']:.3f}", paper="s8.same_win"),
+        claims.strength_claim("figS8.same_w_in_steady_states_highly_similar", "networks sharing W_in (different W_rec) "
+                              "reach highly similar steady-state correlations", res["same_w_in"], strength["high_r"],
+                              "high_r", words="were highly similar", paper="s8.same_win", quantity="r",
+                              fisher_z=True)[0],
     ]
     return out
 

@@ -31,12 +31,30 @@ from modbound.core import stats as _st
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
            "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
            "CLAIM_KEYS", "check_row", "registered_figure", "check_figure_rows", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
-           "VERDICT_SHORT"]
+           "VERDICT_SHORT", "VERDICTS", "strength_cell", "effect_cell", "strength_readings_markdown", "VERDICT_MEANING", "strength_verdict", "flip_thresholds", "effect_text"]
 
 ALPHA = 0.05
 _DIRECTIONS = {"greater", "less", "two-sided"}
-#: verdicts of a row whose test was run and gave a p-value
-TESTED_VERDICTS = ("supported", "opposite", "not significant")
+WEAKER = "weaker than stated"
+#: verdicts of a row whose test was run and gave a p-value that can judge the claim
+TESTED_VERDICTS = ("supported", WEAKER, "opposite", "not significant")
+#: every verdict a row can have, and what it means (claims.md, the report, docs/claims.md)
+VERDICT_MEANING = {
+    "supported": "significant (alpha shown) in the paper's direction; for a strength row: beyond our reading of the "
+                 "paper's words",
+    WEAKER: "a strength row whose effect is significant in the paper's direction (against chance or the null) but "
+            "significantly short of our reading of the paper's words: the effect is there, weaker than stated",
+    "not significant": "no significant effect; for a strength row: the effect is not significantly beyond or short of "
+                       "our reading, or not significant against chance",
+    "opposite": "significant in the reverse direction: the effect itself (against chance or the null) goes the other "
+                "way",
+    "descriptive": "a p-value over non-independent observations (e.g. node pairs of one brain) with no null that "
+                   "respects the dependence: shown, never counted as support",
+    "untestable": "no p-value could be computed",
+    "untested": "this run cannot test the claim (the reason is given)",
+}
+VERDICTS = tuple(VERDICT_MEANING)
+_ID_SPACE = re.compile(r"\s")
 _PAPER_KEYS_REQUIRED = ("id", "figure", "words", "compared", "direction")
 _PAPER_KEYS = set(_PAPER_KEYS_REQUIRED) | {"strength", "test", "n"}
 _PAPER_DIRECTION = re.compile(r"^(>|<|=|mag|qual|-)")
@@ -99,8 +117,33 @@ def check_figure_rows(figure: str, stats: Mapping[str, Any], paper_claims: Itera
                          f"({len(stats['claims'])} rows); a claim it cannot test needs an 'untested' row")
 
 
+def _check_id(cid: str) -> None:
+    if not cid or _ID_SPACE.search(cid):
+        raise ValueError(f"claim id {cid!r}: ids must be non-empty and contain no spaces (they are keys across runs)")
+
+
+def _verdict(statistic: float, p: float | None, direction: str, alpha: float) -> str:
+    if p is None or not math.isfinite(p) or not math.isfinite(statistic):
+        return "untestable"
+    if p >= alpha:
+        return "not significant"
+    if direction == "two-sided" or (statistic > 0) == (direction == "greater"):
+        return "supported"
+    return "opposite"
+
+
+def effect_text(effect: Mapping[str, Any] | str | None) -> str:
+    """The effect a row shows (``effect`` key of a row; old rows have none: '')."""
+    if not effect:
+        return ""
+    if isinstance(effect, str):
+        return effect
+    return str(effect.get("text", ""))
+
+
 def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | None, n: int,
-          direction: str, alpha: float = ALPHA, detail: str = "", paper: str | None = None) -> dict[str, Any]:
+          direction: str, alpha: float = ALPHA, detail: str = "", paper: str | None = None,
+          effect: Mapping[str, Any] | str | None = None, descriptive: str | None = None) -> dict[str, Any]:
     """One claim with a verdict; ``paper`` is the id of the paper's claim it tests (the project's list of the
     paper's claims, e.g. 'fig1.lesion_mod1'), stored as ``paper_claim``.
 
@@ -108,49 +151,165 @@ def claim(cid: str, statement: str, *, test: str, statistic: float, p: float | N
     'less' (statistic < 0 and significant) or 'two-sided' (any significant difference).
     Verdict: 'supported' when significant in the paper's direction, 'opposite' when significant
     the other way, 'not significant' otherwise, 'untestable' when p is undefined.
+
+    ``effect``: the effect itself ({"text": "mean ARI 0.54", ...} or a text), shown beside the statistic and p.
+    ``descriptive``: why ``p`` cannot judge the claim (e.g. computed over node pairs that are not independent, with
+    no null respecting the dependence): the verdict is then 'descriptive' (statistic and p kept, never 'supported').
+    An id with a space stops with ``ValueError`` (ids key a claim across runs and files).
     """
+    _check_id(cid)
     if direction not in _DIRECTIONS:
         raise ValueError(f"claim {cid}: direction must be one of {sorted(_DIRECTIONS)}, got {direction!r}")
-    if p is None or not math.isfinite(p) or not math.isfinite(statistic):
-        verdict = "untestable"
-    elif p >= alpha:
-        verdict = "not significant"
-    elif direction == "two-sided" or (statistic > 0) == (direction == "greater"):
-        verdict = "supported"
-    else:
-        verdict = "opposite"
+    verdict = _verdict(statistic, p, direction, alpha)
+    if descriptive and verdict != "untestable":
+        verdict = "descriptive"
+        detail = f"{detail}; descriptive: {descriptive}" if detail else f"descriptive: {descriptive}"
     out = {"id": cid, "statement": statement, "test": test, "statistic": float(statistic),
            "p": None if p is None or not math.isfinite(p) else float(p), "n": int(n),
            "direction": direction, "alpha": alpha, "verdict": verdict, "detail": detail}
+    if effect:
+        out["effect"] = {"text": effect} if isinstance(effect, str) else dict(effect)
     if paper is not None:
         out["paper_claim"] = paper
     return out
 
 
 def t_claim(cid: str, statement: str, test: Mapping[str, Any], n: int | None, direction: str,
-            detail: str = "", paper: str | None = None) -> dict[str, Any]:
+            detail: str = "", paper: str | None = None, effect: Mapping[str, Any] | str | None = None,
+            descriptive: str | None = None) -> dict[str, Any]:
     """:func:`claim` from a :mod:`modbound.core.stats` t-test dict (untestable when its t is None). ``n`` defaults
-    to the test's own sample size (``n_a + n_b`` of a two-sample test, ``n`` of a one-sample test)."""
+    to the test's own sample size (``n_a + n_b`` of a two-sample test, ``n`` of a one-sample test); ``effect``
+    defaults to the test's means ('mean 0.31 vs 0.91', 'mean 0.54')."""
     if n is None:
         n = test["n_a"] + test["n_b"] if "n_a" in test else test["n"]
     t = test.get("t")
+    if effect is None:
+        if test.get("mean_a") is not None and test.get("mean_b") is not None:
+            effect = f"mean {test['mean_a']:.3g} vs {test['mean_b']:.3g}"
+        elif test.get("mean") is not None:
+            effect = f"mean {test['mean']:.3g}"
     return claim(cid, statement, test=test["test"], statistic=float("nan") if t is None else t, p=test.get("p"),
-                 n=n, direction=direction, detail=detail, paper=paper)
+                 n=n, direction=direction, detail=detail, paper=paper, effect=effect, descriptive=descriptive)
 
 
-def strength_claim(cid: str, statement: str, values, threshold: float, key: str, *, paper: str | None = None,
-                   quantity: str = "value") -> tuple[dict[str, Any], dict[str, Any]]:
-    """A claim that the paper's stated strength holds: ``values`` (one per network; rows of a 2-D array are groups,
-    e.g. N_in) lie above ``threshold`` (config ``paper_strength.<key>``), one-sample t-test
-    (:func:`modbound.core.stats.ttest_1samp`, 'greater'). Returns ``(claim, test)``; the statement names the threshold."""
+def strength_verdict(reading: Mapping[str, Any], effect: Mapping[str, Any], direction: str,
+                     alpha: float = ALPHA) -> str:
+    """Verdict of a strength row from two tests (:mod:`modbound.core.stats` dicts, two-sided p, ``t > 0`` when the mean
+    lies above the value tested): ``reading``, the values against our reading of the paper's words (the threshold),
+    and ``effect``, the same values against chance or the null (no effect). ``direction``: 'greater' when the paper's
+    words say the values are large (above the threshold, above chance), 'less' when small.
+
+    'opposite' when the effect is significant in the reverse direction; 'supported' when the values lie
+    significantly beyond the threshold; 'weaker than stated' when they lie significantly short of it while the
+    effect is significant in the paper's direction; 'untestable' without a p-value; else 'not significant'."""
+    if direction not in ("greater", "less"):
+        raise ValueError(f"strength_verdict: direction must be 'greater' or 'less', got {direction!r}")
+    sign = 1.0 if direction == "greater" else -1.0
+
+    def side(t: Mapping[str, Any]) -> int:   # +1 significant in the paper's direction, -1 reverse, 0 neither
+        if t.get("t") is None or t.get("p") is None or not math.isfinite(t["t"]) or not math.isfinite(t["p"]):
+            return 0
+        return 0 if t["p"] >= alpha or t["t"] == 0 else (1 if sign * t["t"] > 0 else -1)
+
+    if reading.get("t") is None or reading.get("p") is None:
+        return "untestable"
+    eff, rd = side(effect), side(reading)
+    if eff < 0:
+        return "opposite"
+    if rd > 0:
+        return "supported"
+    if rd < 0 and eff > 0:
+        return WEAKER
+    return "not significant"
+
+
+def flip_thresholds(values, direction: str, alpha: float = ALPHA, fisher_z: bool = False) -> dict[str, Any] | None:
+    """The readings at which a strength row's verdict changes (one-sample t-test, two-sided ``alpha``): with
+    direction 'greater' it is *supported* for any threshold below ``supported_if_threshold`` and short of it for
+    any threshold above ``weaker_if_threshold`` (the confidence bounds of the mean; on the Fisher-z scale for
+    correlations); 'less' mirrors them. None with fewer than two values."""
+    from scipy import stats as sps
+    x = np.asarray(values, dtype=np.float64).ravel()
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return None
+    if fisher_z:
+        x = np.arctanh(np.clip(x, -0.999999, 0.999999))
+    half = float(sps.t.ppf(1 - alpha / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    lo, hi = float(x.mean()) - half, float(x.mean()) + half
+    if fisher_z:
+        lo, hi = math.tanh(lo), math.tanh(hi)
+    if direction == "greater":
+        return {"supported_if_threshold": f"< {lo:.3g}", "weaker_if_threshold": f"> {hi:.3g}", "low": lo,
+                "high": hi}
+    return {"supported_if_threshold": f"> {hi:.3g}", "weaker_if_threshold": f"< {lo:.3g}", "low": lo, "high": hi}
+
+
+def strength_claim(cid: str, statement: str, values, threshold: float, key: str, *, words: str,
+                   paper: str | None = None, quantity: str = "value", direction: str = "greater", chance=0.0,
+                   chance_label: str | None = None, fisher_z: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A strength row: the paper states a strength in ``words`` ("highly similar"), which we read as ``quantity``
+    above (``direction`` 'greater') or below ('less') ``threshold`` (config ``paper_strength.<key>``, the one home
+    of every reading). ``values``: one per network (rows of a 2-D array are groups, e.g. N_in).
+
+    Two one-sample t-tests (:func:`modbound.core.stats.ttest_1samp`, on Fisher z with ``fisher_z``): the values against
+    the threshold (the row's statistic and p) and against ``chance`` (no effect: a number, or one control value
+    per network, paired); the verdict is :func:`strength_verdict`, so an effect in the paper's direction that falls
+    short of our reading is *weaker than stated*, not *opposite*. The row names the words and our reading, judges
+    the mean and shows the median beside it (``effect``), and the thresholds at which its verdict would change
+    (``strength.flip``, :func:`flip_thresholds`). Returns ``(claim, reading test)``."""
+    if direction not in ("greater", "less"):
+        raise ValueError(f"claim {cid}: a strength row's direction must be 'greater' or 'less', got {direction!r}")
+    if not words:
+        raise ValueError(f"claim {cid}: a strength row names the paper's words")
     values = np.asarray(values, dtype=np.float64)
-    t = _st.ttest_1samp(values.ravel(), threshold)
-    detail = f"mean {quantity} {np.nanmean(values):.3f} over {t['n']}"
+    flat = values.ravel()
+    t = _st.ttest_1samp(flat, threshold, fisher_z=fisher_z)
+    if np.ndim(chance) == 0:
+        eff = _st.ttest_1samp(flat, float(chance), fisher_z=fisher_z)
+        ref = f"{float(chance):g}" if chance_label is None else chance_label
+    else:
+        ctrl = np.asarray(chance, dtype=np.float64).ravel()
+        if ctrl.shape != flat.shape:
+            raise ValueError(f"claim {cid}: chance has {ctrl.size} values for {flat.size} values")
+        eff = {**_st.ttest_1samp(flat - ctrl, 0.0), "test": "paired t-test vs control"}
+        ref = chance_label or "the paired control"
+    finite = flat[np.isfinite(flat)]
+    mean = float(finite.mean()) if finite.size else float("nan")
+    median = float(np.median(finite)) if finite.size else float("nan")
+    sym = ">" if direction == "greater" else "<"
+    reading = f"our reading of '{words}': mean {quantity} {sym} {threshold:g}"
+    text = f"mean {quantity} {mean:.3g} (median {median:.3g}; judged: mean)"
+    detail = f"mean {quantity} {mean:.3f} over {t['n']}; median {median:.3f}"
     if values.ndim == 2 and values.shape[0] > 1:
         detail += f"; lowest group mean {np.nanmin(np.nanmean(values, axis=1)):.3f}"
-    c = t_claim(cid, f"{statement} ({quantity} > {threshold:g}, config paper_strength.{key})", t, None, "greater",
-                detail=detail, paper=paper)
+    detail += (f"; against {ref} ({eff['test']}): t = {_fmt_t(eff.get('t'))}, p = {fmt_number(eff.get('p'))}")
+    c = t_claim(cid, f"{statement} ({reading}, config paper_strength.{key})", t, None, direction, detail=detail,
+                paper=paper, effect={"text": text, "summary": "mean", "quantity": quantity, "mean": mean,
+                                     "median": median})
+    if c["verdict"] != "untestable":
+        c["verdict"] = strength_verdict(t, eff, direction, c["alpha"])
+    c["strength"] = {"key": key, "words": words, "threshold": float(threshold), "direction": direction,
+                     "reading": reading, "chance": ref, "effect_test": {k: eff.get(k) for k in ("test", "t", "p")},
+                     "flip": flip_thresholds(flat, direction, c["alpha"], fisher_z)}
     return c, t
+
+
+def _fmt_t(t) -> str:
+    return "n/a" if t is None else f"{t:.3g}"
+
+
+def strength_readings_markdown(values: Mapping[str, Any], schema_props: Mapping[str, Any]) -> str:
+    """The table of our readings of the paper's words (docs/claims.md): one row per config ``paper_strength`` key
+    (``values``: its values, config.yaml; ``schema_props``: the schema's ``paper_strength.properties``, whose
+    descriptions name the words, the paper claims and the reading), in the schema's order."""
+    missing = sorted(set(schema_props) ^ set(values))
+    if missing:
+        raise ValueError(f"paper_strength: keys {missing} are in only one of config.yaml and the schema")
+    lines = ["| config `paper_strength` key | value | the paper's words (paper claims): our reading |", "|---|---|---|"]
+    for key, prop in schema_props.items():
+        lines.append(f"| `{key}` | {values[key]:g} | {md_cell(prop['description'])} {values[key]:g} |")
+    return "\n".join(lines)
 
 
 def untested(cid: str, statement: str, reason: str, *, paper: str | None = None) -> dict[str, Any]:
@@ -321,9 +480,10 @@ def header_section(rows: list[Mapping[str, Any]], cov: Mapping[str, Any] | None 
         "",
         *([coverage_line(cov), ""] if cov else []),
         "Generated by the `claims` rule from `results/stats/*.json`; do not edit by hand.",
-        "Verdict: *supported* = significant (alpha shown) in the paper's direction; *opposite* ="
-        " significant the other way; *not significant*; *untestable* = no p-value could be computed;"
-        " *untested* = this run cannot test the claim (the reason is given in the test column).",
+        "Verdict: " + "; ".join(f"*{v}* = {m}" for v, m in VERDICT_MEANING.items()) + ".",
+        "Effect: the effect itself (for rows on a typical network: the summary judged, mean or median, and the"
+        " other beside it). Our reading: for strength rows, the paper's words, our reading of them (config"
+        " `paper_strength`, see docs/claims.md) and the thresholds at which the verdict would change.",
         "",
         "Data: SYNTHETIC marks figures made from generated data (the offline brain data); SUBSTITUTE marks figures"
         " made with a stand-in for the paper's data or model (named in the column). Such rows test the pipeline"
@@ -345,17 +505,38 @@ def coverage_line(cov: Mapping[str, Any]) -> str:
             + (f" ({len(cov['absent'])} with no row in this run)" if cov["absent"] else "") + ".")
 
 
+def strength_cell(row: Mapping[str, Any]) -> str:
+    """A strength row's reading and the thresholds at which its verdict would change ('' for other rows)."""
+    st = row.get("strength")
+    if not st:
+        return ""
+    flip = st.get("flip")
+    text = f"{st['reading']} (paper_strength.{st['key']})"
+    if flip:
+        text += (f"; supported if the threshold were {flip['supported_if_threshold']}, weaker than stated if "
+                 f"{flip['weaker_if_threshold']}")
+    return text
+
+
+def effect_cell(row: Mapping[str, Any]) -> str:
+    """The row's effect (:func:`effect_text`); rows made before effects were recorded show their detail."""
+    return effect_text(row.get("effect")) or str(row.get("detail") or "")
+
+
 def claims_section(rows: list[Mapping[str, Any]], paper_claims: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """The table of every claim row, with the paper claim it tests and the strength the paper states."""
+    """The table of every claim row, with the paper claim it tests, the effect, our reading of a stated strength
+    and the strength the paper states."""
     strength = {p["id"]: p.get("strength", "") for p in paper_claims or []}
-    lines = ["| figure | claim | paper claim | test | statistic | p | n | verdict | paper says | scale | data |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| figure | claim | paper claim | test | statistic | p | n | effect | verdict | our reading | paper says "
+             "| scale | data |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         test = r["test"] if r["verdict"] != "untested" else f"not tested: {r.get('detail', '')}"
         pid = r.get("paper_claim") or ""
         lines.append(
             f"| {r['figure']} | {md_cell(r['statement'])} | {pid} | {md_cell(test)} | {fmt_number(r['statistic'])} "
-            f"| {fmt_number(r['p'])} | {r['n']} | {r['verdict']} | {md_cell(strength.get(pid, ''))} | {r['scale']} "
+            f"| {fmt_number(r['p'])} | {r['n']} | {md_cell(effect_cell(r)) if r['verdict'] != 'untested' else ''} "
+            f"| {r['verdict']} | {md_cell(strength_cell(r))} | {md_cell(strength.get(pid, ''))} | {r['scale']} "
             f"| {r.get('data', '')} |")
     return "\n".join(lines)
 
@@ -381,7 +562,8 @@ def spread_section(spread_rows: list[Mapping[str, Any]], seeds: list[int]) -> st
     lines = [
         f"## Spread across {len(seeds)} master seeds ({', '.join(map(str, seeds))})",
         "",
-        "Each seed reruns everything (training, Louvain, nulls) on the same data; results/replicates/seed<k>/."
+        "Our replicates of the whole analysis (the paper reports one run): each master seed reruns everything"
+        " (training, Louvain, nulls) on the same data; results/replicates/seed<k>/."
         " Statistic: mean +- sd [min, max] over seeds; supported: seeds whose verdict is *supported*.",
         "",
         "| figure | claim | statistic | p median (max) | supported | verdicts | data |",
@@ -421,8 +603,8 @@ def to_markdown(rows: Iterable[Mapping[str, Any]], spread_rows: Iterable[Mapping
 
 
 NOT_RUN, NO_CLAIM = "not run", "no claim"
-VERDICT_SHORT = {"supported": "yes", "not significant": "n.s.", "opposite": "OPPOSITE", "untestable": "untestable",
-                 "untested": "untested", NO_CLAIM: "no claim"}  # verdicts in the robustness cells
+VERDICT_SHORT = {"supported": "yes", WEAKER: "weaker", "not significant": "n.s.", "opposite": "OPPOSITE",
+                 "descriptive": "descr.", "untestable": "untestable", "untested": "untested", NO_CLAIM: "no claim"}  # verdicts in the robustness cells
 
 
 def robustness(rows_by_run: Mapping[str, Iterable[Mapping[str, Any]]],
@@ -469,8 +651,8 @@ def robustness_markdown(matrix: Iterable[Mapping[str, Any]], runs: Iterable[str]
         "",
         "Runs: " + "; ".join(f"**{run}**" + (f" = {descriptions[run]}" if descriptions and run in descriptions
                                             else "") for run in runs) + ".",
-        "Cell: verdict (statistic); *yes* = supported, *n.s.* = not significant, *OPPOSITE* = significant the"
-        " other way, *no claim* = the figure was built but made no such claim; *-* = the run does not build"
+        "Cell: verdict (statistic); *yes* = supported, *weaker* = weaker than stated, *n.s.* = not significant,"
+        " *OPPOSITE* = significant the other way, *descr.* = descriptive, *no claim* = the figure was built but made no such claim; *-* = the run does not build"
         " this figure (not counted).",
         "",
         f"| figure | claim | {' | '.join(runs)} | supported | data |",

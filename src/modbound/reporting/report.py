@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping
 
 from modbound.reporting import claims as _claims
 
-__all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest", "run_config_digest",
+__all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "OUTCOME_MEANING", "opening", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest", "run_config_digest",
            "benchmark_time", "rule_times", "compare_rule_times", "palette_png", "write_run_time", "read_run_time", "validate_claims_json",
            "companion_meta", "paper_outcome", "summary", "build"]
 
@@ -35,7 +35,25 @@ CLAIMS_JSON_KEYS = ("seeds", "coverage", "claims", "spread", "runs", "robustness
 _COVERAGE_KEYS = ("claims", "counts", "absent", "n_paper_claims")
 _ROW_KEYS = ("figure", "scale", "data", *_claims.CLAIM_KEYS)
 #: one outcome per paper claim (:func:`paper_outcome`), in the summary table's order
-OUTCOMES = ("supported", "mixed", "not significant", "opposite", "untestable", "untested")
+OUTCOMES = ("supported", "weaker than stated", "mixed", "not significant", "opposite", "descriptive", "untestable",
+            "untested")
+#: what each outcome of a paper claim means, one sentence each (the report's summary)
+OUTCOME_MEANING = {
+    "supported": "every row judging the claim is significant in the paper's direction and, for the strength the"
+                 " paper states, beyond our reading of its words.",
+    "weaker than stated": "the effect is significant in the paper's direction in every row, but at least one row"
+                          " falls significantly short of our reading of the paper's words (\"highly\", \"nearly"
+                          " 0%\", ...): the finding reproduces, its stated strength does not.",
+    "mixed": "some rows are in the paper's direction (supported or weaker than stated), others are not significant"
+             " or go the other way.",
+    "not significant": "no row finds a significant effect either way.",
+    "opposite": "a row finds the effect itself significant in the reverse direction and none in the paper's"
+                " direction: the paper is contradicted here.",
+    "descriptive": "the only p-values are over non-independent observations (node pairs) with no null respecting the"
+                   " dependence: the numbers are shown, nothing is judged.",
+    "untestable": "a test was attempted but no p-value could be computed.",
+    "untested": "this run cannot test the claim (the reasons are listed at the end).",
+}
 #: the report's own outputs, left out of the "-dirty" check (regenerating them must not mark the tree dirty)
 REPORT_OUTPUTS = ("REPRODUCTION.md", "docs/reproduction")
 _INPUT_COLUMNS = ("real", "substitute", "none")
@@ -325,12 +343,15 @@ def _validate_stats(stats: Mapping[str, Any], figures: Mapping[str, Any], stats_
 def paper_outcome(rows: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     """``(outcome, inputs)`` of one paper claim from the claim rows that test it.
 
-    Inputs: 'real' when a tested row (a p-value: supported, not significant, opposite) is on the paper's kind of
-    inputs (no SYNTHETIC/SUBSTITUTE mark), 'substitute' when every tested row is marked; without a tested row,
-    the same by any row, and 'none' when no row names the claim (as :func:`modbound.reporting.claims.coverage`). The
-    outcome is judged on the tested rows of those inputs only: 'supported' when all are supported, 'opposite'
-    when some are opposite and none supported, 'not significant' when all are, 'mixed' when some are supported
-    and some not; without a tested row 'untestable' (a row had no p-value) or 'untested'."""
+    Inputs: 'real' when a tested row (a p-value that can judge: supported, weaker than stated, not significant,
+    opposite) is on the paper's kind of inputs (no SYNTHETIC/SUBSTITUTE mark), 'substitute' when every tested row
+    is marked; without a tested row, the same by any row, and 'none' when no row names the claim (as
+    :func:`modbound.reporting.claims.coverage`). The outcome is judged on the tested rows of those inputs only: 'supported'
+    when all are supported; 'weaker than stated' when all are supported or weaker than stated and some weaker;
+    'mixed' when some are in the paper's direction (supported, weaker) and some not; else 'opposite' when some are
+    opposite, 'not significant' otherwise; without a tested row 'descriptive' (a row's p-value is descriptive),
+    'untestable' (a row had no p-value) or 'untested'. Rows of claims.json files made before 'weaker than stated'
+    existed read the same way (their verdicts are a subset)."""
     rows = list(rows)
     if not rows:
         return "untested", "none"
@@ -338,11 +359,17 @@ def paper_outcome(rows: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
     pool = tested or rows
     inputs = "real" if any(not r.get("data") for r in pool) else "substitute"
     if not tested:
-        return ("untestable" if any(r["verdict"] == "untestable" for r in rows) else "untested"), inputs
+        for outcome in ("descriptive", "untestable"):
+            if any(r["verdict"] == outcome for r in rows):
+                return outcome, inputs
+        return "untested", inputs
     verdicts = Counter(r["verdict"] for r in tested if (not r.get("data")) == (inputs == "real"))
-    if verdicts.get("supported", 0) == sum(verdicts.values()):
+    total, sup, weak = sum(verdicts.values()), verdicts.get("supported", 0), verdicts.get(_claims.WEAKER, 0)
+    if sup == total:
         return "supported", inputs
-    if verdicts.get("supported", 0):
+    if sup + weak == total:
+        return _claims.WEAKER, inputs
+    if sup + weak:
         return "mixed", inputs
     return ("opposite" if verdicts.get("opposite", 0) else "not significant"), inputs
 
@@ -403,12 +430,15 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         f"| configuration (merged in this order) | {configs} |",
         f"| config sha256 | `{meta.get('config_sha256', 'unknown')}` |",
         f"| scale | {meta.get('scale', 'unknown')} |",
-        f"| master seeds | {seeds} |",
+        f"| master seeds | {seeds}" + (" (the replicate seeds are our replicates of the whole analysis: training,"
+                                        " Louvain, nulls; the paper reports one run)" if len(doc["seeds"]) > 1 else "")
+        + " |",
         f"| runs (robustness matrix) | {runs} |",
         f"| run time | {run_time} |",
     ] + ([f"| companion run | `{comp['name']}` (sha256 `{comp['sha256']}`) at scale **{comp['scale']}**, master seeds"
           f" {', '.join(str(s) for s in comp['seeds']) or 'unknown'}, runs {', '.join(comp['runs']) or 'main only'}:"
-          f" another run of this workflow, set by config `report.companion`. Its verdicts across its runs and seeds"
+          f" another run of this workflow, set by config `report.companion`; its master seeds are our replicates of"
+          f" the whole analysis (the paper reports one run). Its verdicts across its runs and seeds"
           f" are in the robustness column, each marked with its scale; they are not counted in the summary of this"
           f" run. |"] if (comp := meta.get("companion")) else [])
 
@@ -424,19 +454,54 @@ def _outcome_table(summ: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def opening(summ: Mapping[str, Any]) -> list[str]:
+    """A few lines of prose that open the summary, generated from the outcomes (:func:`summary`): what reproduces,
+    what does not, what cannot be tested here."""
+    by = {o: sorted(pid for pid, (out, inp) in summ["claims"].items() if out == o) for o in OUTCOMES}
+    real = {o: [pid for pid in by[o] if summ["claims"][pid][1] == "real"] for o in OUTCOMES}
+    sub = {o: [pid for pid in by[o] if summ["claims"][pid][1] == "substitute"] for o in OUTCOMES}
+    n = summ["n_paper_claims"]
+
+    def ids(xs: list[str], limit: int = 12) -> str:
+        shown = ", ".join(f"`{x}`" for x in xs[:limit])
+        return shown + (f" and {len(xs) - limit} more" if len(xs) > limit else "")
+
+    judged = [o for o in ("supported", "weaker than stated", "mixed", "not significant", "opposite")]
+    n_real = sum(len(real[o]) for o in judged)
+    lines = [f"**What reproduces.** Of the paper's {n} claims, {len(real['supported'])} are supported on the"
+             f" paper's kind of inputs" + (f", and {len(real['weaker than stated'])} more reproduce in direction but"
+                                           f" weaker than the paper states ({ids(real['weaker than stated'])})"
+                                           if real["weaker than stated"] else "") + "."]
+    not_rep = [f"{len(real[o])} {o}" + (f" ({ids(real[o])})" if o == "opposite" else "")
+               for o in ("mixed", "not significant", "opposite") if real[o]]
+    lines.append("**What does not.** " + (f"Of the {n_real} claims judged on the paper's kind of inputs, "
+                                          + ", ".join(not_rep) + "." if not_rep else
+                                          "No claim judged on the paper's kind of inputs is mixed, not significant"
+                                          " or opposite."))
+    n_sub = sum(len(sub[o]) for o in judged)
+    cannot = [f"{len(by[o])} {o}" for o in ("untested", "untestable", "descriptive") if by[o]]
+    lines.append("**What cannot be tested here.** " + (", ".join(cannot) + " (listed at the end)" if cannot else
+                                                       "Every claim has a row with a p-value")
+                 + (f"; {n_sub} more are judged only on SUBSTITUTE/SYNTHETIC inputs (generated brain data, stand-in"
+                    f" models), which test the method, not the paper ({sum(len(sub[o]) for o in ('supported',))}"
+                    f" of them supported)" if n_sub else "") + ".")
+    return lines
+
+
 def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: int) -> list[str]:
     c = cov["counts"]
     lines = [
         "## Summary",
         "",
+        *(line for para in opening(summ) for line in (para, "")),
         f"The paper's {summ['n_paper_claims']} claims (`workflow/paper_claims.yaml`), each counted once, by its"
         f" outcome in this run ({n_rows} claim rows in all). A claim's outcome is judged on the rows that test"
         " it on the paper's kind of inputs when there are any, else on its SUBSTITUTE/SYNTHETIC rows (generated"
-        " data or a stand-in model: they test the method on other inputs, not the paper). *supported*: every such"
-        " row is significant in the paper's direction; *mixed*: some are, some not; *not significant*: none is"
-        " significant; *opposite*: some are significant the other way and none in the paper's direction;"
-        " *untestable*: no p-value could be computed; *untested*: this run cannot test it (reasons below). For"
-        " untestable and untested claims the inputs are those of the rows that name them.",
+        " data or a stand-in model: they test the method on other inputs, not the paper). For untestable,"
+        " untested and descriptive claims the inputs are those of the rows that name them. What each outcome"
+        " means (how rows get their verdicts: docs/claims.md):",
+        "",
+        *(f"- *{o}*: {OUTCOME_MEANING[o]}" for o in OUTCOMES),
         "",
         *_outcome_table(summ),
     ]
@@ -462,27 +527,36 @@ def _data_label(st: Mapping[str, Any]) -> str:
 
 
 def _robustness_cell(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None,
-                     companion: tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None] | None = None) -> str:
+                     companion: tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None] | None = None,
+                     scale: str = "", verdict: str | None = None) -> str:
+    """Short: '<scale> <k>/<n> runs (not: dt20 n.s.), seeds <k>/<n>'; with a companion run its part, and a flag when
+    the companion's main verdict differs from this run's (a verdict that changes with scale)."""
     own = _robustness_parts(entry, spread)
-    text = "; ".join(own) if own else "single run"
+    text = f"{scale + ' ' if scale else ''}{', '.join(own) if own else 'single run'}"
     if companion is not None:
-        scale, c_entry, c_spread = companion
+        c_scale, c_entry, c_spread = companion
         theirs = _robustness_parts(c_entry, c_spread)
-        text += f". At {scale} scale (companion run): " + ("; ".join(theirs) if theirs else "no such claim row")
+        text += f"; {c_scale} (companion): " + (", ".join(theirs) if theirs else "no such claim row")
+        c_main = ((c_entry or {}).get("cells") or {}).get("main")
+        if verdict is not None and c_main is not None and c_main["verdict"] != verdict:
+            text += (f". **Changes with scale**: {verdict} at {scale or 'this'} scale, {c_main['verdict']} at"
+                     f" {c_scale} scale")
     return md_cell(text)
 
 
 def _robustness_parts(entry: Mapping[str, Any] | None, spread: Mapping[str, Any] | None) -> list[str]:
     parts = []
     if entry:
-        cells = "; ".join(f"{run}: {_claims.VERDICT_SHORT.get(c['verdict'], c['verdict'])}"
-                          + ("" if c.get("statistic") is None else f" ({fmt_number(c['statistic'])})")
-                          for run, c in entry["cells"].items())
-        parts.append(f"{cells}; {entry['summary']}")
+        others = [f"{run} {_claims.VERDICT_SHORT.get(c['verdict'], c['verdict'])}"
+                  + ("" if c.get("statistic") is None else f" ({fmt_number(c['statistic'])})")
+                  for run, c in entry["cells"].items() if c["verdict"] != "supported"]
+        n_runs = entry.get("n_runs", len(entry["cells"]))
+        n_sup = entry.get("n_supported", sum(c["verdict"] == "supported" for c in entry["cells"].values()))
+        parts.append(f"{n_sup}/{n_runs} runs supported" + (f" (not: {'; '.join(others)})" if others else ""))
     if spread and spread["n_seeds"] > 1:
         sd = "" if spread["statistic_sd"] is None else f" +- {fmt_number(spread['statistic_sd'])}"
-        parts.append(f"across {spread['n_seeds']} seeds: statistic {fmt_number(spread['statistic_mean'])}{sd}, supported"
-                     f" in {spread['n_supported']}")
+        parts.append(f"seeds {spread['n_supported']}/{spread['n_seeds']} (statistic {fmt_number(spread['statistic_mean'])}"
+                     f"{sd})")
     return parts
 
 
@@ -495,18 +569,22 @@ def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], r
              f"![{entry['panels']}]({image})", ""]
     if not rows:
         return lines + ["This figure makes no claim."]
-    lines += ["| our claim | paper claim | the paper's words | verdict | statistic | p | n | paper's strength | data"
-              " | robustness |", "|---|---|---|---|---|---|---|---|---|---|"]
+    # columns 0-6 (claim, paper claim, words, verdict, statistic, p, n) are those of reports made before effects
+    # were shown: tests/test_report.py reads both
+    lines += ["| our claim | paper claim | the paper's words | verdict | statistic | p | n | effect | test"
+              " | our reading of the paper's strength | paper's strength | data | robustness |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         pid = r.get("paper_claim") or ""
         p = paper.get(pid, {})
         words = f"\"{md_cell(p['words'])}\"" if p else ""
-        statement = md_cell(r["statement"]) + (f" (not tested: {md_cell(r.get('detail', ''))})"
-                                             if r["verdict"] == "untested" else "")
+        untested = r["verdict"] == "untested"
+        statement = md_cell(r["statement"]) + (f" (not tested: {md_cell(r.get('detail', ''))})" if untested else "")
         lines.append(
             f"| {statement} | {pid} | {words} | {r['verdict']} | {fmt_number(r['statistic'])} | {fmt_number(r['p'])} | {r['n']}"
-            f" | {md_cell(p.get('strength', ''))} | {md_cell(r.get('data', ''))} "
-            f"| {_robustness_cell(robust.get((fig, r['id'])), spread.get((fig, r['id'])), _companion_of(companion, fig, r['id']))} |")
+            f" | {'' if untested else md_cell(_claims.effect_cell(r))} | {'' if untested else md_cell(r['test'])}"
+            f" | {md_cell(_claims.strength_cell(r))} | {md_cell(p.get('strength', ''))} | {md_cell(r.get('data', ''))} "
+            f"| {_robustness_cell(robust.get((fig, r['id'])), spread.get((fig, r['id'])), _companion_of(companion, fig, r['id']), st.get('scale', ''), r['verdict'])} |")
     return lines
 
 
