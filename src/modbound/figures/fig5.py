@@ -162,11 +162,12 @@ def _schematic_inputs(ax, amplitude: float) -> None:
             ha="center", va="bottom", fontsize=5.5)
 
 
-def _lesion_matrix(ax, res: dict, k: int, K: int) -> None:
-    """Example network's W_rec ordered by input module; the K lesioned weights of each module marked."""
+def _lesion_matrix(ax, res: dict, k: int, K: int, e: int) -> None:
+    """Example network's W_rec ordered by its input modules (``e``: its position); the K lesioned weights of each
+    module marked."""
     from ..dynamics import within_module_rank
 
-    members = res["members"][0, k]  # [2, H]
+    members = res["members"][e, k]  # [2, H], the example network's modules
     W = res["example_W_rec"]
     part = np.where(members[0], 0, 1)
     order = plotting.ordered_matrix(ax, W, part, vmax=float(np.quantile(np.abs(W), 0.99)), label="W_rec")
@@ -240,7 +241,7 @@ def plot(data, stats_: dict):
         ax = fig.add_subplot(gs[0])
         W = res["example_W_in"]
         cols = res["stimulus_columns"]
-        one = res["members"][0, k, 0]
+        one = res["members"][int(stats_["example"]["position"]), k, 0]  # the example network's module 1
         for m, sel in enumerate((one, ~one)):
             ax.scatter(W[sel, cols[0]], W[sel, cols[1]], s=6, color=plotting.module_color(m), label=f"module {m + 1}")
         lim = np.abs(W[:, cols]).max() * 1.05
@@ -307,7 +308,7 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax, "d")
 
         ax = fig.add_subplot(mid[0])
-        _lesion_matrix(ax, res, k, K)
+        _lesion_matrix(ax, res, k, K, int(stats_["example"]["position"]))
         plotting.panel_label(ax, "e")
         for m, letter in ((0, "f"), (1, "g")):
             ax = fig.add_subplot(mid[1 + m])
