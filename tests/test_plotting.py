@@ -36,3 +36,12 @@ def test_substitute_note_names_the_stand_in_and_what_it_replaces():
     note = plotting.substitute_note({"substitute": claims.substitute("GPT-2", "all-MiniLM-L6-v2")})
     assert note.startswith("SUBSTITUTE") and "all-MiniLM-L6-v2" in note and "GPT-2" in note
     assert plotting.substitute_note({"substitute": None}) == plotting.substitute_note({}) == ""
+
+
+def test_ensemble_counts_tells_a_config_cap_from_the_accuracy_cut():
+    base = {"n_trained": 100, "min_accuracy": 0.8, "example": {"network": 7}}
+    capped = plotting.ensemble_counts({**base, "n_networks": 10, "excluded_models": [3, 5]}, "PDM")
+    assert capped.startswith("the first 10 of the 98 (of 100 trained) PDM RNNs that pass accuracy >= 0.8")
+    assert "config cap" in capped
+    every = plotting.ensemble_counts({**base, "n_networks": 98, "excluded_models": [3, 5]}, "PDM", example=True)
+    assert every == "98 of 100 trained PDM RNNs (accuracy >= 0.8); example network 7"

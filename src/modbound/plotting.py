@@ -296,9 +296,16 @@ def induced_panels(axes, source: np.ndarray, target: np.ndarray, partition: np.n
 
 
 def ensemble_counts(stats_: dict, label: str, example: bool = False) -> str:
-    """'n of N trained <label> RNNs (accuracy >= a)', for a figure's stamp (with its example network)."""
-    text = (f"{stats_['n_networks']} of {stats_['n_trained']} trained {label} RNNs (accuracy >= "
-            f"{stats_['min_accuracy']})")
+    """'n of N trained <label> RNNs (accuracy >= a)', for a figure's stamp (with its example network); when fewer
+    networks are analysed than pass the accuracy cut (a cap in config, e.g. ``dynamics.nullclines.n_networks``),
+    it says so: 'the first n of the P (of N trained) <label> RNNs that pass accuracy >= a (a config cap)'."""
+    n, total = int(stats_["n_networks"]), int(stats_["n_trained"])
+    passed = total - len(stats_.get("excluded_models") or [])
+    if n < passed:
+        text = (f"the first {n} of the {passed} (of {total} trained) {label} RNNs that pass accuracy >= "
+                f"{stats_['min_accuracy']} (a config cap, not an accuracy cut)")
+    else:
+        text = f"{n} of {total} trained {label} RNNs (accuracy >= {stats_['min_accuracy']})"
     return text + (f"; example network {stats_['example']['network']}" if example else "")
 
 
