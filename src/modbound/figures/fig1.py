@@ -345,7 +345,10 @@ def plot(data, stats_: dict):
             accs += [analysis["control_accuracy"][:, j], analysis["lesion_accuracy"][:, i, j]]
             names_ += [f"{labels[cc]}\nintact", f"{labels[cc]}\nlesion"]
             cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
-        plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
+        if task == "gng":  # accuracies on few trials of a type are mostly 0 or 1: strips and proportions, not boxes
+            plotting.strips(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
+        else:
+            plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
         ax.axhline(NEAR_ZERO, color="0.6", lw=0.6, ls=":")
         ax.tick_params(axis="x", labelsize=5)
         tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
