@@ -491,3 +491,32 @@ def test_long_run_example_is_chosen_by_the_fraction_on_an_orbit():
     # an explicit example position is kept as given (and no choice is recorded)
     res0 = da.long_run(w, states, [0.0], 1.0, hidden, example=1, **kw)
     assert "long_run_example_index" not in res0 and res0["example_end_class"].tolist() == [0, 0, 0, 0]
+
+
+def test_fixed_points_record_the_task_period_each_start_came_from():
+    """Fig 5b keeps the slow points reached from stimulus-period states: fixed_points records the period of the
+    recorded step each start was drawn from, with the very same starts as before (same seeds, same draws)."""
+    act = _tiny_activity("pdm", M=2, H=8, n_trials=4)
+    from modbound.input_weights import analysed_steps
+    steps = analysed_steps(act.trials, True)
+    kw = dict(ensemble="pdm", n_networks=2, x=[1.0, 0.5, 0.5], alpha=1.0, n_inits=12, init_noise=0.0, n_steps=1,
+              lr=0.01, seed=3)
+    res = da.fixed_points(act, **kw)
+    old = da._initial_states(act, res["model_index"], steps, 12, 0.0, seed=3, ensemble="pdm", analysis="fixed_points")
+    np.testing.assert_array_equal(res["init"], old)  # the starts are unchanged
+    period = np.asarray(act.trials.period)[steps]
+    for i, m in enumerate(res["model_index"]):
+        rec = act.hidden[m][steps].astype(np.float64)
+        for j in range(12):  # without noise a start is a recorded state: its step's period is the one recorded
+            match = np.flatnonzero(np.all(rec == res["init"][i, j], axis=1))
+            assert match.size and res["init_period"][i, j] in set(period[match].tolist())
+    assert res["init_period"].shape == (2, 12) and set(np.unique(res["init_period"])) <= {0, 1, 2, 3}
+
+
+def test_task_slow_points_need_a_stimulus_start_and_the_speed_tolerance():
+    fp = {"q": np.array([[1e-6, 1e-6, 1e-2, 1e-6], [1e-2, 1e-6, 1e-6, 1e-6]]),
+          "init_period": np.array([[1, 0, 1, 1], [1, 3, 1, 2]])}
+    assert da.task_slow_points(fp, 2, 1e-4).tolist() == [[True, False, False, True], [False, False, True, False]]
+    assert da.task_slow_points(fp, 1, 1e-4).shape == (1, 4)
+    with pytest.raises(ValueError, match="init_period"):
+        da.task_slow_points({"q": fp["q"]}, 2, 1e-4)

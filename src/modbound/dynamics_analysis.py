@@ -116,15 +116,21 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
 
     Initial states: ``n_inits`` recorded states (analysed steps) plus noise (:func:`modbound.dynamics.sample_states`),
     drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m.
-    Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``x``, ``model_index``.
+    Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``init_period
+    [n, n_inits]`` (the task period, an index into :data:`modbound.tasks.PERIODS`, of the recorded step each start
+    was drawn from: Fig 5b keeps the slow points reached from the stimulus period), ``x``, ``model_index``.
     """
     index = select_networks(act, n_networks)
     steps = analysed_steps(act.trials, drop_first_trial)
-    h0 = _initial_states(act, index, steps, n_inits, init_noise, seed=seed, ensemble=ensemble,
-                         analysis="fixed_points")
+    draws = [dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
+                              np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))),
+                              return_index=True) for m in index]  # as _initial_states, with the steps drawn
+    h0 = np.concatenate([d[0] for d in draws])
+    init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[np.concatenate([d[1] for d in draws])]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
                                   n_steps=n_steps, lr=lr)
-    return {"states": states, "q": q, "init": h0, "x": np.asarray(x, dtype=np.float64), "model_index": index,
+    return {"states": states, "q": q, "init": h0, "init_period": init_period.astype(np.int8),
+            "x": np.asarray(x, dtype=np.float64), "model_index": index,
             "seed_path": np.asarray([derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m)) for m in index])}
 
 
@@ -373,6 +379,15 @@ def spread_ratio(start: np.ndarray, end: np.ndarray) -> float:
         return float(np.sqrt(((X - X.mean(axis=0)) ** 2).sum(axis=1).mean()))
     s0 = rms(start)
     return rms(end) / s0 if s0 > 0 else float("nan")
+
+
+def task_slow_points(fp: Mapping, n: int, speed_tol: float, period: int = 1) -> np.ndarray:
+    """Mask ``[n, n_inits]`` of the slow points of the attractor the trials use (Fig 5b): end points of the first
+    ``n`` networks' starts drawn from a step of task period ``period`` (1: the stimulus period) with
+    q below ``speed_tol`` (no fallback). ValueError naming the key if ``fp`` has no ``init_period`` (older run)."""
+    if "init_period" not in fp:
+        raise ValueError("fixed points: no 'init_period' (made by an older modbound): rerun rule dynamics_fixed_points")
+    return (np.asarray(fp["q"][:n]) < float(speed_tol)) & (np.asarray(fp["init_period"][:n]) == int(period))
 
 
 def line_fraction(points: np.ndarray) -> float:
@@ -662,11 +677,12 @@ def figure_settings(kind: str, dynamics: Mapping, analysis: Mapping | None = Non
     fp = dynamics["fixed_points"]
     if kind == "perturbation":
         return {**dynamics["perturbation"], "ensemble": ensemble, "speed_tol": fp["speed_tol"],
-                "drop_first_trial": dynamics["drop_first_trial"]}
+                "line_min_points": fp["line_min_points"], "drop_first_trial": dynamics["drop_first_trial"]}
     louvain = {k: analysis[k] for k in ("gamma", "louvain_runs", "n_perm")}
     seeds = {"seed": seed, "seed_derivation": SEED_DERIVATION}
     common = {"inputs": dynamics["inputs"], "drop_first_trial": dynamics["drop_first_trial"]}
     if kind == "jacobian":
+        fp = {k: v for k, v in fp.items() if k != "line_min_points"}  # a Fig 5 setting
         return {**fp, **dynamics["jacobian"], **louvain, **seeds, **common}
     if kind == "flow":
         return {**dynamics["flow"], **louvain, **seeds, **common, "ensemble": ensemble}
