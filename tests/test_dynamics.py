@@ -436,8 +436,14 @@ def test_flow_analysis_example_is_the_representative_network_and_long_run_is_cla
     np.testing.assert_allclose(res["frac_fixed"] + res["frac_orbit"] + res["frac_neither"], 1.0)
     assert res["example_end_class"].shape == (16,) and res["example_end_pc"].shape == (16, 2)
     assert res["example_orbit_pc"].shape == (16, 13, 2)
-    # the example's own matrices and classes are kept: its end classes give its fractions
-    assert np.mean(res["example_end_class"] == 0) == pytest.approx(res["frac_fixed"][e])
+    # two examples, each by its own claim's statistic: the vector-field/long-run example (Fig 6a, b) is the network
+    # whose fraction on an orbit is closest to the median, and its end classes give its fractions
+    fx = int(res["flow_example_index"])
+    assert fx == st.representative(res["frac_orbit"])
+    assert np.mean(res["example_end_class"] == 0) == pytest.approx(res["frac_fixed"][fx])
+    assert np.mean(res["example_end_class"] == 1) == pytest.approx(res["frac_orbit"][fx])
+    # the lesion example's grid axes are kept beside the vector-field example's
+    assert res["lesion_axis1"].shape == res["axis1"].shape == (4,)
     assert np.all(np.isnan(res["orbit_size_median"]) == (res["frac_orbit"] == 0))
     live = res["example_live"]
     assert res["example_L"].shape == (live.sum(), live.sum())
@@ -465,3 +471,52 @@ def test_long_run_summary_tests_the_orbit_fraction_against_the_majority():
     s = da.long_run_summary(fixed, 0.5)
     assert s["ttest_frac_orbit_vs_majority"]["t"] < 0 and s["n_networks_all_fixed"] == 5
     assert s["frac_fixed"]["mean"] == 1.0 and s["n_networks_majority_orbit"] == 0
+
+
+def test_long_run_example_is_chosen_by_the_fraction_on_an_orbit():
+    """Fig 6b's example is the network whose fraction of grid states on an orbit is closest to the median (the
+    limit-cycle claim's own statistic), not the lesion example: W_rec swaps two units, so a state (a, b) with
+    a != b is a period-2 orbit and (a, a) a fixed point; network i has n_orbit[i] of its 4 states on an orbit."""
+    n_orbit = [4, 0, 3, 1, 2]  # fractions 1, 0, 0.75, 0.25, 0.5: median 0.5 at position 4
+    M, H = len(n_orbit), 2
+    states = np.array([[[1.0, 2.0] if g < k else [1.5, 1.5] for g in range(4)] for k in n_orbit])
+    w = dy.as_tensors({"W_rec": np.tile(np.array([[0.0, 1.0], [1.0, 0.0]]), (M, 1, 1)),
+                       "W_in": np.zeros((M, H, 1)), "b": np.zeros((M, H))})
+    hidden = np.ones((M, 5, H))
+    kw = dict(long_steps=6, period_steps=6, fixed_tol=1e-6, return_tol=1e-3)
+    res = da.long_run(w, states, [0.0], 1.0, hidden, **kw)
+    np.testing.assert_allclose(res["frac_orbit"], np.array(n_orbit) / 4)
+    assert int(res["long_run_example_index"]) == 4
+    assert res["example_end_class"].tolist() == [1, 1, 0, 0]  # network 4's own states, not network 0's
+    # an explicit example position is kept as given (and no choice is recorded)
+    res0 = da.long_run(w, states, [0.0], 1.0, hidden, example=1, **kw)
+    assert "long_run_example_index" not in res0 and res0["example_end_class"].tolist() == [0, 0, 0, 0]
+
+
+def test_fixed_points_record_the_task_period_each_start_came_from():
+    """Fig 5b keeps the slow points reached from stimulus-period states: fixed_points records the period of the
+    recorded step each start was drawn from, with the very same starts as before (same seeds, same draws)."""
+    act = _tiny_activity("pdm", M=2, H=8, n_trials=4)
+    from modbound.analyses.input_weights import analysed_steps
+    steps = analysed_steps(act.trials, True)
+    kw = dict(ensemble="pdm", n_networks=2, x=[1.0, 0.5, 0.5], alpha=1.0, n_inits=12, init_noise=0.0, n_steps=1,
+              lr=0.01, seed=3)
+    res = da.fixed_points(act, **kw)
+    old = da._initial_states(act, res["model_index"], steps, 12, 0.0, seed=3, ensemble="pdm", analysis="fixed_points")
+    np.testing.assert_array_equal(res["init"], old)  # the starts are unchanged
+    period = np.asarray(act.trials.period)[steps]
+    for i, m in enumerate(res["model_index"]):
+        rec = act.hidden[m][steps].astype(np.float64)
+        for j in range(12):  # without noise a start is a recorded state: its step's period is the one recorded
+            match = np.flatnonzero(np.all(rec == res["init"][i, j], axis=1))
+            assert match.size and res["init_period"][i, j] in set(period[match].tolist())
+    assert res["init_period"].shape == (2, 12) and set(np.unique(res["init_period"])) <= {0, 1, 2, 3}
+
+
+def test_task_slow_points_need_a_stimulus_start_and_the_speed_tolerance():
+    fp = {"q": np.array([[1e-6, 1e-6, 1e-2, 1e-6], [1e-2, 1e-6, 1e-6, 1e-6]]),
+          "init_period": np.array([[1, 0, 1, 1], [1, 3, 1, 2]])}
+    assert da.task_slow_points(fp, 2, 1e-4).tolist() == [[True, False, False, True], [False, False, True, False]]
+    assert da.task_slow_points(fp, 1, 1e-4).shape == (1, 4)
+    with pytest.raises(ValueError, match="init_period"):
+        da.task_slow_points({"q": fp["q"]}, 2, 1e-4)

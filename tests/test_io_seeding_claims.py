@@ -7,8 +7,6 @@ import pytest
 
 from modbound.reporting import claims
 from modbound.core import io, seeding
-from modbound.reporting import claims
-from modbound.core import io, seeding
 from modbound.core import stats as stats_mod
 
 

@@ -328,3 +328,7 @@ def test_input_modules_example_is_the_median_r_network():
     live = ~activity.silent_units(hidden[ex][steps])
     assert np.array_equal(res["example_live"], live)
     assert np.allclose(res["example_C"], activity.correlation(hidden[ex][steps][:, live]))
+    # Fig 4e pools every network's unit pairs: M networks' upper triangles (live units), all inside [-1, 1]^2
+    n_live = [int((~activity.silent_units(hidden[m][steps])).sum()) for m in range(M)]
+    assert res["pooled_hist"].sum() == sum(n * (n - 1) // 2 for n in n_live)
+    assert res["pooled_hist"].shape == res["example_hist"].shape == (10, 10)

@@ -36,3 +36,35 @@ def test_substitute_note_names_the_stand_in_and_what_it_replaces():
     note = plotting.substitute_note({"substitute": claims.substitute("GPT-2", "all-MiniLM-L6-v2")})
     assert note.startswith("SUBSTITUTE") and "all-MiniLM-L6-v2" in note and "GPT-2" in note
     assert plotting.substitute_note({"substitute": None}) == plotting.substitute_note({}) == ""
+
+
+def test_ensemble_counts_tells_a_config_cap_from_the_accuracy_cut():
+    base = {"n_trained": 100, "min_accuracy": 0.8, "example": {"network": 7}}
+    capped = plotting.ensemble_counts({**base, "n_networks": 10, "excluded_models": [3, 5]}, "PDM")
+    assert capped.startswith("the first 10 of the 98 (of 100 trained) PDM RNNs that pass accuracy >= 0.8")
+    assert "config cap" in capped
+    every = plotting.ensemble_counts({**base, "n_networks": 98, "excluded_models": [3, 5]}, "PDM", example=True)
+    assert every == "98 of 100 trained PDM RNNs (accuracy >= 0.8); example network 7"
+
+
+def test_colour_bar_is_beside_its_panel_and_its_label_clear_of_the_next():
+    """A colour bar never covers its panel (Figs 6c, S13c: an aspect-"auto" image) and its label does not run into
+    the next panel (Figs 1c, 2b/f, ...): the bar is an inset the constrained layout counts in its panel."""
+    fig = plotting.figure(180, 60)
+    gs = fig.add_gridspec(1, 3)
+    axes = [fig.add_subplot(gs[i]) for i in range(3)]
+    im = axes[0].imshow(np.arange(100.0).reshape(10, 10), aspect="auto", extent=(0, 30, -10, 20))
+    cb0 = plotting.colorbar(im, axes[0], "a long colour-bar label")
+    plotting.ordered_matrix(axes[1], np.eye(6), np.arange(6) % 2, label="r of flow distances")
+    axes[2].plot([0, 1])
+    axes[2].set_ylabel("permutations")
+    plotting.panel_label(axes[2], "c")
+    plotting.stamp(fig, "note")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    bars = [cb0.ax, axes[1].child_axes[0]]
+    for ax, cax in zip(axes[:2], bars):
+        assert cax.get_window_extent(r).x0 > ax.get_window_extent(r).x1, "colour bar over its panel"
+        label = cax.yaxis.label.get_window_extent(r)
+        assert label.x1 < axes[axes.index(ax) + 1].get_tightbbox(r).x0, "colour-bar label runs into the next panel"
+    plt.close(fig)

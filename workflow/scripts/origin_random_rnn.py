@@ -4,5 +4,6 @@ from modbound.models import random_rnn
 
 io.setup_logging(snakemake.log[0])
 p = snakemake.params
-io.save_npz(snakemake.output[0], **random_rnn.experiment(**p.cfg, gamma=p.gamma, louvain_runs=p.louvain_runs,
+cfg = {k: v for k, v in p.cfg.items() if k != "stability_from"}  # a setting of the figure (Fig S8a), not the model
+io.save_npz(snakemake.output[0], **random_rnn.experiment(**cfg, gamma=p.gamma, louvain_runs=p.louvain_runs,
                                                          master_seed=p.seed))

@@ -187,14 +187,18 @@ def mean_jacobian(w: Mapping[str, torch.Tensor], h, x, alpha: float = 1.0, valid
 # ---------------------------------------------------------------------------- fixed points, nullclines
 
 
-def sample_states(hidden: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:
+def sample_states(hidden: np.ndarray, n: int, noise: float, rng: np.random.Generator,
+                  return_index: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """``n`` initial states per network: recorded states ``hidden [M, T, H]`` drawn at random, plus Gaussian
-    noise of sd ``noise`` times the network's activity sd. Returns ``[M, n, H]`` float64."""
+    noise of sd ``noise`` times the network's activity sd. Returns ``[M, n, H]`` float64 (with ``return_index``,
+    also the recorded step ``[M, n]`` each state was drawn from; the same draws either way)."""
     hidden = np.asarray(hidden, dtype=np.float64)
     if hidden.ndim != 3:
         raise ValueError(f"hidden must be [M, T, H], got {hidden.shape}")
     M, T, H = hidden.shape
-    return _noisy(hidden, rng.integers(T, size=(M, n)), noise, rng)
+    idx = rng.integers(T, size=(M, n))
+    states = _noisy(hidden, idx, noise, rng)
+    return (states, idx) if return_index else states
 
 
 def spread_states(hidden: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:

@@ -118,15 +118,21 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
 
     Initial states: ``n_inits`` recorded states (analysed steps) plus noise (:func:`modbound.analyses.dynamics.sample_states`),
     drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m.
-    Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``x``, ``model_index``.
+    Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``init_period
+    [n, n_inits]`` (the task period, an index into :data:`modbound.models.tasks.PERIODS`, of the recorded step each start
+    was drawn from: Fig 5b keeps the slow points reached from the stimulus period), ``x``, ``model_index``.
     """
     index = select_networks(act, n_networks)
     steps = analysed_steps(act.trials, drop_first_trial)
-    h0 = _initial_states(act, index, steps, n_inits, init_noise, seed=seed, ensemble=ensemble,
-                         analysis="fixed_points")
+    draws = [dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
+                              np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))),
+                              return_index=True) for m in index]  # as _initial_states, with the steps drawn
+    h0 = np.concatenate([d[0] for d in draws])
+    init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[np.concatenate([d[1] for d in draws])]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
                                   n_steps=n_steps, lr=lr)
-    return {"states": states, "q": q, "init": h0, "x": np.asarray(x, dtype=np.float64), "model_index": index,
+    return {"states": states, "q": q, "init": h0, "init_period": init_period.astype(np.int8),
+            "x": np.asarray(x, dtype=np.float64), "model_index": index,
             "seed_path": np.asarray([derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m)) for m in index])}
 
 
@@ -377,6 +383,15 @@ def spread_ratio(start: np.ndarray, end: np.ndarray) -> float:
     return rms(end) / s0 if s0 > 0 else float("nan")
 
 
+def task_slow_points(fp: Mapping, n: int, speed_tol: float, period: int = 1) -> np.ndarray:
+    """Mask ``[n, n_inits]`` of the slow points of the attractor the trials use (Fig 5b): end points of the first
+    ``n`` networks' starts drawn from a step of task period ``period`` (1: the stimulus period) with
+    q below ``speed_tol`` (no fallback). ValueError naming the key if ``fp`` has no ``init_period`` (older run)."""
+    if "init_period" not in fp:
+        raise ValueError("fixed points: no 'init_period' (made by an older modbound): rerun rule dynamics_fixed_points")
+    return (np.asarray(fp["q"][:n]) < float(speed_tol)) & (np.asarray(fp["init_period"][:n]) == int(period))
+
+
 def line_fraction(points: np.ndarray) -> float:
     """Fraction of the variance of a point cloud ``[N, H]`` along its first principal axis (1 = on a line;
     NaN for fewer than 2 points or no spread)."""
@@ -411,10 +426,13 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
     less than ``fixed_tol * s`` per tau (per step: ``fixed_tol * s * alpha``, so the same speed at any dt),
     an orbit returns within ``return_tol * s``. Per network: ``frac_fixed``, ``frac_orbit``, ``frac_neither``.
 
-    The example network (``example_index``, a position in ``model_index``) is the one whose lesion-vs-correlation
-    ``r`` is closest to the ensemble median (:func:`modbound.core.stats.representative`); it keeps its matrices, the
-    grid trajectories over ``run_steps`` steps, its long-run end states and classes, and the task trajectory of
-    ``example_trials`` trials.
+    Two example networks, each chosen by the statistic of the claim its panels show
+    (:func:`modbound.core.stats.representative`): the lesion example (``example_index``, a position in ``model_index``),
+    whose lesion-vs-correlation ``r`` is closest to the ensemble median, keeps its matrices and flow-distance arrays
+    (its grid axes: ``lesion_axis1``, ``lesion_axis2``, ``lesion_pc_explained``); the vector-field example
+    (``flow_example_index``), whose fraction of grid states on a periodic orbit is closest to the ensemble median,
+    keeps the grid, one-step flow, the grid trajectories over ``run_steps`` steps, its long-run end states and
+    classes, and the task trajectory of ``example_trials`` trials.
     """
     index = select_networks(act, n_networks)
     w = _weights(act, index)
@@ -443,27 +461,30 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
         examples.append({"example_L": L, "example_C": C, "example_partition": mod["partition"], "example_live": live,
                          "example_distance": D[i], "example_partition_lesion": own.partition})
     out = _stack(rows, list(rows[0]))
-    ex = st.representative(out["r"])
+    ex = st.representative(out["r"])  # the lesion example (panels c-h): r closest to the median
     out.update(examples[ex])
     out.update(long_run(w, states, x, alpha, act.hidden[index][:, steps], long_steps=long_steps,
-                        period_steps=period_steps, fixed_tol=fixed_tol, return_tol=return_tol, example=ex))
-    mean, comps, var = pcs[ex]
-    grid, a1, a2 = grids[ex]
-    traj = dy.run_constant({n: t[ex:ex + 1] for n, t in w.items()}, states[ex:ex + 1], x, alpha, n_steps=run_steps,
+                        period_steps=period_steps, fixed_tol=fixed_tol, return_tol=return_tol, example=None))
+    fx = int(out.pop("long_run_example_index"))  # the vector-field example (panels a, b): fraction on an orbit
+    mean, comps, var = pcs[fx]
+    grid, a1, a2 = grids[fx]
+    traj = dy.run_constant({n: t[fx:fx + 1] for n, t in w.items()}, states[fx:fx + 1], x, alpha, n_steps=run_steps,
                            record=True)[0]
     trials = np.unique(act.trials.trial[steps])[:example_trials]
     t_ex = np.flatnonzero(steps & np.isin(act.trials.trial, trials))
     out.update({
-        "model_index": index, "example_index": np.int64(ex), "grid": grid, "axis1": a1, "axis2": a2,
+        "model_index": index, "example_index": np.int64(ex), "flow_example_index": np.int64(fx),
+        "lesion_axis1": grids[ex][1], "lesion_axis2": grids[ex][2], "lesion_pc_explained": pcs[ex][2],
+        "grid": grid, "axis1": a1, "axis2": a2,
         "pc_explained": var,
-        "flow_pc": dy.project(intact[ex], mean, comps) - grid,
-        "speed": np.linalg.norm(intact[ex] - states[ex], axis=-1),
+        "flow_pc": dy.project(intact[fx], mean, comps) - grid,
+        "speed": np.linalg.norm(intact[fx] - states[fx], axis=-1),
         "grid_trajectories_pc": dy.project(traj, mean, comps),  # [G, run_steps + 1, 2]
         "example_end_pc": dy.project(out.pop("example_end_state"), mean, comps),  # [G, 2] after the long run
         "example_orbit_pc": dy.project(out.pop("example_orbit_window"), mean, comps),  # [G, period_steps + 1, 2]
-        "task_trajectory_pc": dy.project(act.hidden[index[ex]][t_ex], mean, comps),
+        "task_trajectory_pc": dy.project(act.hidden[index[fx]][t_ex], mean, comps),
         "task_trajectory_trial": act.trials.trial[t_ex], "task_trajectory_period": act.trials.period[t_ex],
-        "activity_pc": dy.project(act.hidden[index[ex]][steps], mean, comps),
+        "activity_pc": dy.project(act.hidden[index[fx]][steps], mean, comps),
         "x": x, "grid_size": np.int64(grid_size), "n_steps_used": np.int64(steps.sum()),
         "lesion_mode": np.asarray(lesion_mode), "alpha": np.float64(alpha),
     })
@@ -478,7 +499,7 @@ def activity_scale(hidden) -> np.ndarray:
 
 
 def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, period_steps: int, fixed_tol: float,
-             return_tol: float, example: int) -> dict[str, np.ndarray]:
+             return_tol: float, example: int | None = None) -> dict[str, np.ndarray]:
     """Where the grid ``states [M, G, H]`` of every network end after ``long_steps`` steps under the constant
     input ``x``: the next ``period_steps`` steps are recorded and classified
     (:func:`modbound.analyses.dynamics.classify_end_states`) with tolerances relative to each network's activity scale
@@ -487,17 +508,28 @@ def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, pe
     ``frac_orbit``, ``frac_neither``, ``orbit_period_median`` and ``orbit_size_median`` (largest distance from the
     end state within the last period, over the activity scale; NaN without orbits), ``activity_scale``, and for
     the network at position ``example`` its ``end_class`` and ``end_period`` per grid state, end states and
-    recorded window (``example_end_state``, ``example_orbit_window``)."""
+    recorded window (``example_end_state``, ``example_orbit_window``). ``example=None`` picks it by the long run's
+    own statistic: the network whose fraction of grid states on an orbit is closest to the ensemble median
+    (:func:`modbound.core.stats.representative`); its position is returned as ``long_run_example_index``."""
     if int(long_steps) < 0 or int(period_steps) < 4:
         raise ValueError(f"long_run: long_steps must be >= 0 and period_steps >= 4, got {long_steps}, {period_steps}")
     scale = activity_scale(hidden)
     start = dy.run_constant(w, states, x, alpha, n_steps=int(long_steps))  # [M, G, H]
-    rows, ex = [], {}
-    for i in range(start.shape[0]):  # one network at a time: the recorded window is [G, period_steps + 1, H]
+
+    def classify(i: int):  # one network at a time: the recorded window is [G, period_steps + 1, H]
         window = dy.run_constant({n: t[i:i + 1] for n, t in w.items()}, start[i:i + 1], x, alpha,
                                  n_steps=int(period_steps), record=True)[0]
         code, period = dy.classify_end_states(window, fixed_tol=fixed_tol * scale[i] * alpha,
                                               return_tol=return_tol * scale[i])
+        return window, code, period
+
+    def example_of(window, code, period):
+        return {"example_end_class": code, "example_end_period": period, "example_end_state": window[:, -1],
+                "example_orbit_window": window}
+
+    rows, ex = [], {}
+    for i in range(start.shape[0]):
+        window, code, period = classify(i)
         orbit = code == 1
         # orbit size: largest distance of a state of the last period from the end state, over the activity scale
         size = [np.linalg.norm(window[g, -1 - period[g]:] - window[g, -1], axis=-1).max() / scale[i]
@@ -507,9 +539,12 @@ def long_run(w: Mapping, states, x, alpha: float, hidden, *, long_steps: int, pe
                      "orbit_period_median": float(np.median(period[orbit])) if orbit.any() else float("nan"),
                      "orbit_size_median": float(np.median(size)) if orbit.any() else float("nan")})
         if i == example:
-            ex = {"example_end_class": code, "example_end_period": period, "example_end_state": window[:, -1],
-                  "example_orbit_window": window}
+            ex = example_of(window, code, period)
     out = _stack(rows, list(rows[0]))
+    if example is None:  # the same computation again for the chosen network (same inputs, same batch of one)
+        example = st.representative(out["frac_orbit"])
+        ex = example_of(*classify(example))
+        out["long_run_example_index"] = np.int64(example)
     out.update(ex)
     out.update({"activity_scale": scale, "long_steps": np.int64(long_steps), "period_steps": np.int64(period_steps),
                 "fixed_tol": np.float64(fixed_tol), "return_tol": np.float64(return_tol)})
@@ -644,11 +679,12 @@ def figure_settings(kind: str, dynamics: Mapping, analysis: Mapping | None = Non
     fp = dynamics["fixed_points"]
     if kind == "perturbation":
         return {**dynamics["perturbation"], "ensemble": ensemble, "speed_tol": fp["speed_tol"],
-                "drop_first_trial": dynamics["drop_first_trial"]}
+                "line_min_points": fp["line_min_points"], "drop_first_trial": dynamics["drop_first_trial"]}
     louvain = {k: analysis[k] for k in ("gamma", "louvain_runs", "n_perm")}
     seeds = {"seed": seed, "seed_derivation": SEED_DERIVATION}
     common = {"inputs": dynamics["inputs"], "drop_first_trial": dynamics["drop_first_trial"]}
     if kind == "jacobian":
+        fp = {k: v for k, v in fp.items() if k != "line_min_points"}  # a Fig 5 setting
         return {**fp, **dynamics["jacobian"], **louvain, **seeds, **common}
     if kind == "flow":
         return {**dynamics["flow"], **louvain, **seeds, **common, "ensemble": ensemble}

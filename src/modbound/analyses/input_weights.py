@@ -80,8 +80,9 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
     ``_stim``): ``q_induced``, ``q_null`` ``[n, n_perm]``, ``p``, ``z``, ``r``, ``n_modules``; plus
     ``n_silent``. The example network (``example_index``, a position in ``model_index``) is the one whose ``r``
     (all inputs) is closest to the ensemble median (:func:`modbound.core.stats.representative`): its ``S``, ``C``,
-    partition and the 2-D histogram (``hist_bins`` per axis over [-1, 1]^2) of (similarity, correlation) are kept.
-    Activity: the steps of :func:`analysed_steps`.
+    partition and the 2-D histogram (``hist_bins`` per axis over [-1, 1]^2) of (similarity, correlation) are kept;
+    ``pooled_hist`` (all inputs) sums that histogram over every network (Fig 4e: one network has too few unit pairs
+    per bin). Activity: the steps of :func:`analysed_steps`.
     """
     seeds = derive_seeds(master_seed, act.n_models, ensemble, "input_modules")  # network m: seeds[m]
     steps = analysed_steps(act.trials, drop_first_trial)
@@ -106,6 +107,8 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
     result = {k: np.asarray(v) for k, v in out.items()}
     ex = representative(result["r"]) if np.isfinite(result["r"]).any() else 0  # no finite r: the first network
     edges = np.linspace(-1.0, 1.0, int(hist_bins) + 1)
+    result["pooled_hist"] = sum(np.histogram2d(upper(k[""]["S"]), upper(k[""]["C"]), bins=[edges, edges])[0]
+                                for k in kept)
     for suffix, res in kept[ex].items():
         hist, _, _ = np.histogram2d(upper(res["S"]), upper(res["C"]), bins=[edges, edges])
         result.update({f"example_S{suffix}": res["S"], f"example_C{suffix}": res["C"],

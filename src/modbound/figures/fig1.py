@@ -43,12 +43,16 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
     claimed = [i for i, c in enumerate(choices) if c in CLAIMED[task]]
     lesion, control = analysis["lesion_accuracy"], analysis["control_accuracy"]
     key = _key_statistic(lesion, control, claimed)
-    rule = ("network whose lesion crossover (drop on own trials minus drop on other trials, mean over the claimed "
-            "modules) is closest to the ensemble median")
+    n_mod = np.asarray(analysis["n_modules"], dtype=np.float64)
+    typical = _typical_count(n_mod)
+    rule = (f"among the networks with the typical number of modules ({typical}: the ensemble median, rounded), the one "
+            "whose lesion crossover (drop on own trials minus drop on other trials, mean over the claimed modules) is "
+            "closest to the ensemble median")
     if not np.isfinite(key).any():  # no network has its claimed modules matched: fall back to Q, and say so
         key = np.asarray(analysis["q"], dtype=np.float64)
-        rule = "no network has its claimed choice modules matched, so: network whose Q is closest to the median Q"
-    ex = st.representative(key)
+        rule = (f"no network has its claimed choice modules matched, so: among the networks with the typical number of "
+                f"modules ({typical}), the one whose Q is closest to the median Q")
+    ex = _example(key, n_mod, typical)
     out = {
         "figure": figure, "task": task, "scale": scale,
         "n_networks": n, "n_trained": int(manifest["n_models"]),
@@ -224,6 +228,52 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
     return out
 
 
+def _typical_count(n_modules: np.ndarray) -> int:
+    """The typical module count: the ensemble median, rounded half up (4.5 -> 5)."""
+    return int(np.floor(np.median(n_modules) + 0.5))
+
+
+def _example(key: np.ndarray, n_modules: np.ndarray, typical: int) -> int:
+    """The example network: among the networks with a finite ``key`` whose module count is closest to ``typical``
+    (equal where any is), the one whose ``key`` is closest to the ensemble median of ``key`` (the first on ties);
+    ValueError when no key is finite."""
+    key = np.asarray(key, dtype=np.float64)
+    finite = np.isfinite(key)
+    if not finite.any():
+        return st.representative(key)  # raises, naming the problem
+    near = np.where(finite, np.abs(np.asarray(n_modules, dtype=np.float64) - typical), np.inf)
+    cand = near == near.min()
+    dist = np.where(cand, np.abs(key - np.median(key[finite])), np.inf)
+    return int(np.argmin(dist))
+
+
+def _sign_split(ax, trials, means, choices, mods, labels, task: str, color) -> None:
+    """Panel e: each choice module's mean activity (test trials, stimulus period) split by the sign of the cumulative
+    (stim 1 - stim 2) input (PDM, the paper's Fig 1e), or by the trial's correct choice (GNG: no stimulus evidence)."""
+    stim = (trials.trial % 2 == 1) & (trials.period == 1)
+    if task == "pdm":
+        cum = cumulative_delta_input(trials.x, trials.trial)
+        splits = [("cumΔ > 0", stim & (cum > 0)), ("cumΔ < 0", stim & (cum < 0))]
+        title = "stimulus period, by sign\nof cumulative Δ input"
+    else:
+        truth = np.asarray(trials.ground_truth)[trials.trial]
+        splits = [(f"{labels[c]} trials", stim & (truth == c)) for c in choices]
+        title = "stimulus period, by\ncorrect choice"
+    groups, names, cols, pos = [], [], [], []
+    for c, k in zip(choices, mods):
+        if k < 0:
+            continue
+        for name, sel in splits:
+            groups.append(means[sel, k])
+            names.append(f"mod. {labels[c]}\n{name}")
+            cols.append(color(k))
+            pos.append(len(pos) + 1 + 0.5 * (len(pos) // len(splits)))
+    plotting.violins(ax, groups, pos, cols)
+    ax.set_xticks(pos, names, fontsize=4.8)
+    ax.set_ylabel("module mean activity")
+    ax.set_title(title if groups else "no choice module matched")
+
+
 def _key_statistic(lesion: np.ndarray, control: np.ndarray, claimed) -> np.ndarray:
     """Per network: accuracy drop on the lesioned module's own trials minus the mean drop on the other trials,
     averaged over the claimed choice modules (NaN where a module is unmatched)."""
@@ -258,25 +308,25 @@ def plot(data, stats_: dict):
     t = np.arange(ex.sum())
 
     fig = plotting.figure(180, 115)
-    gs = fig.add_gridspec(2, 4)
-    ax = fig.add_subplot(gs[0, 0])
+    gs = fig.add_gridspec(2, 10)
+    ax = fig.add_subplot(gs[0, 0:2])
     inputs = trials.x[ex]
     names = make_task(task, seed=0).input_names
     for j in range(inputs.shape[1]):
         ax.plot(t, inputs[:, j] + 1.6 * j, lw=0.8, color="0.3")
     ax.set_yticks([1.6 * j for j in range(inputs.shape[1])], names)
-    ax.set_xlabel("time step (dt = 100 ms)")
+    ax.set_xlabel(f"time step (dt = {float(trials.dt):g} ms)")
     ax.set_title("inputs, 4 test trials")
     plotting.panel_label(ax, "a")
 
-    ax = fig.add_subplot(gs[0, 1])
+    ax = fig.add_subplot(gs[0, 2:4])
     plotting.ordered_matrix(ax, act_mod.correlation(X[:, live]), part[live], vmax=1.0, label="r")
     ax.set_title(f"net {m}: {means.shape[1]} modules\nQ = {analysis['q'][e]:.2f}")
     n_silent = int((~live).sum())
     plotting.panel_label(ax, "b")
 
-    ax = fig.add_subplot(gs[0, 2:])
-    def color(k):  # choice modules in their choice's colour (as in panels e-g), the others in greys
+    ax = fig.add_subplot(gs[0, 4:8])
+    def color(k):  # choice modules in their choice's colour (as in panels d-g), the others in greys
         hit = [i for i, mk in enumerate(mods) if mk == k]
         return plotting.module_color(hit[0]) if hit else str(0.45 + 0.1 * (k % 4))
 
@@ -301,7 +351,7 @@ def plot(data, stats_: dict):
               borderaxespad=0.2)
     plotting.panel_label(ax, "c")
 
-    ax = fig.add_subplot(gs[1, 0])
+    ax = fig.add_subplot(gs[0, 8:10])
     test = trials.trial % 2 == 1
     for c, k in zip(choices, mods):
         if k >= 0:
@@ -311,7 +361,33 @@ def plot(data, stats_: dict):
     ax.set_title("module vs output")
     plotting.panel_label(ax, "d")
 
-    ax = fig.add_subplot(gs[1, 1])
+    ax = fig.add_subplot(gs[1, 0:2])
+    _sign_split(ax, trials, means, choices, mods, labels, task, color)
+    plotting.panel_label(ax, "e")
+
+    for i, (c, letter) in enumerate(zip(choices, "fg")):
+        ax = fig.add_subplot(gs[1, 2 + 3 * i:5 + 3 * i])
+        accs, names_, cols = [], [], []
+        for j, cc in enumerate(choices):
+            accs += [analysis["control_accuracy"][:, j], analysis["lesion_accuracy"][:, i, j]]
+            names_ += [f"{labels[cc]}\nintact", f"{labels[cc]}\nlesion"]
+            cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
+        if task == "gng":  # accuracies on few trials of a type are mostly 0 or 1: strips and proportions, not boxes
+            plotting.strips(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
+        else:
+            plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
+        ax.axhline(stats_["thresholds"]["near_zero_accuracy"], color="0.6", lw=0.6, ls=":")
+        ax.tick_params(axis="x", labelsize=5)
+        tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
+        ax.set_ylim(-0.05, 1.12)
+        ax.set_ylabel("accuracy")
+        ax.set_xlabel("trials by correct choice")
+        ax.set_title(f"lesion mod. {labels[c]} "
+                     f"({stats_['per_choice'][labels[c]]['n_matched']} nets)")
+        ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
+        plotting.panel_label(ax, letter)
+
+    ax = fig.add_subplot(gs[1, 8:10])
     groups = [analysis["r_module_output"][:, i] for i in range(len(choices))]
     names = [f"out {labels[c]}" for c in choices]
     if task == "pdm":
@@ -323,31 +399,12 @@ def plot(data, stats_: dict):
     ax.set_ylabel("r with choice module")
     ax.tick_params(axis="x", rotation=40)
     ax.set_title(f"all nets (n = {stats_['n_networks']})")
-    plotting.panel_label(ax, "e")
-
-    for i, (c, letter) in enumerate(zip(choices, "fg")):
-        ax = fig.add_subplot(gs[1, 2 + i])
-        accs, names_, cols = [], [], []
-        for j, cc in enumerate(choices):
-            accs += [analysis["control_accuracy"][:, j], analysis["lesion_accuracy"][:, i, j]]
-            names_ += [f"{labels[cc]}\nintact", f"{labels[cc]}\nlesion"]
-            cols += [plotting.CONDITION_COLORS["control"], plotting.module_color(j)]
-        plotting.boxplot(ax, [a[np.isfinite(a)] for a in accs], names_, colors=cols)
-        ax.axhline(stats_["thresholds"]["near_zero_accuracy"], color="0.6", lw=0.6, ls=":")
-        ax.tick_params(axis="x", labelsize=4.6)
-        tt = stats_["per_choice"][labels[c]]["lesion"]["ttest_same_vs_other"]
-        ax.set_ylim(-0.05, 1.12)
-        ax.set_ylabel("accuracy")
-        ax.set_xlabel("trials by correct choice")
-        ax.set_title(f"lesion mod. {labels[c]} "
-                     f"({stats_['per_choice'][labels[c]]['n_matched']} nets)")
-        ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
-        plotting.panel_label(ax, letter)
+    plotting.panel_label(ax, "h")
 
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"{stats_['n_networks']} of {stats_['n_trained']} "
                                             f"trained RNNs pass accuracy >= {stats_['min_accuracy']}; "
                                             f"{trials.n_trials} test trials; modules matched on even, "
-                                            f"statistics on odd trials (rule in stats); example net {m} (lesion "
-                                            f"crossover closest to the median): {n_silent} silent units left out of "
+                                            f"statistics on odd trials (rule in stats); example net {m} ("
+                                            f"{stats_['example']['rule']}): {n_silent} silent units left out of "
                                             f"modules; dotted line: {stats_['thresholds']['near_zero_accuracy']:.0%} ('nearly 0%')"))
     return fig

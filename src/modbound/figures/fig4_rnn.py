@@ -128,7 +128,7 @@ def plot(data, stats_: dict):
                             title=f"recurrent r, same order\ninduced Q = {ex['q_induced']:.3f}", letter="c")
 
     ax = fig.add_subplot(top[3])
-    qn = res["q_null"][0]
+    qn = res["q_null"][int(res["example_index"])]  # the example network's null
     plotting.boxplot(ax, [qn], [f"permuted\n(n = {qn.size})"], colors=[plotting.CONDITION_COLORS["null"]])
     ax.scatter([1], [ex["q_induced"]], s=30, color=plotting.CONDITION_COLORS["observed"], zorder=3,
                label="input partition")
@@ -140,7 +140,7 @@ def plot(data, stats_: dict):
     plotting.panel_label(ax, "d")
 
     ax = fig.add_subplot(bottom[0])
-    H = res["example_hist"]
+    H = res["pooled_hist"]  # every network's unit pairs: one network has too few per bin
     e = res["hist_edges"]
     xc, yc = np.meshgrid((e[:-1] + e[1:]) / 2, (e[:-1] + e[1:]) / 2, indexing="ij")
     sel = H > 0
@@ -148,7 +148,9 @@ def plot(data, stats_: dict):
     plotting.colorbar(sc, ax, "unit pairs per bin")
     ax.set_xlabel("input-weight cosine similarity")
     ax.set_ylabel("activity correlation")
-    ax.set_title(f"network {ex['network']}: r = {ex['r']:.2f}")
+    rr = a["r_similarity_vs_correlation"]
+    ax.set_title(f"{stats_['n_networks']} RNNs pooled ({int(H.sum())} pairs)\n"
+                 f"mean r = {rr['mean']:.2f}; example {ex['r']:.2f}")
     plotting.panel_label(ax, "e")
 
     for col, (suffix, key, letter, title) in enumerate((("", "all_inputs", "f", "all inputs"),

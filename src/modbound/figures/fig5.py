@@ -13,7 +13,7 @@ from modbound.reporting import claims, plotting
 from modbound.models import ensembles
 from modbound.core import stats as st
 from modbound.analyses.dynamics import project
-from modbound.analyses.dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points, line_fraction, perturbation_specificity
+from modbound.analyses.dynamics_analysis import PARTITION_KINDS, figure_settings, kept_points, line_fraction, perturbation_specificity, task_slow_points
 
 KIND_OF_FIGURE = {"fig5": "sign", "figS12": "difference"}
 KIND_LABEL = {"sign": "sign of W_in(stim 1)", "difference": "W_in(stim 1) vs W_in(stim 2)"}
@@ -94,17 +94,33 @@ def stats(data, *, scale: str, dynamics: dict, ensemble: str, strength: dict, fi
                 paper="fig5.perturb"))
         fp = data["fixed_points"]
         kept, _ = kept_points(fp["q"][: d.shape[0]], float(settings["speed_tol"]))
-        lf = np.array([line_fraction(fp["states"][i][kept[i]]) for i in range(d.shape[0])])
-        # no line: the variance spread evenly over the dimensions the kept points span
-        even = np.array([1.0 / max(1, min(fp["states"][i].shape[-1], int(kept[i].sum()) - 1))
-                         for i in range(d.shape[0])])
+        lf_all = np.array([line_fraction(fp["states"][i][kept[i]]) for i in range(d.shape[0])])
+        task = task_slow_points(fp, d.shape[0], float(settings["speed_tol"]))
+        n_task = task.sum(axis=1)
+        min_pts = int(settings["line_min_points"])
+        lf = np.array([line_fraction(fp["states"][i][task[i]]) if n_task[i] >= min_pts else np.nan
+                       for i in range(d.shape[0])])
+        n_out = int(np.sum(n_task < min_pts))
+        ok = np.isfinite(lf)
+        # no line: the variance spread evenly over the dimensions the measured points span
+        even = np.array([1.0 / max(1, min(fp["states"][i].shape[-1], int(n_task[i]) - 1)) for i in range(d.shape[0])])
         c, t = claims.strength_claim(
-            "fig5.slow_points_on_a_line", "slow points lie on an approximate line attractor (share of their variance "
-            f"on the first principal axis; example {lf[e]:.3f})", lf, strength["line_fraction"], "line_fraction",
-            words="results in an approximate line attractor", paper="fig5.line_attractor",
-            quantity="first-axis variance fraction", chance=even,
+            "fig5.slow_points_on_a_line", "slow points reached from stimulus-period task states lie on an approximate "
+            f"line attractor (share of their variance on the first principal axis; example {lf[e]:.3f}; {n_out} of "
+            f"{lf.size} networks with fewer than {min_pts} such points left out)", lf[ok], strength["line_fraction"],
+            "line_fraction", words="results in an approximate line attractor", paper="fig5.line_attractor",
+            quantity="first-axis variance fraction", chance=even[ok],
             chance_label="an even spread over the dimensions the slow points span (1 / min(units, points - 1))")
-        out["slow_points_line_fraction"] = {**st.describe(lf), "ttest": t, "example": float(lf[e])}
+        out["slow_points_line_fraction"] = {
+            **st.describe(lf), "ttest": t, "example": float(lf[e]),
+            "rule": "slow points reached from stimulus-period task states: end points of the search's starts drawn "
+                    f"from a stimulus-period step with q below speed_tol (no fallback); per network the first-axis "
+                    f"variance fraction, networks with fewer than {min_pts} such points left out (docs/methods_fig5.md)",
+            "n_points_per_network": st.describe(n_task), "n_networks_left_out": n_out}
+        out["slow_points_line_fraction_all_starts"] = {
+            **st.describe(lf_all), "example": float(lf_all[e]),
+            "note": "secondary, not tested: every kept slow point, from starts in any task period (the old measure; "
+                    "it depends on the search's length and number of starts)"}
         out["claims"].append(c)
         for m in range(2):
             own, other = d[e, m, -1, m], d[e, m, -1, 1 - m]
@@ -167,11 +183,12 @@ def _schematic_inputs(ax, amplitude: float) -> None:
             ha="center", va="bottom", fontsize=5.5)
 
 
-def _lesion_matrix(ax, res: dict, k: int, K: int) -> None:
-    """Example network's W_rec ordered by input module; the K lesioned weights of each module marked."""
+def _lesion_matrix(ax, res: dict, k: int, K: int, e: int) -> None:
+    """Example network's W_rec ordered by its input modules (``e``: its position); the K lesioned weights of each
+    module marked."""
     from modbound.analyses.dynamics import within_module_rank
 
-    members = res["members"][0, k]  # [2, H]
+    members = res["members"][e, k]  # [2, H], the example network's modules
     W = res["example_W_rec"]
     part = np.where(members[0], 0, 1)
     order = plotting.ordered_matrix(ax, W, part, vmax=float(np.quantile(np.abs(W), 0.99)), label="W_rec")
@@ -245,7 +262,7 @@ def plot(data, stats_: dict):
         ax = fig.add_subplot(gs[0])
         W = res["example_W_in"]
         cols = res["stimulus_columns"]
-        one = res["members"][0, k, 0]
+        one = res["members"][int(stats_["example"]["position"]), k, 0]  # the example network's module 1
         for m, sel in enumerate((one, ~one)):
             ax.scatter(W[sel, cols[0]], W[sel, cols[1]], s=6, color=plotting.module_color(m), label=f"module {m + 1}")
         lim = np.abs(W[:, cols]).max() * 1.05
@@ -272,17 +289,22 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax, "a", dx_in=0.05)
 
         mean, comps = res["pc_mean"], res["pc_components"]
-        fixed = np.zeros((0, 2))
+        fixed, other = np.zeros((0, 2)), np.zeros((0, 2))
         if fp is not None:
             e = int(stats_["example"]["position"])
-            kept, _ = kept_points(fp["q"][e:e + 1], float(stats_["settings"]["speed_tol"]))
-            fixed = project(fp["states"][e][kept[0]], mean, comps)
+            tol = float(stats_["settings"]["speed_tol"])
+            kept, _ = kept_points(fp["q"][e:e + 1], tol)
+            task = task_slow_points({"q": fp["q"][e:e + 1], "init_period": fp["init_period"][e:e + 1]}, 1, tol)
+            fixed = project(fp["states"][e][task[0]], mean, comps)  # the measure's points
+            other = project(fp["states"][e][kept[0] & ~task[0]], mean, comps)
         ax = fig.add_subplot(top[1])
         scores = _activity(ax, res)
-        pts = ax.scatter(*fixed.T, s=5, color="#d62728", zorder=3)
+        rest = ax.scatter(*other.T, s=4, color="0.55", marker="x", linewidths=0.5, zorder=3)
+        pts = ax.scatter(*fixed.T, s=5, color="#d62728", zorder=4)
         handles = [plotting.plt.Line2D([], [], color=c) for c in plotting.STIMULUS_COLORS]
-        ax.legend(handles + [pts], ["stim 1 correct", "stim 2 correct", f"slow points ({len(fixed)})"],
-                  loc="upper left", fontsize=5)
+        ax.legend(handles + [pts, rest], ["stim 1 correct", "stim 2 correct",
+                                          f"slow pts from stimulus period ({len(fixed)})",
+                                          f"other slow pts ({len(other)})"], loc="upper left", fontsize=5)
         ax.set_title(f"network {net}: stimulus-period\nactivity, slow points")
         plotting.panel_label(ax, "b")
 
@@ -312,7 +334,7 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax, "d")
 
         ax = fig.add_subplot(mid[0])
-        _lesion_matrix(ax, res, k, K)
+        _lesion_matrix(ax, res, k, K, int(stats_["example"]["position"]))
         plotting.panel_label(ax, "e")
         for m, letter in ((0, "f"), (1, "g")):
             ax = fig.add_subplot(mid[1 + m])

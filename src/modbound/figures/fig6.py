@@ -3,8 +3,10 @@
 Vector field on a PC1-PC2 grid; single-unit lesions give one flow-distance array per unit; their correlation
 (lesion similarity) is compared with the activity correlation and its modules. Every network's grid states
 are also run long under the constant input and classified by where they end (fixed point, periodic orbit,
-neither): the paper's "all initial points fell onto a limit cycle" (Fig 6b,c). The example network is the one
-whose r(lesion similarity, activity correlation) is closest to the ensemble median.
+neither): the paper's "all initial points fell onto a limit cycle" (Fig 6b,c). Each example is chosen by the
+statistic of the claim its panels show: the vector field and long run (a, b) show the network whose fraction of
+grid states on an orbit is closest to the ensemble median; the lesion panels (c-h) the network whose r(lesion
+similarity, activity correlation) is closest to the ensemble median.
 Input: :func:`modbound.analyses.dynamics_analysis.flow_analysis`.
 """
 
@@ -57,6 +59,12 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                "r_lesion_similarity_vs_correlation": float(res["r"][e]), "median_r": r["median"],
                "n_live_units": int(res["example_live"].sum())})
     out["example"] = ex
+    fx = int(res["flow_example_index"])
+    out["vector_field_example"] = {
+        "network": int(res["model_index"][fx]), "position": fx,
+        "rule": "network whose fraction of grid states on a periodic orbit after the long run is closest to the "
+                "ensemble median (the limit-cycle claim's statistic)",
+        "frac_orbit": float(res["frac_orbit"][fx]), "median_frac_orbit": float(np.median(res["frac_orbit"]))}
     traj = res["grid_trajectories_pc"]
     out["grid_end_state_spread_ratio"] = spread_ratio(traj[:, 0], traj[:, -1])
     majority = strength["limit_cycle_fraction"]
@@ -114,6 +122,7 @@ def plot(data, stats_: dict):
     res = data["analysis"]
     label = TASK_LABELS.get(stats_["task"], stats_["task"])
     ex = stats_["example"]
+    vf = stats_["vector_field_example"]
     mods = stats_["modules_of_correlation_on_lesion_similarity"]
     part = res["example_partition"]
     n_grid = int(res["grid_size"])
@@ -135,7 +144,7 @@ def plot(data, stats_: dict):
                   scale_units="xy", scale=1.0, width=0.005, headwidth=3.5, headlength=3.5, headaxislength=3)
     plotting.colorbar(q, ax, "|F(h) - h|")
     _pc_labels(ax, res)
-    ax.set_title(f"{label} network {ex['network']}: one step\nfrom {n_grid} x {n_grid} = {grid.shape[0]} states")
+    ax.set_title(f"{label} network {vf['network']}: one step\nfrom {n_grid} x {n_grid} = {grid.shape[0]} states")
     plotting.panel_label(ax, "a")
 
     ax = fig.add_subplot(top[1])
@@ -148,25 +157,27 @@ def plot(data, stats_: dict):
         ax.plot(*tt[tr == t].T, color="#0072B2", lw=0.9, label="task trials" if k == 0 else None)
     lr = stats_["long_run"]
     code, end, orbit = res["example_end_class"], res["example_end_pc"], res["example_orbit_pc"]
-    for g in np.flatnonzero(code == 1)[::max(1, int(np.sum(code == 1)) // 20)]:  # a few orbits: their last period
-        ax.plot(*orbit[g, -1 - int(res["example_end_period"][g]):].T, color=END_MARKERS[1][1], lw=0.6, zorder=3)
+    for k, g in enumerate(np.flatnonzero(code == 1)[::max(1, int(np.sum(code == 1)) // 20)]):  # a few orbits
+        ax.plot(*orbit[g, -1 - int(res["example_end_period"][g]):].T, color=END_MARKERS[1][1], lw=0.6, zorder=3,
+                label="orbit: last period" if k == 0 else None)
     for c, (marker, colour, name) in END_MARKERS.items():
         if np.any(code == c):
             ax.scatter(*end[code == c].T, s=12 if c == 0 else 5, marker=marker, color=colour, linewidths=0.8,
                        zorder=4, label=name)
     _pc_labels(ax, res)
     n_end = {c: int(np.sum(code == c)) for c in END_MARKERS}
-    ax.set_title(f"after {lr['long_steps'] + lr['period_steps']} steps: fixed (x)\n"
+    ax.set_title(f"net {vf['network']}, after {lr['long_steps'] + lr['period_steps']} steps: fixed (x)\n"
                  f"{n_end[0]}, orbit (o) {n_end[1]}, neither (^) {n_end[2]}", fontsize=6.5)
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])
     D = res["example_distance"]  # [H, G]
     unit = int(np.argmax(D.mean(axis=1)))
-    im = ax.imshow(D[unit].reshape(n_grid, n_grid), origin="lower", extent=extent, aspect="auto", cmap="magma")
+    lesion_extent = (res["lesion_axis1"][0], res["lesion_axis1"][-1], res["lesion_axis2"][0], res["lesion_axis2"][-1])
+    im = ax.imshow(D[unit].reshape(n_grid, n_grid), origin="lower", extent=lesion_extent, aspect="auto", cmap="magma")
     plotting.colorbar(im, ax, "flow distance")
-    _pc_labels(ax, res)
-    ax.set_title(f"flow distance, lesion of\nunit {unit} (one of {D.shape[0]} arrays)")
+    _pc_labels(ax, {"pc_explained": res["lesion_pc_explained"]})
+    ax.set_title(f"net {ex['network']}: flow distance, lesion\nof unit {unit} (one of {D.shape[0]} arrays)")
     plotting.panel_label(ax, "c")
 
     ax = fig.add_subplot(top[3])
@@ -201,9 +212,11 @@ def plot(data, stats_: dict):
     s = stats_["settings"]
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, label, example=True)) +
         f" Constant input {[float(v) for v in res['x']]}; lesion: {LESION_TEXT[s['lesion']]}; grid spans the "
-        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out. Example: {ex['rule']}. "
+        f"PC1-PC2 range of the activity; {mods['n_perm']} permutations; silent units left out. Examples: a, b: "
+        f"{vf['rule']} (network {vf['network']}); c-h: {ex['rule']} (network {ex['network']}). "
         f"b: grid states run {traj.shape[1] - 1} steps (grey), task trials (blue), markers: where each grid state is after "
-        f"the long run (red line: last period of some orbits); per RNN, fraction of grid states on a periodic orbit: mean "
+        f"the long run (red line: last period of up to 20 orbits, where the example has any); per RNN, fraction of grid "
+        f"states on a periodic orbit: mean "
         f"{lr['frac_orbit']['mean']:.2f} (fixed points {lr['frac_fixed']['mean']:.2f}, neither "
         f"{lr['frac_neither']['mean']:.2f}).")
     return fig

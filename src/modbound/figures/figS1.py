@@ -47,15 +47,17 @@ def _trajectories(ax_pc, ax_mod, act, analysis, task):
     m = int(analysis["model_index"][0])
     part = analysis["partition"][0]
     live = part >= 0  # silent units are left out of modules
+    trials = act.trials
+    stim = trials.period == 1  # the stimulus period: fixation onsets and offsets would dominate the PCs
     X = act.hidden[m].astype(np.float64)[:, live]
     means = act_mod.module_activity(X, part[live])
-    pcs, var = selectivity.pca_scores(X, 2)
-    trials = act.trials
+    pcs = np.full((X.shape[0], 2), np.nan)
+    pcs[stim], var = selectivity.pca_scores(X[stim], 2)
     labels = CHOICE_LABELS[task]
     mods = analysis["choice_module"][0]
     choices = [int(c) for c in analysis["choices"]]
     for tr in range(min(trials.n_trials, 20)):
-        steps = trials.trial == tr
+        steps = (trials.trial == tr) & stim
         gt = int(trials.ground_truth[tr])
         color = plotting.module_color(choices.index(gt)) if gt in choices else "0.5"
         ax_pc.plot(pcs[steps, 0], pcs[steps, 1], color=color, lw=0.6, alpha=0.7)
@@ -63,10 +65,10 @@ def _trajectories(ax_pc, ax_mod, act, analysis, task):
             ax_mod.plot(means[steps, mods[0]], means[steps, mods[1]], color=color, lw=0.6, alpha=0.7)
     ax_pc.set_xlabel(f"PC1 ({100 * var[0]:.0f}% var.)")
     ax_pc.set_ylabel(f"PC2 ({100 * var[1]:.0f}% var.)")
-    ax_pc.set_title(f"{task.upper()} trajectories, PC space")
+    ax_pc.set_title(f"{task.upper()} stimulus period,\nPC space (PCA of that period)")
     ax_mod.set_xlabel(f"mod. {labels[choices[0]]} activity")
     ax_mod.set_ylabel(f"mod. {labels[choices[1]]} activity")
-    ax_mod.set_title("same trials, module space")
+    ax_mod.set_title("same trials and steps,\nmodule space")
     for i, c in enumerate(choices):
         ax_mod.plot([], [], color=plotting.module_color(i), label=f"{labels[c]} correct")
     ax_mod.legend()
@@ -95,5 +97,5 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax_mod, next(letters))
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], f"PDM n = {stats_['pdm']['n_networks']}, "
                                             f"GNG n = {stats_['gng']['n_networks']} networks; "
-                                            "trajectories: first 20 test trials of the first network"))
+                                            "trajectories: stimulus period of the first 20 trials of the first network"))
     return fig

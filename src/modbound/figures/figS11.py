@@ -84,6 +84,12 @@ def stats(data, *, scale: str, ensembles: dict, strength: dict) -> dict:
     return out
 
 
+def _off_diagonal(A) -> np.ndarray:
+    A = np.asarray(A, dtype=float).copy()
+    np.fill_diagonal(A, np.nan)
+    return A
+
+
 def _split_half_note(entry: dict) -> str:
     ref = entry["split_half_ari"]["mean"]
     return "" if ref is None else f"; split-half ARI within a network (reference) {ref:.3f}"
@@ -100,19 +106,17 @@ def plot(data, stats_: dict):
     fig = plotting.figure(180, 108)
     outer = fig.add_gridspec(2, 1)
     letters = iter("abcdefgh")
+    # one colour range for both ARI matrices (a, e), so their colours compare; the diagonal (1) left out
+    vmax = max(max(float(np.nanmax(np.abs(_off_diagonal(res[f"{ensembles[m]}__ari"])))) for m in MODES[1:]), 0.05)
     for row, mode in enumerate(("shared_input", "shared_input_output")):
         gs = outer[row].subgridspec(1, 4, width_ratios=[1.1, 1, 1, 1])
         name, ctrl = ensembles[mode], ensembles["random"]
         ax = fig.add_subplot(gs[0])
-        A = res[f"{name}__ari"].astype(float).copy()
-        np.fill_diagonal(A, np.nan)  # 1 by definition; masked so the colour range shows the pairs
-        vmax = max(float(np.nanmax(np.abs(A))), 0.05)
+        A = _off_diagonal(res[f"{name}__ari"])  # 1 by definition; masked so the colour range shows the pairs
         cmap = plotting.plt.get_cmap("RdBu_r").copy()
         cmap.set_bad("0.85")
         im = ax.imshow(A, cmap=cmap, vmin=-vmax, vmax=vmax, interpolation="nearest")
-        cb = fig.colorbar(im, ax=ax, shrink=0.75, pad=0.02)
-        cb.set_label("ARI")
-        cb.ax.tick_params(labelsize=5.5)
+        plotting.colorbar(im, ax, "ARI", shrink=0.75)
         ax.set_xlabel("network")
         ax.set_ylabel("network")
         ax.xaxis.set_major_locator(plotting.plt.MaxNLocator(4, integer=True))
@@ -133,8 +137,10 @@ def plot(data, stats_: dict):
                 for x, ref in zip((1, 2), refs):
                     if ref is not None:
                         ax.plot([x - 0.4, x + 0.4], [ref, ref], ls="--", lw=0.9, color="#D55E00")
-                title += "\n-- split-half ARI (same net)"
-            ax.set_title(title)
+                ax.legend([plotting.plt.Line2D([], [], ls="--", lw=0.9, color="#D55E00")],
+                          ["split-half ARI of the same network"], loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                          borderaxespad=0.2, fontsize=5.5, handlelength=1.8)
+            ax.set_title(title, pad=12 if q == "ari" else None)
             plotting.panel_label(ax, next(letters))
     e = stats_["ensembles"]
     counts = ", ".join(f"{LABELS[m]} {e[m]['n_networks']}/{e[m]['n_trained']} ('{e[m]['name']}')" for m in MODES)

@@ -94,9 +94,10 @@ def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemb
                                     "correlation matrix (Disc.)", paper="s14.modules", quantity="ARI")[0],
         claims.untested("figS14.one_nullcline_per_unit",
                         "there is one higher-order nullcline per recurrent unit (the paper: 64 for 64 units)",
-                        f"a definition, not a finding: we sample one per unit ({ex['n_nullclines']} here); in the "
-                        f"example network {ex['n_nullclines_with_a_sample_below_speed_tol']} of them have a sample "
-                        "below the speed tolerance", paper="s14.count"),
+                        f"a definition, not a finding: we sample one per unit ({ex['n_nullclines']} units in the "
+                        f"example network, of which {ex['n_live_units']} live units' nullclines are shown and "
+                        f"analysed, silent units left out); {ex['n_nullclines_with_a_sample_below_speed_tol']} of the "
+                        f"{ex['n_nullclines']} have a sample below the speed tolerance", paper="s14.count"),
     ]
     return out
 
@@ -144,7 +145,8 @@ def plot(data, stats_: dict):
     var = res["pc_explained"]
     ax.set_xlabel(f"PC1 ({100 * var[0]:.0f}%)")
     ax.set_ylabel(f"PC2 ({100 * var[1]:.0f}%)")
-    ax.set_title(f"{label} network {ex['network']}: {live.sum()}\nnullclines, {fpc.shape[0]} slow pts")
+    ax.set_title(f"{label} network {ex['network']}: {live.sum()} of {live.size}\nnullclines (live units), "
+                 f"{fpc.shape[0]} slow pts")
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])

@@ -46,7 +46,7 @@ def plot(data, stats_: dict):
     for b in np.flatnonzero(np.diff(labels)) + 0.5:
         ax.axhline(b, color="w", lw=0.8)
         ax.axvline(b, color="w", lw=0.8)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="ARI")
+    plotting.colorbar(im, ax, "ARI", shrink=0.8)
     ax.set_title(f"partition similarity, network {int(res['model_index'][0])}\n"
                  f"({stats_['sets_per_task']} trial sets per task)")
     plotting.panel_label(ax, "a")

@@ -200,7 +200,7 @@ def plot(data, stats_: dict):
         for (r, cc) in ((digits.index(x), digits.index(y)), (digits.index(y), digits.index(x))):
             ax.add_patch(plotting.plt.Rectangle((cc - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="w", lw=1.0,
                                                 ls="--"))
-    fig.colorbar(im, ax=ax, shrink=0.8, label="mean ARI")
+    plotting.colorbar(im, ax, "mean ARI", shrink=0.8)
     title = f"mean ARI per pair of digits\nmost similar: {a} and {b} (orange)"
     if "paper_pair" in stats_ and [a, b] != stats_["paper_pair"]["digits"]:
         title += f"\npaper's 4-9 (dashed): rank {stats_['paper_pair']['rank_among_digit_pairs']}/" \

@@ -149,6 +149,12 @@ def stats(data, *, scale: str, ensemble: str, strength: dict) -> dict:
     return out
 
 
+# The paper's letters (S6a-p) where its text cites the panel we draw: a, b (sign model, Q), d (sign partition of the
+# output correlation), f, g (difference model, Q), i (difference partition), k, n (sign-difference model, Q), p (the
+# rule partition); c, h, o (trained RNNs) take letters the text does not cite. Per row: weights, Q, trained, output r.
+PAPER_LETTERS = {"sign": "abcd", "difference": "fghi", "sign_difference": "knop"}
+
+
 def _weights_panel(ax, model, W, part):
     if model == "sign":
         order = np.argsort(W[:, 0], kind="stable")
@@ -175,8 +181,8 @@ def plot(data, stats_: dict):
     res, wc = data["generative"], data["weight_change"]
     fig = plotting.figure(180, 150)
     outer = fig.add_gridspec(3, 1)
-    letters = iter("abcdefghijklmnop")
     for row, model in enumerate(MODELS):
+        letters = iter(PAPER_LETTERS[model])
         gs = outer[row].subgridspec(1, 4)
         W = res[f"{model}__example_W"]
         C = res[f"{model}__example_C"]
@@ -206,12 +212,6 @@ def plot(data, stats_: dict):
         plotting.panel_label(ax, next(letters))
 
         ax = fig.add_subplot(gs[2])
-        shown = ffnn.rule_partition(W, 6) if model == "sign_difference" else part
-        plotting.ordered_matrix(ax, C, shown, vmax=1.0, label="r")
-        ax.set_title(f"output r ({100 * p_ex:.0f}% negative)" if model == "sign" else f"output r (δ = {p_ex:g})")
-        plotting.panel_label(ax, next(letters))
-
-        ax = fig.add_subplot(gs[3])
         tr = stats_["trained_rnns"]
         if model in ("sign", "difference"):
             key = "pct_negative" if model == "sign" else "difference"
@@ -235,8 +235,15 @@ def plot(data, stats_: dict):
             ax.set_ylim(-lim, lim)
             ax.set_xlabel("w from stim 1")
             ax.set_ylabel("w from stim 2")
-            ax.set_title(f"trained RNN {int(wc['model_index'][0])}, stim.\nW_in: 6 rules as in i")
+            ax.set_title(f"trained RNN {int(wc['model_index'][0])}, stim.\nW_in: 6 rules as in k")
         plotting.panel_label(ax, next(letters))
+
+        ax = fig.add_subplot(gs[3])
+        shown = ffnn.rule_partition(W, 6) if model == "sign_difference" else part
+        plotting.ordered_matrix(ax, C, shown, vmax=1.0, label="r")
+        ax.set_title(f"output r ({100 * p_ex:.0f}% negative)" if model == "sign" else f"output r (δ = {p_ex:g})")
+        plotting.panel_label(ax, next(letters))
+
 
     tr = stats_["trained_rnns"]
     plotting.stamp(fig, plotting.scale_note(

@@ -129,12 +129,13 @@ def plot(data, stats_: dict):
     ax = fig.add_subplot(top[3])
     edges = np.asarray(res["systems_dm_bin_edges"], dtype=float)
     mid = (edges[:-1] + edges[1:]) / 2
-    for k in range(K):
-        ax.plot(mid, res["systems_dm_curve_within"][k], color=colors[k], lw=1.0)
-        ax.plot(mid, res["systems_dm_curve_between"][k], color=colors[k], lw=0.8, ls=":")
+    for k in range(K):  # one curve per system: within minus across its boundary, at matched distance
+        ax.plot(mid, np.asarray(res["systems_dm_curve_within"][k]) - np.asarray(res["systems_dm_curve_between"][k]),
+                color=colors[k], lw=1.0, marker="o", ms=1.5)
+    ax.axhline(0, color="0.6", lw=0.6, ls="--")
     ax.set_xlabel(f"{str(res['distance'])} distance (mm)")
-    ax.set_ylabel("mean similarity of pairs")
-    ax.set_title("within a system (solid) vs\nacross its boundary (dotted)")
+    ax.set_ylabel("mean similarity: within a system\nminus across its boundary")
+    ax.set_title("by distance, one line per\nsystem (colours as in a)")
     plotting.panel_label(ax, "c")
 
     ax = fig.add_subplot(bottom[0])

@@ -36,6 +36,7 @@ __all__ = [
     "colorbar",
     "weight_fan",
     "boxplot",
+    "strips",
     "format_p",
     "JACOBIAN_COLORS",
     "WEIGHT_COLORS",
@@ -141,12 +142,38 @@ def save(fig: plt.Figure, pdf: str | os.PathLike, png: str | os.PathLike | None 
     plt.close(fig)
 
 
-def colorbar(mappable, ax: plt.Axes, label: str = ""):
-    """The shared colour bar: beside ``ax``, 70% of its height, labelled, small ticks."""
-    cb = ax.figure.colorbar(mappable, ax=ax, shrink=0.7, pad=0.02)
-    cb.set_label(label)
-    cb.ax.tick_params(labelsize=5.5)
+COLORBAR_GAP_IN, COLORBAR_WIDTH_IN = 0.06, 0.07  # inches: gap between the panel and its bar, bar width
+
+
+def colorbar(mappable, ax: plt.Axes, label: str = "", shrink: float = 0.7):
+    """The shared colour bar: beside ``ax`` (a fixed gap and width in inches, ``shrink`` of its height, centred),
+    labelled, small ticks. It is an inset of ``ax``, so the constrained layout counts it, its ticks and its label in
+    the panel's extent: it never covers the panel's data (a colour bar stolen from the layout could sit over an
+    ``aspect="auto"`` image) and the next panel is moved clear of its label."""
+    fig = ax.figure
+    cax = ax.inset_axes([1.0, (1 - shrink) / 2, 1.0, shrink])  # x and width set in inches below
+    cax.set_axes_locator(_ColorbarLocator(ax, shrink))
+    cb = fig.colorbar(mappable, cax=cax)
+    cb.set_label(label, labelpad=2)
+    cb.ax.tick_params(labelsize=5.5, pad=1.5)
     return cb
+
+
+class _ColorbarLocator:
+    """Places a colour-bar inset a fixed distance (inches) right of its parent axes, at every draw."""
+
+    def __init__(self, parent: plt.Axes, shrink: float):
+        self.parent, self.shrink = parent, shrink
+
+    def __call__(self, cax, renderer):
+        from matplotlib.transforms import Bbox
+        fig = self.parent.figure
+        box = self.parent.get_position(original=False)  # figure fraction, after the aspect is applied
+        w_in, h_in = fig.get_size_inches()
+        x0 = box.x1 + COLORBAR_GAP_IN / w_in
+        height = box.height * self.shrink
+        y0 = box.y0 + (box.height - height) / 2
+        return Bbox.from_bounds(x0, y0, COLORBAR_WIDTH_IN / w_in, height)
 
 
 def weight_fan(ax: plt.Axes, sources, targets, rng: np.random.Generator, *, lw: tuple[float, float] = (0.3, 0.5),
@@ -203,6 +230,22 @@ def boxplot(ax: plt.Axes, groups: Sequence[np.ndarray], labels: Sequence[str],
     for i, (g, c) in enumerate(zip(groups, colors), start=1):
         g = np.asarray(g)
         ax.scatter(i + rng.uniform(-0.15, 0.15, g.size), g, s=4, color=c, alpha=0.8, linewidths=0)
+    ax.set_xticks(range(1, len(groups) + 1), labels)
+
+
+def strips(ax: plt.Axes, groups: Sequence[np.ndarray], labels: Sequence[str],
+           colors: Sequence[str] | None = None, jitter_seed: int = 0) -> None:
+    """Every value as a jittered point with the group's mean as a black bar: for values that take few levels (e.g.
+    accuracies of 0 or 1 on a few trials), where box plots collapse; the mean is then the proportion."""
+    rng = np.random.default_rng(jitter_seed)
+    colors = colors or [MODULE_COLORS[i % len(MODULE_COLORS)] for i in range(len(groups))]
+    for i, (g, c) in enumerate(zip(groups, colors), start=1):
+        g = np.asarray(g, dtype=float)
+        g = g[np.isfinite(g)]
+        ax.scatter(i + rng.uniform(-0.2, 0.2, g.size), g + rng.uniform(-0.015, 0.015, g.size), s=4, color=c,
+                   alpha=0.6, linewidths=0)
+        if g.size:
+            ax.plot([i - 0.3, i + 0.3], [g.mean()] * 2, color="black", lw=1.2, zorder=4)
     ax.set_xticks(range(1, len(groups) + 1), labels)
 
 
@@ -296,9 +339,16 @@ def induced_panels(axes, source: np.ndarray, target: np.ndarray, partition: np.n
 
 
 def ensemble_counts(stats_: dict, label: str, example: bool = False) -> str:
-    """'n of N trained <label> RNNs (accuracy >= a)', for a figure's stamp (with its example network)."""
-    text = (f"{stats_['n_networks']} of {stats_['n_trained']} trained {label} RNNs (accuracy >= "
-            f"{stats_['min_accuracy']})")
+    """'n of N trained <label> RNNs (accuracy >= a)', for a figure's stamp (with its example network); when fewer
+    networks are analysed than pass the accuracy cut (a cap in config, e.g. ``dynamics.nullclines.n_networks``),
+    it says so: 'the first n of the P (of N trained) <label> RNNs that pass accuracy >= a (a config cap)'."""
+    n, total = int(stats_["n_networks"]), int(stats_["n_trained"])
+    passed = total - len(stats_.get("excluded_models") or [])
+    if n < passed:
+        text = (f"the first {n} of the {passed} (of {total} trained) {label} RNNs that pass accuracy >= "
+                f"{stats_['min_accuracy']} (a config cap, not an accuracy cut)")
+    else:
+        text = f"{n} of {total} trained {label} RNNs (accuracy >= {stats_['min_accuracy']})"
     return text + (f"; example network {stats_['example']['network']}" if example else "")
 
 
