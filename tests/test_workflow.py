@@ -91,7 +91,7 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
         assert str(ROOT) not in p.read_text() and str(tiny_run) not in p.read_text(), fig
     fig1 = json.loads((stats_dir / "fig1.json").read_text())
     assert fig1["n_networks"] == 3 and len(fig1["init_seeds"]) == 3
-    assert {c["id"] for c in fig1["claims"]} >= {"fig1.lesion_stim 1_module", "fig1.lesion_stim 2_module"}
+    assert {c["id"] for c in fig1["claims"]} >= {"fig1.lesion_stim1_module", "fig1.lesion_stim2_module"}
     claims_md = (tiny_run / "results/claims.md").read_text()
     assert claims_md.count("| fig1 |") == len(fig1["claims"])
     for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"):  # origin of modules (issue 4)
@@ -106,6 +106,19 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     assert not missing, f"paper claims with no row in the claims table: {missing}"
     assert claims_md.splitlines()[2].startswith(f"Coverage of the paper's {len(paper)} claims")
     assert table["coverage"]["n_paper_claims"] == len(paper)
+    # issue 24: ids without spaces; every strength row reads its threshold from config paper_strength (one home) and
+    # names the paper's words and our reading; every judged row shows its effect; brain scatter rows are descriptive
+    strength = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")["paper_strength"]
+    rows = table["claims"]
+    assert not [r["id"] for r in rows if " " in r["id"]]
+    readings = [r for r in rows if r.get("strength")]
+    assert {r["strength"]["key"] for r in readings} == set(strength), "a paper_strength key serves no row"
+    for r in readings:
+        assert r["strength"]["threshold"] == strength[r["strength"]["key"]], r["id"]
+        assert r["strength"]["words"] and r["strength"]["reading"].startswith(f"our reading of '{r['strength']['words']}"), r["id"]
+    assert not [r["id"] for r in rows if r["verdict"] in claims_mod.TESTED_VERDICTS and not claims_mod.effect_cell(r)]
+    assert {r["verdict"] for r in rows if r["id"].endswith("similarity_tracks_fc")} <= {"descriptive", "untestable"}
+    assert "weaker than stated" in claims_md and "| our reading |" in claims_md
     s11 = json.loads((stats_dir / "figS11.json").read_text())
     assert s11["ensembles"]["shared_input"]["initial_w_in_r"]["mean"] == pytest.approx(1.0)
     assert all(e["split_half_ari"]["n"] == e["n_networks"] for e in s11["ensembles"].values())  # S11 reference level

@@ -161,7 +161,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
                 effect=None if change["mean"] is None else
                 f"mean accuracy change {change['mean']:.3g} (median {change['median']:.3g}; judged: mean)")
             cs["strength"] = {"key": "spared_margin", "words": "were not effected", "threshold": float(SPARED_MARGIN),
-                              "reading": f"our reading of 'not effected': mean change within +-{SPARED_MARGIN:g} "
+                              "reading": f"our reading of 'were not effected': mean change within +-{SPARED_MARGIN:g} "
                                          "(TOST)", "flip": None}
             cl.append(cs)
             rc = entry["r_module_cumdelta"]

@@ -588,10 +588,14 @@ def _figure_section(fig: str, entry: Mapping[str, Any], st: Mapping[str, Any], r
     return lines
 
 
+def _id_key(cid: str) -> str:
+    return "".join(str(cid).split())
+
+
 def _companion_of(companion: Mapping[str, Any] | None, fig: str, cid: str):
     if companion is None:
         return None
-    key = (fig, cid)
+    key = (fig, _id_key(cid))
     return companion["scale"], companion["robustness"].get(key), companion["spread"].get(key)
 
 
@@ -649,8 +653,10 @@ def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
     sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], len(rows))]
     if companion is not None:
         scale = meta["companion"]["scale"]
-        comp = {"scale": scale, "robustness": {(r["figure"], r["id"]): r for r in companion["robustness"]},
-                "spread": {(r["figure"], r["id"]): r for r in companion["spread"]}}
+        # keyed without spaces: claims.json files made before ids lost their spaces ("fig1.lesion_stim 1_module")
+        # still match this run's rows ("fig1.lesion_stim1_module")
+        comp = {"scale": scale, "robustness": {(r["figure"], _id_key(r["id"])): r for r in companion["robustness"]},
+                "spread": {(r["figure"], _id_key(r["id"])): r for r in companion["spread"]}}
         c_summ = summary(companion["claims"], paper_claims)
         sections.append([f"### The same count in the companion run ({scale} scale, its master seed)", "",
                          f"From `{Path(str(companion_path)).name}` (header): another run of this workflow, shown"
