@@ -253,24 +253,24 @@ def _sign_split(ax, trials, means, choices, mods, labels, task: str, color) -> N
     stim = (trials.trial % 2 == 1) & (trials.period == 1)
     if task == "pdm":
         cum = cumulative_delta_input(trials.x, trials.trial)
-        splits = [("cumΔ > 0", stim & (cum > 0)), ("cumΔ < 0", stim & (cum < 0))]
-        title = "stimulus period, by sign\nof cumulative Δ input"
+        splits = [("cumΔ>0", stim & (cum > 0)), ("cumΔ<0", stim & (cum < 0))]
+        title = "by sign of cumulative Δ\n(stimulus period)"
     else:
         truth = np.asarray(trials.ground_truth)[trials.trial]
-        splits = [(f"{labels[c]} trials", stim & (truth == c)) for c in choices]
-        title = "stimulus period, by\ncorrect choice"
+        splits = [(labels[c], stim & (truth == c)) for c in choices]
+        title = "by correct choice\n(stimulus period)"
     groups, names, cols, pos = [], [], [], []
     for c, k in zip(choices, mods):
         if k < 0:
             continue
         for name, sel in splits:
             groups.append(means[sel, k])
-            names.append(f"mod. {labels[c]}\n{name}")
+            names.append(name)
             cols.append(color(k))
             pos.append(len(pos) + 1 + 0.5 * (len(pos) // len(splits)))
     plotting.violins(ax, groups, pos, cols)
-    ax.set_xticks(pos, names, fontsize=4.8)
-    ax.set_ylabel("module mean activity")
+    ax.set_xticks(pos, names, fontsize=5, rotation=40)
+    ax.set_ylabel("choice module mean activity\n(colours as in c)")
     ax.set_title(title if groups else "no choice module matched")
 
 
@@ -307,9 +307,11 @@ def plot(data, stats_: dict):
     ex = _example_trials(trials)
     t = np.arange(ex.sum())
 
-    fig = plotting.figure(180, 115)
-    gs = fig.add_gridspec(2, 10)
-    ax = fig.add_subplot(gs[0, 0:2])
+    fig = plotting.figure(180, 125)
+    outer = fig.add_gridspec(2, 1)
+    top = outer[0].subgridspec(1, 4, width_ratios=[1, 1, 2, 1])
+    bottom = outer[1].subgridspec(1, 4, width_ratios=[1, 1.3, 1.3, 1])
+    ax = fig.add_subplot(top[0])
     inputs = trials.x[ex]
     names = make_task(task, seed=0).input_names
     for j in range(inputs.shape[1]):
@@ -319,13 +321,13 @@ def plot(data, stats_: dict):
     ax.set_title("inputs, 4 test trials")
     plotting.panel_label(ax, "a")
 
-    ax = fig.add_subplot(gs[0, 2:4])
+    ax = fig.add_subplot(top[1])
     plotting.ordered_matrix(ax, act_mod.correlation(X[:, live]), part[live], vmax=1.0, label="r")
     ax.set_title(f"net {m}: {means.shape[1]} modules\nQ = {analysis['q'][e]:.2f}")
     n_silent = int((~live).sum())
     plotting.panel_label(ax, "b")
 
-    ax = fig.add_subplot(gs[0, 4:8])
+    ax = fig.add_subplot(top[2])
     def color(k):  # choice modules in their choice's colour (as in panels d-g), the others in greys
         hit = [i for i, mk in enumerate(mods) if mk == k]
         return plotting.module_color(hit[0]) if hit else str(0.45 + 0.1 * (k % 4))
@@ -351,22 +353,22 @@ def plot(data, stats_: dict):
               borderaxespad=0.2)
     plotting.panel_label(ax, "c")
 
-    ax = fig.add_subplot(gs[0, 8:10])
+    ax = fig.add_subplot(top[3])
     test = trials.trial % 2 == 1
     for c, k in zip(choices, mods):
         if k >= 0:
             ax.scatter(means[test, k], act.outputs[m][test, c], s=2, alpha=0.4, color=color(k))
-    ax.set_xlabel("choice module mean activity")
+    ax.set_xlabel("module mean activity")
     ax.set_ylabel("its output unit (colour as in c)")
     ax.set_title("module vs output")
     plotting.panel_label(ax, "d")
 
-    ax = fig.add_subplot(gs[1, 0:2])
+    ax = fig.add_subplot(bottom[0])
     _sign_split(ax, trials, means, choices, mods, labels, task, color)
     plotting.panel_label(ax, "e")
 
     for i, (c, letter) in enumerate(zip(choices, "fg")):
-        ax = fig.add_subplot(gs[1, 2 + 3 * i:5 + 3 * i])
+        ax = fig.add_subplot(bottom[1 + i])
         accs, names_, cols = [], [], []
         for j, cc in enumerate(choices):
             accs += [analysis["control_accuracy"][:, j], analysis["lesion_accuracy"][:, i, j]]
@@ -387,7 +389,7 @@ def plot(data, stats_: dict):
         ax.text(0.5, 1.0, plotting.format_p(tt["p"]), transform=ax.transAxes, ha="center", va="top")
         plotting.panel_label(ax, letter)
 
-    ax = fig.add_subplot(gs[1, 8:10])
+    ax = fig.add_subplot(bottom[3])
     groups = [analysis["r_module_output"][:, i] for i in range(len(choices))]
     names = [f"out {labels[c]}" for c in choices]
     if task == "pdm":

@@ -99,8 +99,9 @@ def plot(data, stats_: dict):
     ax.axvspan(w[0] - 0.5, w[1] + 0.5, color="0.92", zorder=0, lw=0, label="stability window")
     ax.set_xlabel("time step t")
     ax.set_ylabel("r(C_t, C_t−1)")
-    ax.set_ylim(None, 1.01)
-    ax.legend(loc="lower right")
+    lo = float(np.nanmin([np.nanmin(res["stab_input"]), np.nanmin(res["stab_none"])]))
+    ax.set_ylim(lo - 0.5 * (1.01 - lo), 1.01)  # room under the curves for the legend
+    ax.legend(loc="lower right", fontsize=5.5, handlelength=1.4)
     ax.set_title(f"correlation stabilises\n({stats_['n_networks']} random RNNs)")
     plotting.panel_label(ax, "a")
 
