@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from modbound import figures, io, registry
-from modbound.io import load_config
+from modbound import figures
+from modbound.core import io
+from modbound.reporting import registry
+from modbound.core.io import load_config
 
 FIXTURE = ROOT / "tests" / "data" / "figure_inputs"
 REG = registry.load(ROOT / "workflow" / "figures.yaml")
@@ -114,7 +116,7 @@ def test_fig6_panels_name_and_draw_their_own_examples(fid):
 
 @pytest.mark.parametrize("fid", ["fig1", "figS2"])
 def test_fig1_example_panels_draw_the_example_network(fid):
-    from modbound import activity as act_mod
+    from modbound.core import activity as act_mod
     data, s, fig = _run(fid)
     an, act = data["analysis"], data["activity"]
     e = s["example"]["position"]

@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from modbound import registry  # noqa: E402
-from modbound.io import load_config  # noqa: E402
+from modbound.reporting import registry  # noqa: E402
+from modbound.core.io import load_config  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "figure_inputs"
 DATASET_FILES = ("dataset.npz", "W.npy", "fc.npy", "fc_subjects.npy")
