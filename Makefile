@@ -1,5 +1,6 @@
-# Two entry points (see README): `make reproduce` and `make test`; `make report` / `make paper` add the
-# reproduction report REPRODUCTION.md (rules/report.smk).
+# Two entry points (README): `make reproduce` and `make test`. `make report` writes the reproduction report of the
+# default run to results/report/REPRODUCTION.md; `make paper` makes the committed paper-scale REPRODUCTION.md
+# (rules/report.smk). Run times: docs/benchmarks.md.
 # Both create .venv from the pinned lock file on first use; nothing is installed by hand.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -22,15 +23,18 @@ $(STAMP): requirements.lock pyproject.toml
 reproduce: setup
 	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS)
 
-# The reproduction report of the default config: REPRODUCTION.md + docs/reproduction/ (runs what it needs first).
+# The reproduction report of the default config (runs what it needs first), in results/report/: REPRODUCTION.md and
+# docs/reproduction/ beside it. It never touches the committed paper-scale report at the root (made by make paper).
 report: setup
-	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md
+	$(BIN)/snakemake --cores $(CORES) results/report/REPRODUCTION.md $(SMKFLAGS)
 
-# Paper scale (configs/paper.yaml): the whole workflow, its elapsed time (results/run_time.json), then its report.
-# All five seeds and the variants: a big machine or a cluster, e.g. make paper CORES=32, or
-# make paper SMKFLAGS="--profile profiles/slurm". One 2-core machine: the master seed alone,
-# make paper PAPER_CONFIGS="configs/paper.yaml configs/master_only.yaml", with COMPANION=<claims.json of a
-# five-seed run at reduced scale> for the seed spread (README "Reproduction report").
+# Paper scale (configs/paper.yaml): the whole workflow, its elapsed time (results/run_time.json), then its report,
+# the committed REPRODUCTION.md + docs/reproduction/ at the root.
+# The master seed, its four replicate seeds (our replicates of the whole analysis; the paper reports one run) and
+# the variants: a big machine or a cluster, e.g. make paper CORES=32, or make paper SMKFLAGS="--profile profiles/slurm".
+# One small machine: the master seed alone, make paper PAPER_CONFIGS="configs/paper.yaml configs/master_only.yaml",
+# with COMPANION=<claims.json of a five-seed run at reduced scale> for the seed spread (README "How the committed
+# report is made"; run times in docs/benchmarks.md).
 PAPER_CONFIGS ?= configs/paper.yaml
 COMPANION ?=
 PAPER_FLAGS = $(SMKFLAGS) $(if $(COMPANION),--config 'report={companion: $(COMPANION)}')

@@ -1,7 +1,7 @@
 # modbound: regenerate the figures of "Modular boundaries in recurrent neural networks".
 #   snakemake --cores 2                                  # default: offline, reduced scale
 #   snakemake --cores 2 results/figures/fig1.pdf         # one figure
-#   snakemake --cores 2 REPRODUCTION.md                  # the reproduction report (rules/report.smk)
+#   snakemake --cores 2 results/report/REPRODUCTION.md   # this run's reproduction report (rules/report.smk)
 #   snakemake --profile profiles/slurm --configfile configs/paper.yaml   # paper scale on SLURM
 from snakemake.utils import min_version
 

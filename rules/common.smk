@@ -24,7 +24,7 @@ SCRIPTS = "../workflow/scripts"
 CAPTIONS = "../report/captions"  # figure captions for `snakemake --report` (our own words)
 
 # The figure registry (workflow/figures.yaml): id -> panels, title, inputs, params. `rule all`, the plot rules
-# (rules/figures.smk), the claims rule and the README table all come from it; figure <id> is drawn by
+# (rules/figures.smk), the claims rule and the figure table of docs/methods.md all come from it; figure <id> is drawn by
 # src/modbound/figures/<id>.py and captioned by report/captions/<id>.rst.
 FIGURES = registry.load(Path(workflow.basedir) / "workflow" / "figures.yaml")
 

@@ -1,10 +1,12 @@
 # The reproduction report (issue 14): REPRODUCTION.md at the repository root, with the figure PNGs it shows
 # copied into docs/reproduction/ (relative links), generated from results/claims.json, the figures' stats JSONs,
 # workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/reporting/report.py). Not part of `rule
-# all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make report`; `make paper` at paper scale). The git
+# all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make paper`). The git
 # commit and the run time (the rules' benchmark files; results/run_time.json, the elapsed time `make paper` measures)
 # are read when the rule runs, not when the DAG is built. Config report.companion adds another run's claims.json
 # (e.g. five seeds at reduced scale) beside this run's rows, marked with its scale.
+# The committed REPRODUCTION.md and docs/reproduction/ are the paper-scale report (`make paper`); the report of any
+# other run goes to results/report/ (rule report_results, `make report`), where it cannot overwrite them.
 
 
 rule report:
@@ -42,3 +44,15 @@ rule report:
         ENV
     script:
         f"{SCRIPTS}/report.py"
+
+
+# The same report under results/report/ (`make report`: the default run's report, which must not replace the
+# committed paper-scale one); its images are linked relative to it, as at the root.
+use rule report as report_results with:
+    output:
+        md="results/report/REPRODUCTION.md",
+        png=expand("results/report/docs/reproduction/{fig}.png", fig=FIGURES),
+        claims="results/report/docs/reproduction/claims.json",
+        companion="results/report/docs/reproduction/companion_claims.json" if config.get("report", {}).get("companion") else [],
+    log:
+        "logs/report_results.log",

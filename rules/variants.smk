@@ -9,7 +9,7 @@
 # results/ and logs/ moved to its folders. Data in resources/ (downloads, prepared brain datasets, distance
 # memmaps) is the same for every rerun: the rules that make it are not imported, so it is made once, by the
 # main workflow, and shared. A new rule that writes to resources/ must be added to the exclude list below, as is
-# the report rule (REPRODUCTION.md, docs/reproduction/: the main run's report, rules/report.smk).
+# the report rules (REPRODUCTION.md, docs/reproduction/, results/report/: the main run's report, rules/report.smk).
 
 for _rerun in RERUNS:
     rerun = _rerun["prefix"]
@@ -20,4 +20,4 @@ for _rerun in RERUNS:
         config: _rerun["config"]
         replace_prefix: {"results/": f"{_rerun['results']}/", "logs/": f"{_rerun['logs']}/"}
 
-    use rule * from rerun exclude all, brain_fetch_allen, brain_prepare_human, brain_prepare_mouse, brain_distances, mnist_download, report as rerun*
+    use rule * from rerun exclude all, brain_fetch_allen, brain_prepare_human, brain_prepare_mouse, brain_distances, mnist_download, report, report_results as rerun*

@@ -1,9 +1,11 @@
-"""Every shell command the README shows is run here (issue 16), so the docs cannot rot.
+"""Every shell command the README and the docs pages (docs/*.md) show is run here (issues 16, 26), so the docs
+cannot rot.
 
-Commands come from the README's ```bash blocks and from inline code that starts with ``snakemake``,
-``.venv/bin/snakemake`` or ``make``. Snakemake commands run as dry-runs (``-n``) in an empty work directory,
-against the checkout's Snakefile; ``make`` targets run as ``make -n`` and the snakemake command each recipe
-runs is dry-run in turn. A README command this test does not know how to run fails the test: teach it here.
+Commands come from ```bash blocks and from inline code that starts with ``snakemake``, ``.venv/bin/snakemake``,
+``make`` or ``python``. Snakemake commands run as dry-runs (``-n``) in an empty work directory, against the
+checkout's Snakefile; ``make`` targets run as ``make -n`` and the snakemake command each recipe runs is dry-run in
+turn; the project's Python tools run for real on stand-in files in an empty work directory. A command this test
+does not know how to run fails the test: teach it here.
 """
 import os
 import re
@@ -17,8 +19,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+DOC_FILES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 SNAKEMAKE_PROGRAMS = {"snakemake", ".venv/bin/snakemake", "$(BIN)/snakemake"}
-PLACEHOLDERS = {"<partition>": "debug", "<account>": "lab"}       # SLURM settings the user fills in
+PLACEHOLDERS = {"<partition>": "debug", "<account>": "lab",       # SLURM settings the user fills in
+                "<id>": "run", "<what ran>": "a run", "<name>": "dev-2core",   # a benchmarks/runs.yaml entry
+                "<before>": "before", "<after>": "after"}                        # two runs' folders compared
+PYTHON_PROGRAMS = {"python", "python3", ".venv/bin/python"}
 USER_FILES = {"my_seeds.yaml": "replicates: {seeds: [1]}\n"}     # example config files the README names
 # Commands that need a finished run, covered by a test that makes one (the option -> that test).
 COVERED_BY_RUN_TESTS = {"--report": ("tests/test_workflow.py", "test_html_report_holds_every_figure_with_its_caption")}
@@ -37,9 +43,19 @@ def readme_commands(text: str) -> list[str]:
                 cmds.append(" ".join(line.split()))
     prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
     for span in re.findall(r"`([^`\n]+)`", prose):
-        if re.match(r"(\.venv/bin/)?snakemake |make ", span):
+        if re.match(r"(\.venv/bin/)?(snakemake|python3?) |make ", span):
             cmds.append(" ".join(span.split()))
     return list(dict.fromkeys(cmds))
+
+
+def doc_commands() -> list[str]:
+    """The commands of the README and every docs page, each once (``snakemake`` and ``.venv/bin/snakemake``, or
+    ``python`` and ``.venv/bin/python``, name the same program: the first spelling is kept)."""
+    seen = {}
+    for path in DOC_FILES:
+        for cmd in readme_commands(path.read_text()):
+            seen.setdefault(re.sub(r"^\.venv/bin/", "", cmd), cmd)
+    return list(seen.values())
 
 
 def _run(args, cwd=ROOT):
@@ -89,7 +105,7 @@ def run_snakemake_command(cmd: str, workdir: Path) -> subprocess.CompletedProces
                  "--directory", str(workdir), *args], cwd=workdir)
 
 
-COMMANDS = readme_commands(README.read_text())
+COMMANDS = doc_commands()
 
 
 def test_readme_has_the_commands_this_test_expects():
@@ -159,6 +175,9 @@ def check_command(cmd: str, workdir: Path) -> None:
                 if part.split()[:1] and part.split()[0].endswith("/snakemake"):
                     check_command("snakemake " + " ".join(part.split()[1:]), workdir)
         return
+    if program in PYTHON_PROGRAMS:
+        check_python_command(cmd, workdir)
+        return
     if program == "git":        # git clone . <dir>: a second checkout, made here from this one
         args = shlex.split(cmd)[1:]
         assert args[:2] == ["clone", "."] and len(args) == 3, f"README: git command {cmd!r} unknown here"
@@ -167,6 +186,42 @@ def check_command(cmd: str, workdir: Path) -> None:
         return
     raise AssertionError(f"README command {cmd!r}: this test does not know how to run it "
                          "(add a mapping in tests/test_readme_commands.py)")
+
+
+def _bench_file(folder: Path, seconds: float) -> None:
+    (folder / "benchmarks" / "rule").mkdir(parents=True, exist_ok=True)
+    (folder / "benchmarks" / "rule" / "job.tsv").write_text(f"s\th:m:s\tcpu_time\n{seconds}\t0:00:00\t{seconds}\n")
+
+
+def check_python_command(cmd: str, workdir: Path) -> None:
+    """The project's Python tools, run for real in ``workdir`` on stand-ins of the files they read: the run-times
+    table (a copy of benchmarks/runs.yaml and docs/benchmarks.md; a finished run's run_time.json and benchmark
+    files for ``record``) and benchmarks/rule_times.py (benchmark files in each results folder it is given)."""
+    for key, value in PLACEHOLDERS.items():
+        cmd = cmd.replace(key, value)
+    args = shlex.split(cmd)[1:]
+    if args[:2] == ["-m", "modbound.reporting.run_times"]:
+        from modbound.reporting import report
+        for rel in ("benchmarks/runs.yaml", "docs/benchmarks.md"):
+            (workdir / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(ROOT / rel, workdir / rel)
+        if "record" in args:
+            results = workdir / args[args.index("record") + 1]
+            _bench_file(results, 12.0)
+            report.write_run_time(results / "run_time.json", 0.0, 60.0, 2, [], "snakemake --cores 2", commit="abc1234")
+    elif args[:1] == ["benchmarks/rule_times.py"]:
+        folders = [a for a in args[1:] if not a.startswith("-")]
+        assert folders, f"{cmd}: no results folder"
+        for folder in folders:
+            _bench_file(workdir / folder, 3.5)
+        args[0] = str(ROOT / args[0])
+    else:
+        raise AssertionError(f"docs command {cmd!r}: this test does not know how to run it "
+                             "(add a mapping in tests/test_readme_commands.py)")
+    proc = _run([sys.executable, *args], cwd=workdir)
+    assert proc.returncode == 0, f"docs command {cmd!r} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    if "write" in args:   # the page in the checkout already holds the table the command writes
+        assert (workdir / "docs/benchmarks.md").read_text() == (ROOT / "docs/benchmarks.md").read_text()
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)

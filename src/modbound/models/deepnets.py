@@ -310,7 +310,7 @@ def resolve_model_path(model_path: str | os.PathLike | None) -> tuple[Path, str]
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: transformer model folder not found (config key "
                                 "deepnets.transformer.model_path; it must be a local folder with a Hugging Face "
-                                "model, e.g. GPT-2: see README)")
+                                "model, e.g. GPT-2: see docs/methods.md)")
     if not (path / "config.json").is_file():
         raise ValueError(f"{path}: not a Hugging Face model folder (no config.json) (config key "
                          "deepnets.transformer.model_path)")

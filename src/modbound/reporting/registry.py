@@ -1,7 +1,7 @@
 """The figure registry (``workflow/figures.yaml``): which figures exist, what each reads and what it is passed.
 
 The workflow derives from it ``rule all``, one plot rule per figure, the claims rule's inputs, the report
-captions and the README figure table; :func:`readme_table` writes that table so a test can check the README.
+captions and the figure table of ``docs/methods.md``; :func:`readme_table` writes that table so a test can check it.
 A figure ``<id>`` is drawn by the module ``modbound.figures.<id>`` (``stats(data, **params)``,
 ``plot(data, stats)``), captioned by ``report/captions/<id>.rst``.
 """
@@ -104,7 +104,7 @@ def figure_params(fid: str, entry: Mapping[str, Any], config: Mapping[str, Any])
 
 
 def readme_table(reg: Mapping[str, Mapping[str, Any]]) -> str:
-    """The README's figure table (checked by a test, so it cannot drift from the registry)."""
+    """The figure table of ``docs/methods.md`` (checked by a test, so it cannot drift from the registry)."""
     lines = ["| figure | target | what it shows | module |", "|---|---|---|---|"]
     for fid, entry in reg.items():
         lines.append(f"| {entry['panels']} | `results/figures/{fid}.pdf` | {entry['title']} "
