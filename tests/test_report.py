@@ -521,9 +521,7 @@ def test_companion_run_beside_each_row_marked_with_its_scale_and_counted_apart()
     assert md.index("## Summary") < md.index("### The same count") < md.index("## Fig 1")
     assert md.split("## Summary")[1].split("### The same count")[0] == base.split("## Summary")[1].split("## Fig 1")[0]
     # a companion made before claim ids lost their spaces still matches (its fig1.track was "fig1.tr ack")
-    old = _companion_doc()
-    for key in ("robustness", "spread"):
-        next(e for e in old[key] if e["id"] == "fig1.track")["id"] = "fig1.tr ack"
+    old = _companion_doc(rename={"fig1.track": "fig1.tr ack"})
     assert "; default (companion): 2/2 runs supported, seeds 2/2" in _row_line(
         _build(meta=meta, companion=old), "module tracks input")
     # a claim the companion lacks (its run named the row otherwise); rows dropped from its claims.json are refused
