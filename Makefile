@@ -8,6 +8,8 @@ CORES  ?= 2
 SMKFLAGS ?=
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.modbound-installed
+# A --configfile that does not exist: one line naming it (Snakemake reads it before the workflow, in a traceback)
+CHECK_CONFIGS := $(BIN)/python -m modbound.core.io check-configfiles
 
 .PHONY: setup reproduce report paper test test-slurm test-fast lint bench envs clean
 
@@ -21,6 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Whole default workflow (config.yaml: offline, embedded data, 2 cores).
 reproduce: setup
+	@$(CHECK_CONFIGS) $(SMKFLAGS)
 	$(BIN)/snakemake --cores $(CORES) $(SMKFLAGS)
 
 # The reproduction report of the default config (runs what it needs first), in results/report/: REPRODUCTION.md and
@@ -39,6 +42,7 @@ PAPER_CONFIGS ?= configs/paper.yaml
 COMPANION ?=
 PAPER_FLAGS = $(SMKFLAGS) $(if $(COMPANION),--config 'report={companion: $(COMPANION)}')
 paper: setup
+	@$(CHECK_CONFIGS) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 	start=$$(date +%s) && \
 	$(BIN)/snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS) && \
 	$(BIN)/python -m modbound.reporting.report run-time --start $$start --cores $(CORES) --out results/run_time.json \

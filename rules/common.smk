@@ -1,10 +1,10 @@
 # Shared settings, config validation and helpers for every rule file.
 from snakemake.utils import validate
+import os
 from pathlib import Path
 
-from modbound.core import io
-from modbound.reporting import registry, variants
-from modbound.reporting import report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
+from modbound.core import io, seeding
+from modbound.reporting import registry, variants, report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
 
 
 io.check_finite_numbers(config, "config")   # NaN/inf pass the schema's ranges
@@ -17,6 +17,11 @@ for _name in config["ensembles"]:
     io.check_inside(f"results/rnn/{_name}", f"config ensembles: name {_name!r}")
 for _key, _entry in config["brain"]["mouse"]["allen"]["files"].items():
     io.check_inside(f"resources/allen/{_entry['name']}", f"config brain.mouse.allen.files.{_key}.name")
+
+# The same CPU code path for every job on every x86 machine (config cpu_code_path, docs/faults.md): torch and MKL
+# read these variables when a job's process starts (jobs inherit this environment; on SLURM each job loads the
+# workflow again and sets them before it runs).
+os.environ.update(seeding.cpu_code_path_env(config["cpu_code_path"]))
 
 # Python env for every rule (--sdm conda); same pins as requirements.lock.
 ENV = "../envs/modbound.yaml"

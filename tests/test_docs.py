@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from modbound.reporting import claims as claims_mod
-from modbound.reporting import report, run_times
+from modbound.reporting import claims as claims_mod, report, run_times
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

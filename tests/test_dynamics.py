@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from modbound.analyses import dynamics as dy
-from modbound.analyses import dynamics_analysis as da
+from modbound.analyses import dynamics as dy, dynamics_analysis as da
 from modbound.core import stats as st
 from modbound.models.rnn import CTRNNEnsemble
 

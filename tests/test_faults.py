@@ -96,6 +96,11 @@ def test_claims_rule_runs_on_complete_stats(tmp_path):
     _run_claims_script(tmp_path, _all_figures(), {1: _all_figures()}, {"dt20": {"fig1": _stats("fig1")}})
     doc = json.loads((tmp_path / "claims.json").read_text())
     assert doc["runs"] == ["main", "dt20", "seed1"]
+    import numpy
+    import torch
+    assert doc["run"]["config_sha256"] == "c0ffee"     # which settings, which CPU code path and versions (item 12)
+    assert doc["run"]["torch_cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert doc["run"]["torch"] == torch.__version__ and doc["run"]["numpy"] == numpy.__version__
 
 
 @pytest.mark.parametrize("where", ["main", "replicate", "variant"])
@@ -344,3 +349,67 @@ def test_a_companion_with_unknown_verdicts_or_missing_rows_is_refused_naming_it(
     damage(doc)
     with pytest.raises(ValueError, match=rf"^reduced/claims\.json: {needle}"):
         report.validate_claims_json(doc, PAPER, figures, "reduced/claims.json")
+
+
+# ---- (11) --configfile of a missing file ---------------------------------------------------------------------------
+
+def test_missing_configfiles_are_found_among_snakemake_arguments(tmp_path):
+    there = tmp_path / "a.yaml"
+    there.write_text("seed: 0\n")
+    args = ["--cores", "2", "results/x.pdf", "--configfile", str(there), str(tmp_path / "b.yaml"), "--keep-going",
+            f"--configfile={tmp_path / 'c.yaml'}", "--config", "seed=1"]
+    assert io.missing_configfiles(args) == [str(tmp_path / "b.yaml"), str(tmp_path / "c.yaml")]
+    assert io.missing_configfiles(["--cores", "2", "--configfile", str(there)]) == []
+
+
+def test_make_with_a_missing_configfile_stops_in_one_line_naming_it(tmp_path):
+    import subprocess
+
+    missing = tmp_path / "no such.yaml"
+    proc = subprocess.run(["make", "-s", "-C", str(ROOT), "-o", ".venv/.modbound-installed", "reproduce",
+                           f"SMKFLAGS=--configfile configs/test.yaml '{missing}'"], capture_output=True, text=True)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if not ln.startswith("make")]
+    assert lines == [f"--configfile {missing}: no such file"], proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+# ---- (12) the same CPU code path on every x86 machine ---------------------------------------------------------------
+
+def test_cpu_code_paths_and_what_a_run_records():
+    from modbound.core import seeding
+
+    assert seeding.cpu_code_path_env("avx2") == {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"}
+    assert seeding.cpu_code_path_env("native") == {}
+    with pytest.raises(ValueError, match="config cpu_code_path: 'avx512' is not one of"):
+        seeding.cpu_code_path_env("avx512")
+    info = seeding.runtime_info()
+    assert {"torch_cpu_capability", "ATEN_CPU_CAPABILITY", "MKL_CBWR", "torch", "numpy", "machine"} <= set(info)
+    assert _config()["cpu_code_path"] == "avx2"      # the default (config.yaml)
+
+
+def test_a_variant_cannot_set_the_cpu_code_path():
+    from modbound.reporting import variants
+
+    cfg = _config()
+    cfg["variants"] = {"nat": {"figures": ["fig1"], "config": {"cpu_code_path": "native"}}}
+    with pytest.raises(ValueError, match=r"config variants\.nat\.config\.cpu_code_path: a variant cannot set it"):
+        variants.resolve(cfg, SCHEMA, registry.load())
+
+
+@pytest.mark.slow
+def test_training_jobs_run_on_the_configured_cpu_code_path(tmp_path):
+    """The workflow sets ATEN_CPU_CAPABILITY and MKL_CBWR for its jobs: a tiny training records torch's capability
+    AVX2 in its manifest, also on an AVX512 machine (whose own choice would be AVX512)."""
+    import subprocess
+    import sys
+
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("ensembles: {pdm: {n_models: 1, n_steps: 2}}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory",
+                           str(tmp_path), "--cores", "1", "results/rnn/pdm/manifest.json", "--configfile",
+                           str(ROOT / "configs/test.yaml"), str(tiny)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    runtime = json.loads((tmp_path / "results/rnn/pdm/manifest.json").read_text())["runtime"]
+    assert runtime["torch_cpu_capability"] == "AVX2" and runtime["MKL_CBWR"] == "AVX2", runtime
+    assert runtime["torch_threads"] == 1

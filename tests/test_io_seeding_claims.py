@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from modbound.reporting import claims
-from modbound.core import io, seeding
-from modbound.core import stats as stats_mod
+from modbound.core import io, seeding, stats as stats_mod
 
 
 def test_derive_seed_is_deterministic_and_path_sensitive():

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,40 @@ def run_snakemake_command(cmd: str, workdir: Path) -> subprocess.CompletedProces
 
 COMMANDS = doc_commands()
 
+# A stand-in workflow that makes any target in no time: README commands run against it as written (no -n), so an
+# option a real run needs ("cores have to be specified") is missing from no command (issue 25); the checkout's
+# Snakefile plans the same command as a dry-run.
+STUB_SNAKEFILE = """
+rule all:
+    output: touch("all.done")
+
+rule any_target:
+    output: "{path}"
+    shell: "touch {output:q}"
+
+ruleorder: all > any_target
+"""
+# options that need what this machine lacks (a SLURM cluster, conda): those commands are dry-run only
+NOT_RUN_AS_WRITTEN = {"--profile", "--sdm"}
+
+
+def run_as_written(cmd: str, workdir: Path) -> subprocess.CompletedProcess | None:
+    """``cmd`` (a README snakemake command) run as written, without ``-n``, against :data:`STUB_SNAKEFILE` in a
+    fresh folder of ``workdir``; None for a command with an option in :data:`NOT_RUN_AS_WRITTEN`."""
+    for key, value in PLACEHOLDERS.items():
+        cmd = cmd.replace(key, value)
+    args = shlex.split(cmd)[1:]
+    if NOT_RUN_AS_WRITTEN & set(args):
+        return None
+    work = Path(tempfile.mkdtemp(prefix="as-written-", dir=workdir))
+    for name, content in USER_FILES.items():
+        if name in args:
+            (work / name).write_text(content)
+            args[args.index(name)] = str(work / name)
+    (work / "Snakefile").write_text(STUB_SNAKEFILE)
+    return _run([sys.executable, "-m", "snakemake", "--snakefile", str(work / "Snakefile"), "--directory", str(work),
+                 *checkout_paths(args, ROOT)], cwd=work)
+
 
 def test_readme_has_the_commands_this_test_expects():
     assert any(c.startswith("make reproduce") for c in COMMANDS)
@@ -154,6 +189,9 @@ def check_command(cmd: str, workdir: Path) -> None:
             return
         proc = run_snakemake_command(cmd, workdir)
         assert proc.returncode == 0, f"README command {cmd!r} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        proc = run_as_written(cmd, workdir)
+        assert proc is None or proc.returncode == 0, \
+            f"README command {cmd!r} fails as written:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         return
     if program == "make":
         args = shlex.split(cmd)[1:]
@@ -227,3 +265,14 @@ def check_python_command(cmd: str, workdir: Path) -> None:
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_readme_command_runs(cmd, tmp_path):
     check_command(cmd, tmp_path)
+
+
+def test_a_command_missing_cores_fails_as_written_though_its_dry_run_passes(tmp_path):
+    """Issue 25: `snakemake --rerun-incomplete` passed as a dry-run ("cores have to be specified" only without -n)."""
+    assert run_snakemake_command("snakemake --rerun-incomplete", tmp_path).returncode == 0
+    proc = run_as_written("snakemake --rerun-incomplete", tmp_path)
+    assert proc.returncode != 0 and "cores" in proc.stdout + proc.stderr
+    assert run_as_written("snakemake --cores 2 --rerun-incomplete", tmp_path).returncode == 0
+    assert run_as_written("snakemake --cores 2 results/figures/fig1.pdf --configfile configs/test.yaml",
+                          tmp_path).returncode == 0
+    assert run_as_written("snakemake --profile profiles/slurm", tmp_path) is None

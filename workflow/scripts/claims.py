@@ -4,7 +4,7 @@ claim's spread across seeds."""
 from pathlib import Path
 
 from modbound.reporting import claims
-from modbound.core import io
+from modbound.core import io, seeding
 
 io.setup_logging(snakemake.log[0])
 figures, seeds = snakemake.params.figures, [snakemake.params.seed, *snakemake.params.replicate_seeds]
@@ -38,7 +38,8 @@ matrix = claims.robustness(rows_by_run, figures_by_run) if len(rows_by_run) > 1 
 descriptions = {"main": f"config as given (seed {seeds[0]})", **snakemake.params.variant_descriptions,
                 **{f"seed{s}": f"master seed {s}" for s in seeds[1:]}}
 
-run = {"config_sha256": snakemake.params.config_sha256}   # which settings made this run
+# which settings made this run, and the CPU code path and versions its numbers depend on (docs/faults.md)
+run = {"config_sha256": snakemake.params.config_sha256, **seeding.runtime_info()}
 io.write_json(snakemake.output.json, {"run": run, "seeds": seeds, "coverage": claims.coverage(rows, paper), "claims": rows,
                                       "spread": spread, "runs": list(rows_by_run), "robustness": matrix})
 with io.atomic_path(snakemake.output.md) as tmp:

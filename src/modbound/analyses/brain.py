@@ -31,10 +31,9 @@ from typing import Mapping
 import numpy as np
 
 from modbound.core import modularity as mod
-from modbound.nulls import spatial as sn
+from modbound.nulls import spatial as sn, empirical_p
 from modbound.core.checks import as_matrix
 from modbound.core.io import atomic_path, load_npy, load_npz
-from modbound.nulls import empirical_p
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [

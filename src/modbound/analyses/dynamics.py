@@ -38,8 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from modbound.core.similarity import cosine_similarity
-from modbound.core.similarity import upper  # noqa: F401  alias for the figures (modbound.core.similarity.upper); remove when unused
+from modbound.core.similarity import cosine_similarity, upper  # noqa: F401  alias for the figures (modbound.core.similarity.upper); remove when unused
 
 __all__ = [
     "DTYPE",

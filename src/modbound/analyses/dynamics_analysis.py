@@ -28,12 +28,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, modularity, stats as st
 from modbound.analyses import dynamics as dy
 from modbound.models import ensembles
-from modbound.core import modularity
 from modbound import nulls
-from modbound.core import stats as st
 from modbound.core.similarity import cosine_similarity, pearson_upper
 from modbound.analyses.input_weights import analysed_steps
 from modbound.core.seeding import derive_seed

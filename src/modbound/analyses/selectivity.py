@@ -22,9 +22,8 @@ import dataclasses
 import numpy as np
 from scipy import optimize
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, modularity
 from modbound.analyses import lesions
-from modbound.core import modularity
 from modbound.core.seeding import derive_seeds
 from modbound.models.tasks import PERIODS, TrialSet, cumulative_delta_input
 

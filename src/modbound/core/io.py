@@ -36,6 +36,7 @@ __all__ = [
     "to_jsonable",
     "merge_config",
     "load_config",
+    "missing_configfiles",
 ]
 
 
@@ -254,3 +255,34 @@ def check_finite_numbers(obj: Any, where: str = "config", key: str = "") -> None
             check_finite_numbers(v, where, f"{key}[{i}]")
     elif isinstance(obj, float) and not np.isfinite(obj):
         raise ValueError(f"{where}: {key or 'value'} = {obj}: not a finite number")
+
+
+def missing_configfiles(args: list[str]) -> list[str]:
+    """The files named after ``--configfile`` (or ``--configfiles``) in Snakemake arguments ``args`` that are not
+    files. Snakemake reads them before the workflow starts and ends in a traceback on a missing one; ``make``
+    checks first (``python -m modbound.core.io check-configfiles ARGS``, one line naming each file)."""
+    out, in_files = [], False
+    for a in args:
+        if a.startswith("-"):
+            in_files = a in ("--configfile", "--configfiles")
+            if "=" in a and a.split("=", 1)[0] in ("--configfile", "--configfiles"):
+                out += [f for f in [a.split("=", 1)[1]] if not Path(f).is_file()]
+        elif in_files and not Path(a).is_file():
+            out.append(a)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m modbound.core.io check-configfiles ARGS...``: exit 2 with one line per missing ``--configfile``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["check-configfiles"]:
+        print("usage: python -m modbound.core.io check-configfiles SNAKEMAKE_ARGS...", file=sys.stderr)
+        return 2
+    missing = missing_configfiles(argv[1:])
+    for f in missing:
+        print(f"--configfile {f}: no such file", file=sys.stderr)
+    return 2 if missing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod
-from modbound.core import modularity
-from modbound.core import stats as st
+from modbound.core import activity as act_mod, modularity, stats as st
 from modbound.core.seeding import derive_seeds
 
 __all__ = ["partition_sets", "ari_matrix", "within_between", "classify_by_similarity", "task_partitions"]

@@ -7,11 +7,12 @@ Sub-seeds are derived from the master seed and a path of names/indices with NumP
 
 from __future__ import annotations
 
+import os
 import zlib
 
 import numpy as np
 
-__all__ = ["derive_seed", "derive_seeds"]
+__all__ = ["derive_seed", "derive_seeds", "CPU_CODE_PATHS", "cpu_code_path_env", "runtime_info"]
 
 
 def _key(part: int | str) -> int:
@@ -35,3 +36,36 @@ def derive_seed(master: int, *path: int | str) -> int:
 def derive_seeds(master: int, n: int, *path: int | str) -> list[int]:
     """``n`` distinct-stream seeds: ``derive_seed(master, *path, i)`` for i in range(n)."""
     return [derive_seed(master, *path, i) for i in range(n)]
+
+
+# Code paths chosen by the CPU (issue 25). torch picks its vectorised ATen kernels (ATEN_CPU_CAPABILITY) and MKL its
+# BLAS branch (MKL_CBWR) from the CPU it runs on: on an AVX512 machine the trained networks differ from those of an
+# AVX2 machine from the first rounding difference on. Config ``cpu_code_path`` fixes both for every job of the
+# workflow (rules/common.smk sets them in the environment before any job starts): 'avx2' (default) is the same on
+# every x86 CPU with AVX2 (x86 CPUs since 2013-2015); 'default' the scalar/SSE paths of any x86 CPU; 'native' leaves
+# the CPU's own choice. numpy's OpenBLAS picks its kernels by CPU too (OPENBLAS_CORETYPE, left as the machine has it).
+CPU_CODE_PATHS = {
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"},
+    "default": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
+    "native": {},
+}
+
+
+def cpu_code_path_env(name: str) -> dict[str, str]:
+    """Environment variables that fix the CPU code path ``name`` (:data:`CPU_CODE_PATHS`)."""
+    if name not in CPU_CODE_PATHS:
+        raise ValueError(f"config cpu_code_path: {name!r} is not one of {sorted(CPU_CODE_PATHS)}")
+    return dict(CPU_CODE_PATHS[name])
+
+
+def runtime_info() -> dict[str, str | int | None]:
+    """What the numbers of a run may depend on besides its config and seed: torch's CPU capability (the vectorised
+    kernels it uses), the code-path variables, torch's and numpy's versions, the machine's architecture.
+    Recorded in each ensemble's manifest and in results/claims.json (key ``run``)."""
+    import platform
+
+    import torch
+
+    return {"torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            "ATEN_CPU_CAPABILITY": os.environ.get("ATEN_CPU_CAPABILITY"), "MKL_CBWR": os.environ.get("MKL_CBWR"),
+            "torch": torch.__version__, "numpy": np.__version__, "machine": platform.machine()}

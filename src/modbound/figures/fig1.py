@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, stats as st
 from modbound.reporting import claims, plotting
-from modbound.core import stats as st
 from modbound.models.tasks import cumulative_delta_input, make_task
 
 CHOICE_LABELS = {"pdm": {1: "stim 1", 2: "stim 2"}, "gng": {0: "no-go", 1: "go"}}

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, modularity, stats as st
 from modbound.reporting import claims, plotting
 from modbound.models import ffnn
-from modbound.core import modularity
 from modbound import nulls
-from modbound.core import stats as st
 from modbound.core.seeding import derive_seed
 
 KINDS = {"sector": "sector (sign pattern)\npartitions", "hamming": "Louvain on Hamming\nsimilarity of signs",

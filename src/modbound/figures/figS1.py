@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, stats as st
 from modbound.reporting import claims, plotting
 from modbound.analyses import selectivity
-from modbound.core import stats as st
 from modbound.figures.fig1 import CHOICE_LABELS
 
 TASKS = ("pdm", "gng")

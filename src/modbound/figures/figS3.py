@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.reporting import claims, plotting
-from modbound.core import partitions
-from modbound.core import stats as st
+from modbound.core import partitions, stats as st
 
 
 def stats(data, *, scale: str) -> dict:

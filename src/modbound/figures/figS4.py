@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.reporting import claims, plotting
-from modbound.core import partitions
-from modbound.core import stats as st
+from modbound.core import partitions, stats as st
 
 PAPER_PAIR = (4, 9)
 PAPER_SET_SIZE = 100    # images per set in the paper (MNIST)

@@ -16,8 +16,7 @@ import numpy as np
 
 from modbound.reporting import claims, plotting
 from modbound.models import deepnets
-from modbound.analyses.deepnets_analysis import PAIR_KINDS
-from modbound.analyses.deepnets_analysis import sentence_pair_values as pair_values
+from modbound.analyses.deepnets_analysis import PAIR_KINDS, sentence_pair_values as pair_values
 from modbound.core import stats as st
 
 PAIR_LABELS = {"same_subject": "same\nsubject", "same_form": "same\nform", "unrelated": "neither"}

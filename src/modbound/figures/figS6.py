@@ -6,10 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
-from modbound.core import activity as act_mod
+from modbound.core import activity as act_mod, stats as st
 from modbound.reporting import claims, plotting
 from modbound.models import ffnn
-from modbound.core import stats as st
 from modbound.models.tasks import make_task
 
 MODELS = ("sign", "difference", "sign_difference")

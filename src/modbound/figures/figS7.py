@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.reporting import claims, plotting
-from modbound.core import similarity
-from modbound.core import stats as st
+from modbound.core import similarity, stats as st
 from modbound.figures.fig2 import KIND_COLORS
 from modbound.figures.figS6 import MODELS, PARAM_LABEL, TITLES
 

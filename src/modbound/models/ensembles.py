@@ -16,10 +16,9 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from modbound.core import io
+from modbound.core import io, stats as st
 from modbound.models import rnn, tasks
-from modbound.core import stats as st
-from modbound.core.seeding import derive_seed, derive_seeds
+from modbound.core.seeding import derive_seed, derive_seeds, runtime_info
 
 __all__ = [
     "ensemble_seeds",
@@ -146,6 +145,8 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
         "final_loss": history.final_loss(),
         "loss_curve": history.loss[:, :: max(1, spec["n_steps"] // 200)],
         "files": [{"path": p.name, "sha256": io.sha256(p)} for p in paths],
+        # the CPU code path and versions the networks were trained with (config cpu_code_path, docs/faults.md)
+        "runtime": {**runtime_info(), "torch_threads": torch.get_num_threads()},
     }
     if mode != "random":  # default manifests stay as they were
         manifest["init"] = mode

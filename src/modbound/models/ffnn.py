@@ -31,8 +31,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from modbound.core import activity as act_mod
-from modbound.core import modularity
+from modbound.core import activity as act_mod, modularity
 from modbound import nulls
 from modbound.core.checks import as_matrix
 from modbound.core.seeding import derive_seed

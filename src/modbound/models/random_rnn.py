@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod
-from modbound.core import modularity
+from modbound.core import activity as act_mod, modularity
 from modbound.core.seeding import derive_seed
 from modbound.core.similarity import cosine_similarity, upper
 

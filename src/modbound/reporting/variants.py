@@ -90,6 +90,9 @@ def variant_config(name: str, overlay: Mapping[str, Any], config: Mapping[str, A
     where = f"config variants.{name}.config"
     if not isinstance(overlay, Mapping):
         raise ValueError(f"{where}: must be a mapping of config keys to values, got {overlay!r}")
+    if "cpu_code_path" in overlay:
+        raise ValueError(f"{where}.cpu_code_path: a variant cannot set it (one setting of the environment for every "
+                         "job of the run)")
     for key in FORBIDDEN_OVERLAY_KEYS:
         if key in overlay:
             raise ValueError(f"{where}.{key}: a variant cannot set '{key}' (replicate seeds and variants "
