@@ -171,8 +171,11 @@ def analysis_weights(dataset: Mapping, group: str = "thalamus") -> np.ndarray:
 
 
 def map_coords(dataset: Mapping) -> tuple[np.ndarray, str, str]:
-    """2-D node positions for cortical maps, with axis labels: the flat map where the data set has one, else the
-    first two coordinates (medio-lateral, antero-posterior)."""
+    """2-D node positions for cortical maps, with axis labels: the data set's own map (``map_xy`` with ``map_labels``),
+    or its flat map, else the first two coordinates (medio-lateral, antero-posterior)."""
+    if "map_xy" in dataset:
+        labels = [str(v) for v in dataset["map_labels"]] if "map_labels" in dataset else ["x (mm)", "y (mm)"]
+        return np.asarray(dataset["map_xy"]), labels[0], labels[1]
     if "flat" in dataset:
         return np.asarray(dataset["flat"]), "flat map x (mm)", "flat map y (mm)"
     c = np.asarray(dataset["coords"])
@@ -324,6 +327,22 @@ def _allen_voxel(settings: Mapping, inputs: Mapping, seed: int) -> dict:
     return data
 
 
+def _allen_gozzi_inputs(settings: Mapping, where: str) -> dict:
+    from modbound.datasets import allen_gozzi
+    root = Path(settings["root"])
+    if not (root / "SHA256SUMS").is_file():
+        raise ValueError(f"config {where}.root = {str(root)!r}: no vendored data there (no SHA256SUMS)")
+    files = [*allen_gozzi.FILES, *allen_gozzi.fc_files(root)]
+    return {"vendored": [str(root / f) for f in files]}
+
+
+def _allen_gozzi(settings: Mapping, inputs: Mapping, seed: int) -> dict:
+    from modbound.datasets import allen_gozzi
+    return allen_gozzi.prepare(settings["root"], hemisphere=settings["hemisphere"])
+
+
+register(Source("allen_gozzi", "REAL", _allen_gozzi_inputs, _allen_gozzi, lambda s: 25,
+                "vendored Allen regional model + Gozzi-lab awake-mouse FC in 25 isocortical parcels"))
 register(Source("synthetic_mouse", "SYNTHETIC", _no_inputs, _synthetic_mouse, lambda s: s["n_nodes"],
                 "generated mouse cortex sheet with 11 subcortical source groups and several mice"))
 register(Source("synthetic_human", "SYNTHETIC", _no_inputs, _synthetic_human, lambda s: s["n_vertices"],
