@@ -99,7 +99,8 @@ def brain_dataset_cfg(name):
     if name not in BRAIN_DATASETS:
         raise ValueError(f"config brain.datasets: no data set named {name!r} (have {sorted(BRAIN_DATASETS)})")
     entry = BRAIN_DATASETS[name]
-    return {**entry, "settings": BRAIN["sources"][entry["source"]], "where": f"brain.sources.{entry['source']}"}
+    settings = brain_dataset.resolve_settings(entry["source"], BRAIN["sources"][entry["source"]], workflow.basedir)
+    return {**entry, "settings": settings, "where": f"brain.sources.{entry['source']}"}
 
 
 def brain_inputs(name):

@@ -38,7 +38,7 @@ import numpy as np
 
 from modbound.core.io import atomic_path
 
-__all__ = ["MARKS", "Source", "SOURCES", "register", "get_source", "source_inputs", "build", "expected_nodes",
+__all__ = ["MARKS", "Source", "SOURCES", "register", "get_source", "resolve_settings", "source_inputs", "build", "expected_nodes",
            "save_dataset", "load_dataset", "save_npy", "is_synthetic", "mark_of", "provenance", "analysis_weights",
            "map_coords", "configured_file"]
 
@@ -60,6 +60,7 @@ class Source:
     build: Callable[[Mapping, Mapping, int], dict]
     n_nodes: Callable[[Mapping], int | None]
     doc: str = ""
+    repo_paths: tuple[str, ...] = ()   # settings that name a folder of the repository (relative to its root)
 
 
 SOURCES: dict[str, Source] = {}
@@ -76,6 +77,16 @@ def get_source(name: str) -> Source:
     if name not in SOURCES:
         raise ValueError(f"unknown brain data source {name!r} (have {sorted(SOURCES)})")
     return SOURCES[name]
+
+
+def resolve_settings(source: str, settings: Mapping, base: str | os.PathLike) -> dict:
+    """``settings`` with the source's repository paths (e.g. the vendored ``data`` folder) made absolute against
+    ``base`` (the repository root), so that a workflow run from another working directory finds them."""
+    out = dict(settings)
+    for key in get_source(source).repo_paths:
+        if out.get(key) and not Path(out[key]).is_absolute():
+            out[key] = str(Path(base) / out[key])
+    return out
 
 
 def source_inputs(source: str, settings: Mapping, where: str) -> dict:
@@ -342,7 +353,8 @@ def _allen_gozzi(settings: Mapping, inputs: Mapping, seed: int) -> dict:
 
 
 register(Source("allen_gozzi", "REAL", _allen_gozzi_inputs, _allen_gozzi, lambda s: 25,
-                "vendored Allen regional model + Gozzi-lab awake-mouse FC in 25 isocortical parcels"))
+                "vendored Allen regional model + Gozzi-lab awake-mouse FC in 25 isocortical parcels",
+                repo_paths=("root",)))
 register(Source("synthetic_mouse", "SYNTHETIC", _no_inputs, _synthetic_mouse, lambda s: s["n_nodes"],
                 "generated mouse cortex sheet with 11 subcortical source groups and several mice"))
 register(Source("synthetic_human", "SYNTHETIC", _no_inputs, _synthetic_human, lambda s: s["n_vertices"],

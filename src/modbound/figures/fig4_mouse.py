@@ -140,8 +140,8 @@ def plot(data, stats_: dict):
     if sn_.get("claim", "test") == "test":
         ax.set_title(f"spatial null {plotting.format_p(sn_['p'])}\npermutation {plotting.format_p(pn['p'])}")
     else:   # the null was measured not to be valid at this size: its p is shown, not judged
-        ax.set_title(f"spatial null {plotting.format_p(sn_['p'])} (not valid at\n{stats_['n_nodes']} nodes: "
-                     f"descriptive); permutation {plotting.format_p(pn['p'])}")
+        ax.set_title(f"spatial null {plotting.format_p(sn_['p'])}, descriptive\n(not valid at {stats_['n_nodes']} "
+                     f"nodes); permutation {plotting.format_p(pn['p'])}", fontsize=6)
     plotting.panel_label(ax, L[3])
 
     ax = fig.add_subplot(gs[1, 1])
