@@ -37,7 +37,6 @@ from __future__ import annotations
 import gzip
 import os
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
