@@ -1,16 +1,18 @@
 """Node distances as brainsmash sorted memory-mapped matrices (rule brain_distances)."""
 from pathlib import Path
 
-from modbound.datasets import hcp
+from modbound.datasets import hcp, brain_dataset
+import numpy as np
+
 from modbound.core import io
 from modbound.nulls import spatial as spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
-ds = io.load_npz(snakemake.input.dataset, required=("coords",))   # a truncated file is named
+ds = brain_dataset.load_dataset(Path(snakemake.input.dataset).parent, mmap=True)
 coords = ds["coords"]
 if snakemake.params.distance == "geodesic":
     if coords.shape[0] != hcp.HCP_N_LEFT:
-        raise ValueError(f"config brain.{snakemake.wildcards.species}.distance: geodesic needs the full surface "
+        raise ValueError(f"config brain.datasets.{snakemake.wildcards.dataset}.distance: geodesic needs the full surface "
                          f"(n_vertices: {hcp.HCP_N_LEFT}); got {coords.shape[0]} nodes -- use euclidean")
     rows = spatial_nulls.geodesic_rows(coords, hcp.hcp_geometry()["faces"])
 else:
