@@ -27,7 +27,6 @@ from modbound.core import modularity as mod
 from modbound.nulls import spatial as sn, empirical_p
 from modbound.core.checks import as_matrix
 from modbound.core.io import atomic_path, load_npy, load_npz
-from modbound.nulls.permutation import empirical_p
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
