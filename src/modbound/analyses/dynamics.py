@@ -72,6 +72,9 @@ DTYPE = torch.float64
 _NAMES = ("W_in", "W_rec", "b", "W_out", "b_out")
 LESION_MODES = ("in_out", "silence")
 _CHUNK_ELEMENTS = 1 << 23  # elements of the largest temporary a batched lesion step may allocate
+STOP_FRACTION = 0.5       # minimise_speed(tol=...): a state stops once q < STOP_FRACTION * tol
+CHECK_EVERY = 25          # minimise_speed(tol=...): steps between packings of the states still moving
+PACK_FRACTION = 0.9       # ... packed when at most this fraction of the batch still moves (packing costs ~1 step)
 
 
 # ---------------------------------------------------------------------------------------------- weights
@@ -225,8 +228,63 @@ def _noisy(hidden: np.ndarray, idx: np.ndarray, noise: float, rng: np.random.Gen
     return states + noise * sd[:, None, None] * rng.standard_normal((M, n, hidden.shape[2]))
 
 
+def _descend(W_rec: torch.Tensor, drive: torch.Tensor, h0: torch.Tensor, weight: torch.Tensor, alpha: float, *,
+             n_steps: int, lr: float, stop: float, check_every: int, betas=(0.9, 0.999),
+             eps: float = 1e-8) -> torch.Tensor:
+    """Adam on ``q`` (as ``torch.optim.Adam`` with its defaults) where a state with ``q < stop`` stops moving.
+
+    The gradient is analytic: with ``delta = F(h) - h``, ``u = c * delta * relu'(pre)``,
+    ``dq/dh = (1 - alpha) u + alpha u W_rec - c * delta``. States still moving are packed per network (to the
+    largest count any network has) every ``check_every`` steps; states are independent, so packing changes no
+    state's path. Returns the final states ``[M, N, H]`` (in ``h0``'s dtype)."""
+    M, N, H = h0.shape
+    out = h0.clone()
+    per_state_drive = drive.shape[1] != 1                  # else [M, 1, H], one input for every state
+    weight = weight.expand(M, N, H)
+    idx = torch.arange(N).expand(M, N)                     # position in ``out`` of each packed state
+    h, dr, c = h0.clone(), drive, weight
+    m, v = torch.zeros_like(h), torch.zeros_like(h)
+    moving = torch.ones((M, N), dtype=torch.bool)
+    Wt = W_rec.transpose(1, 2)
+    b1, b2 = betas
+    for t in range(1, n_steps + 1):
+        pre = torch.baddbmm(dr, h, Wt)
+        if alpha != 1.0:
+            pre = (1.0 - alpha) * h + alpha * pre
+        on = pre > 0
+        delta = torch.relu(pre).sub_(h)
+        cd = c * delta
+        moving &= (cd * delta).sum(-1) >= 2.0 * stop          # q = 1/2 sum_j c_j delta_j^2
+        if (t - 1) % check_every == 0:
+            if not bool(moving.any()):
+                break
+            keep = int(moving.sum(1).max())
+            if keep <= PACK_FRACTION * h.shape[1]:           # pack: the moving states first, the rest dropped
+                out.scatter_(1, idx[..., None].expand_as(h), h)
+                order = torch.argsort((~moving).to(torch.int8), dim=1, stable=True)[:, :keep]
+                take = order[..., None].expand(M, keep, H)
+                h, m, v, c = (torch.gather(a, 1, take) for a in (h, m, v, c))
+                cd, on = (torch.gather(a, 1, take) for a in (cd, on))
+                if per_state_drive:
+                    dr = torch.gather(dr, 1, take)
+                idx, moving = torch.gather(idx, 1, order), torch.gather(moving, 1, order)
+        u = cd * on
+        grad = torch.bmm(u, W_rec)
+        if alpha != 1.0:
+            grad = alpha * grad + (1.0 - alpha) * u
+        grad.sub_(cd)
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        denom = v.sqrt().div_((1 - b2 ** t) ** 0.5).add_(eps)   # torch.optim.Adam's order of operations
+        step = (m / denom).mul_(moving[..., None])
+        h = h.sub_(step, alpha=lr / (1 - b1 ** t))
+    out.scatter_(1, idx[..., None].expand_as(h), h)
+    return out
+
+
 def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int, lr: float,
-                   free_unit=None, dtype: torch.dtype = DTYPE) -> tuple[np.ndarray, np.ndarray]:
+                   free_unit=None, dtype: torch.dtype = DTYPE, tol: float | None = None,
+                   check_every: int = CHECK_EVERY) -> tuple[np.ndarray, np.ndarray]:
     """Gradient descent (Adam) on ``q(h) = 1/2 sum_j c_j (F_j(h, x) - h_j)^2`` from every initial state.
 
     ``h0 [M, N, H]``; ``c_j = 1`` for all units (fixed/slow points), or, with ``free_unit [N]`` (ints),
@@ -235,6 +293,13 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
     runs in ``dtype`` (float64 by default; float32 is ~1.5x faster on CPU, but Adam then jitters at
     q ~ 1e-7 instead of converging). Returns ``(states [M, N, H], q [M, N])`` as float64 numpy arrays, q
     recomputed in float64.
+
+    ``tol``: a state whose ``q`` (in ``dtype``, before an update) is below ``STOP_FRACTION * tol`` has converged
+    and is no longer updated (it stays where it first got there; half the tolerance, so that rounding in
+    float32 cannot leave a stopped state above ``tol``); every ``check_every`` steps the states still moving are
+    packed together so that stopped ones cost nothing, and the descent ends when none moves. Without ``tol``
+    every state takes all ``n_steps`` (``torch.optim.Adam``); with it the same Adam update is computed directly
+    (analytic gradient, :func:`_descend`), which gives the same states up to rounding until a state stops.
     """
     w64 = {k: v.to(DTYPE) for k, v in w.items()}
     w = {k: v.to(dtype) for k, v in w.items()}
@@ -248,17 +313,21 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
             raise ValueError(f"free_unit must have one entry per state ({h0.shape[1]}), got {tuple(free.shape)}")
         weight = 1.0 - torch.nn.functional.one_hot(free, h0.shape[2]).to(h0.dtype)[None]
 
-    def speed(h):
-        delta = torch.relu(_pre(w["W_rec"], drive, h, alpha)) - h
-        return 0.5 * (weight * delta * delta).sum(-1)
+    if tol is not None:
+        h = _descend(w["W_rec"], drive, h0, weight, alpha, n_steps=int(n_steps), lr=lr,
+                     stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(DTYPE)
+    else:
+        def speed(h):
+            delta = torch.relu(_pre(w["W_rec"], drive, h, alpha)) - h
+            return 0.5 * (weight * delta * delta).sum(-1)
 
-    h = h0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([h], lr=lr)
-    for _ in range(int(n_steps)):
-        opt.zero_grad(set_to_none=True)
-        speed(h).sum().backward()
-        opt.step()
-    h = h.detach().to(DTYPE)
+        h = h0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([h], lr=lr)
+        for _ in range(int(n_steps)):
+            opt.zero_grad(set_to_none=True)
+            speed(h).sum().backward()
+            opt.step()
+        h = h.detach().to(DTYPE)
     with torch.no_grad():
         delta = torch.relu(_pre(w64["W_rec"], input_drive(w64, x), h, alpha)) - h
         q = 0.5 * (weight.to(DTYPE) * delta * delta).sum(-1)
@@ -266,19 +335,19 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
 
 
 def nullcline_samples(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int,
-                      lr: float, dtype: torch.dtype = DTYPE) -> tuple[np.ndarray, np.ndarray]:
+                      lr: float, dtype: torch.dtype = DTYPE, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Samples of the higher-order nullcline of every unit (every unit but ``i`` stationary).
 
     ``h0 [M, S, H]``: the same S initial states are used for every unit's nullcline. Returns
     ``(samples [M, H, S, H], q [M, H, S])``: ``samples[m, i, s]`` is a state where ``F_j(h) = h_j`` for all
     ``j != i`` (approximately: ``q`` is the remaining ``1/2 sum_{j != i} (F_j - h_j)^2``, in float64). ``dtype``:
-    the precision of the descent (:func:`minimise_speed`).
+    the precision of the descent; ``tol``: samples below it stop (:func:`minimise_speed`).
     """
     h0 = _state(h0, w["W_rec"].dtype)
     M, S, H = h0.shape
     start = h0[:, None].expand(M, H, S, H).reshape(M, H * S, H)
     free = np.repeat(np.arange(H), S)
-    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free, dtype=dtype)
+    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free, dtype=dtype, tol=tol)
     return h.reshape(M, H, S, H), q.reshape(M, H, S)
 
 

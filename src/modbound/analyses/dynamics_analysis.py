@@ -110,12 +110,21 @@ def _stack(rows: list[dict], keys: Sequence[str]) -> dict[str, np.ndarray]:
 # ------------------------------------------------------------------------------------------ fixed points
 
 
+def _torch_dtype(dtype: str, where: str) -> torch.dtype:
+    if dtype not in ("float32", "float64"):
+        raise ValueError(f"{where}: dtype must be 'float32' or 'float64', got {dtype!r}")
+    return getattr(torch, dtype)
+
+
 def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_inits: int, init_noise: float,
-                 n_steps: int, lr: float, seed: int, drop_first_trial: bool = True) -> dict[str, np.ndarray]:
+                 n_steps: int, lr: float, seed: int, drop_first_trial: bool = True, speed_tol: float | None = None,
+                 dtype: str = "float64") -> dict[str, np.ndarray]:
     """Slow/fixed points of each selected network under the constant input ``x``.
 
     Initial states: ``n_inits`` recorded states (analysed steps) plus noise (:func:`modbound.analyses.dynamics.sample_states`),
-    drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m.
+    drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m. With ``speed_tol``,
+    a state stops once it is a slow point (:func:`modbound.analyses.dynamics.minimise_speed`'s ``tol``); ``dtype``:
+    the precision of the descent ('float32' or 'float64').
     Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``init_period
     [n, n_inits]`` (the task period, an index into :data:`modbound.models.tasks.PERIODS`, of the recorded step each start
     was drawn from: Fig 5b keeps the slow points reached from the stimulus period), ``x``, ``model_index``.
@@ -128,7 +137,7 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
     h0 = np.concatenate([d[0] for d in draws])
     init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[np.concatenate([d[1] for d in draws])]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
-                                  n_steps=n_steps, lr=lr)
+                                  n_steps=n_steps, lr=lr, tol=speed_tol, dtype=_torch_dtype(dtype, "fixed_points"))
     return {"states": states, "q": q, "init": h0, "init_period": init_period.astype(np.int8),
             "x": np.asarray(x, dtype=np.float64), "model_index": index,
             "seed_path": np.asarray([derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m)) for m in index])}
@@ -586,7 +595,7 @@ def long_run_summary(res: Mapping, majority: float = 0.5) -> dict:
 def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, x, n_samples: int,
                        init_noise: float, n_steps: int, lr: float, speed_tol: float, gamma: float,
                        louvain_runs: int, n_perm: int, seed: int, drop_first_trial: bool = True,
-                       dtype: str = "float64") -> dict[str, np.ndarray]:
+                       dtype: str = "float64", stop_converged: bool = False) -> dict[str, np.ndarray]:
     """Fig S14: higher-order nullclines of every unit and their similarity, for the first ``n_networks``
     networks of ``fp`` (the output of :func:`fixed_points`: all analysed networks).
 
@@ -594,7 +603,8 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     stratum of the analysed steps, all trials and periods, plus noise; :func:`modbound.analyses.dynamics.spread_states`,
     seed ``derive_seed(seed, "dynamics", ensemble, "nullclines", m)``), the same for every unit's nullcline;
     gradient descent on ``1/2 sum_{j != i} (F_j - h_j)^2`` (:func:`modbound.analyses.dynamics.nullcline_samples`, in
-    ``dtype``: 'float32' is ~2.4x faster on CPU, its jitter at q ~ 1e-7 is far below the speed tolerance).
+    ``dtype``: 'float32' is ~2.4x faster on CPU, its jitter at q ~ 1e-7 is far below the speed tolerance; with
+    ``stop_converged`` a sample stops once its q is below half ``speed_tol``).
     Nullcline similarity = correlation of two nullclines' sampled clouds, paired by initial state, each
     centred on its mean state (:func:`modbound.analyses.dynamics.nullcline_similarity`), between live units; compared
     with the activity correlation (r of upper triangles) and its modules: Louvain on the nullcline similarity
@@ -610,10 +620,9 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     steps = analysed_steps(act.trials, drop_first_trial)
     h0 = _initial_states(act, index, steps, n_samples, init_noise, seed=seed, ensemble=ensemble,
                          analysis="nullclines", spread=True)
-    if dtype not in ("float32", "float64"):
-        raise ValueError(f"nullcline_analysis: dtype must be 'float32' or 'float64', got {dtype!r}")
     samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr,
-                                      dtype=getattr(torch, dtype))
+                                      dtype=_torch_dtype(dtype, "nullcline_analysis"),
+                                      tol=speed_tol if stop_converged else None)
     directions = dy.nullcline_directions(samples)
     rows, mats = [], []
     for i, m in enumerate(index):

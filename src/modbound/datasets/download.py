@@ -1,8 +1,7 @@
 """Checked downloads: one downloader and one checksum test for every fetched or pinned file.
 
-:func:`fetch` serves the Allen voxel-model files (rule ``brain_fetch_allen``) and the MNIST files
-(rule ``mnist_download``); :func:`verify_sha256` checks a file against its pinned SHA-256 (HCP
-files, MNIST files on load). The digest itself is :func:`modbound.core.io.sha256`.
+:func:`fetch` serves the Allen voxel-model files (rule ``brain_fetch_allen``); :func:`verify_sha256`
+checks a file against its pinned SHA-256 (HCP files, classifier checkpoints). The digest itself is :func:`modbound.core.io.sha256`.
 """
 
 from __future__ import annotations

@@ -154,6 +154,7 @@ def plot(data, stats_: dict):
 
     ax = fig.add_subplot(gs[1, 0])
     ax.plot(np.arange(1, len(c["epoch_loss"]) + 1), c["epoch_loss"], color="k")
+    ax.xaxis.set_major_locator(plotting.plt.MaxNLocator(integer=True))   # whole epochs
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (cross-entropy)")
     ax.set_title(f"accuracy: train {c['train_accuracy']:.3f}\n"

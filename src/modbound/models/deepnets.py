@@ -4,11 +4,11 @@ Fig S4: a feed-forward digit classifier (one hidden ReLU layer). Its hidden-laye
 sets of images of one digit gives one partition per set (units = hidden neurons, samples = the
 set's images). Digits come from
 
-* ``sklearn_digits`` (default, offline): the 1,797 8x8 handwritten digits that ship inside
+* ``mnist`` (default, the paper's data): the real MNIST digits vendored in ``data/mnist/mnist.npz``
+  (:mod:`modbound.datasets.mnist`, SHA-256 checked; its own 60,000 training and 10,000 test images), or
+* ``sklearn_digits`` (the tiny test config): the 1,797 8x8 handwritten digits that ship inside
   scikit-learn (``sklearn.datasets.load_digits``; UCI "Optical Recognition of Handwritten Digits",
-  ~180 images per digit), or
-* ``mnist``: the original MNIST IDX files, fetched by the workflow's download rule into
-  ``resources/mnist`` and checked against their SHA-256 (:data:`MNIST_FILES`).
+  ~180 images per digit), a stand-in for MNIST.
 
 Fig S5: a transformer's hidden states for nine sentences (:func:`sentences`). For each sentence
 and each of the first layers, units = the hidden dimensions of the layer's output (the residual
@@ -22,10 +22,8 @@ switched off.
 
 from __future__ import annotations
 
-import gzip
 import importlib.metadata
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,32 +32,25 @@ import torch
 from torch import nn
 
 from modbound.core import io
+from modbound.datasets import mnist
 from modbound.datasets.download import verify_sha256
 from modbound.core.seeding import derive_seed
 
 __all__ = [
-    "MNIST_FILES", "DIGIT_DATASETS", "DigitData", "read_idx", "load_mnist",
-    "load_sklearn_digits", "load_digit_data", "DigitMLP", "train_classifier", "hidden_activity",
-    "accuracy", "save_classifier", "load_classifier", "digit_sets", "SUBJECTS", "FORMS", "sentences",
-    "sentence_labels", "PACKAGED_MODEL", "resolve_model_path", "load_transformer", "hidden_states",
+    "DIGIT_DATASETS", "DigitData", "load_mnist", "load_sklearn_digits", "load_digit_data", "DigitMLP",
+    "train_classifier", "hidden_activity", "accuracy", "save_classifier", "load_classifier", "digit_sets",
+    "SUBJECTS", "FORMS", "sentences", "sentence_labels", "PACKAGED_MODEL", "resolve_model_path",
+    "load_transformer", "hidden_states",
 ]
 
 # --------------------------------------------------------------------------------------------
 # Digits
 # --------------------------------------------------------------------------------------------
 
-#: The four MNIST IDX files: name -> (size in bytes, SHA-256).
-MNIST_FILES: dict[str, tuple[int, str]] = {
-    "train-images-idx3-ubyte.gz": (9_912_422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
-    "train-labels-idx1-ubyte.gz": (28_881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-    "t10k-images-idx3-ubyte.gz": (1_648_877, "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    "t10k-labels-idx1-ubyte.gz": (4_542, "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
-}
-
 #: Dataset name -> how figures name it.
 DIGIT_DATASETS = {
     "sklearn_digits": "scikit-learn load_digits (UCI optical handwritten digits, 8x8 px, shipped in scikit-learn)",
-    "mnist": "MNIST (28x28 px, original IDX files, SHA-256 checked)",
+    "mnist": mnist.DESCRIPTION,
 }
 
 
@@ -76,47 +67,14 @@ class DigitData:
     y_test: np.ndarray
 
 
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read a gzipped IDX file (MNIST format) into a uint8 array; ``ValueError`` naming the file if malformed."""
-    path = Path(path)
-    try:
-        with gzip.open(path, "rb") as fh:
-            data = fh.read()
-    except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot read as gzip ({err})") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (bad magic number)")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: truncated IDX header")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    n = int(np.prod(shape))
-    if len(data) - header != n:
-        raise ValueError(f"{path}: IDX header says shape {shape} ({n} bytes), file has {len(data) - header}")
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def load_mnist(folder: str | os.PathLike, *, verify: bool = True) -> DigitData:
-    """MNIST from the four IDX files in ``folder`` (checksums verified unless ``verify=False``)."""
-    folder = Path(folder)
-    arrays = {}
-    for name, (_, sha) in MNIST_FILES.items():
-        path = folder / name
-        if verify:
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: MNIST file missing (the workflow's mnist_download rule fetches it)")
-            verify_sha256(path, sha, "corrupted or not the original MNIST file; delete it and download again")
-        arrays[name] = read_idx(path)
-    Xtr = arrays["train-images-idx3-ubyte.gz"]
-    Xte = arrays["t10k-images-idx3-ubyte.gz"]
-    ytr = arrays["train-labels-idx1-ubyte.gz"].astype(np.int64)
-    yte = arrays["t10k-labels-idx1-ubyte.gz"].astype(np.int64)
-    if len(Xtr) != len(ytr) or len(Xte) != len(yte):
-        raise ValueError(f"{folder}: MNIST images and labels differ in number")
+def load_mnist(path: str | os.PathLike) -> DigitData:
+    """The vendored MNIST archive ``path`` (``data/mnist/mnist.npz``, checked against ``data/SHA256SUMS``), pixels
+    scaled to [0, 1]; its own training and test splits."""
+    a = mnist.load(mnist.root_of(path))
+    Xtr, Xte = a["x_train"], a["x_test"]
     return DigitData("mnist", DIGIT_DATASETS["mnist"], tuple(Xtr.shape[1:]),
-                     (Xtr.reshape(len(Xtr), -1) / 255.0).astype(np.float32), ytr,
-                     (Xte.reshape(len(Xte), -1) / 255.0).astype(np.float32), yte)
+                     (Xtr.reshape(len(Xtr), -1) / 255.0).astype(np.float32), a["y_train"].astype(np.int64),
+                     (Xte.reshape(len(Xte), -1) / 255.0).astype(np.float32), a["y_test"].astype(np.int64))
 
 
 def load_sklearn_digits(*, test_fraction: float, seed: int) -> DigitData:
@@ -133,15 +91,16 @@ def load_sklearn_digits(*, test_fraction: float, seed: int) -> DigitData:
     return DigitData("sklearn_digits", DIGIT_DATASETS["sklearn_digits"], (8, 8), Xtr, ytr, Xte, yte)
 
 
-def load_digit_data(dataset: str, *, mnist_dir: str | os.PathLike | None = None, test_fraction: float = 0.1,
+def load_digit_data(dataset: str, *, mnist_file: str | os.PathLike | None = None, test_fraction: float = 0.1,
                     seed: int = 0) -> DigitData:
-    """``dataset`` = 'sklearn_digits' (offline) or 'mnist' (files in ``mnist_dir``)."""
+    """``dataset`` = 'mnist' (the vendored archive ``mnist_file``, ``data/mnist/mnist.npz``) or 'sklearn_digits'
+    (split with ``test_fraction`` and ``seed``)."""
     if dataset == "sklearn_digits":
         return load_sklearn_digits(test_fraction=test_fraction, seed=seed)
     if dataset == "mnist":
-        if mnist_dir is None:
-            raise ValueError("dataset 'mnist' needs mnist_dir (the folder with the four IDX files)")
-        return load_mnist(mnist_dir)
+        if mnist_file is None:
+            raise ValueError("dataset 'mnist' needs mnist_file (the vendored archive data/mnist/mnist.npz)")
+        return load_mnist(mnist_file)
     raise ValueError(f"unknown digit dataset {dataset!r} (have {sorted(DIGIT_DATASETS)})")
 
 
