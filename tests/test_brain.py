@@ -310,7 +310,7 @@ def _spatial_example(tmp_path, related: bool, n_side=16, seed=0):
     centres = rng.choice(len(xyz), 12, replace=False)
     W = brain_synthetic.projection_fields(xyz, centres, np.full(12, 2.5), np.ones(12), 0.01, rng)
     drive = [W] if related else []
-    X = brain_synthetic._activity(xyz, drive, [1.0] * len(drive), 300, 4.0, 1.0, 0.5, rng)
+    X = brain_synthetic.simulated_activity(xyz, drive, [1.0] * len(drive), 300, 4.0, 1.0, 0.5, rng)
     fc = allen.timeseries_fc(X)
     paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
     return brain.thalamocortical_analysis(W, fc, paths["distmat"], paths["index"], louvain_runs=3, n_surrogates=40,
@@ -362,7 +362,7 @@ def test_source_group_r_orders_the_coupled_group_first():
     xyz = _grid(10)
     Wa = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
     Wb = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
-    fcs = np.stack([allen.timeseries_fc(brain_synthetic._activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
+    fcs = np.stack([allen.timeseries_fc(brain_synthetic.simulated_activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
                     for _ in range(3)])
     res = brain.source_group_r(np.hstack([Wa, Wb]), np.repeat([0, 1], 6), ["thalamus", "pons"], fcs, similarity.fisher_mean(fcs))
     assert (res["r_subject"][0] > res["r_subject"][1]).all() and res["r_group"][0] > res["r_group"][1]

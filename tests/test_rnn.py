@@ -8,7 +8,7 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, _CTRNNSequence, decision_accuracy, evaluate, load_ensemble, load_metadata, record_activity, save_ensemble, train_ensemble
+from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, CTRNNSequence, decision_accuracy, evaluate, load_ensemble, load_metadata, record_activity, save_ensemble, train_ensemble
 from modbound.models.tasks import make_task
 
 
@@ -98,7 +98,7 @@ def test_handwritten_bptt_gradcheck_per_model_input():
     h0 = torch.rand(2, 2, 3, dtype=torch.float64, requires_grad=True)
 
     def run(x, w_in, b, w_rec, w_out, b_out, h0):
-        return _CTRNNSequence.apply(x, w_in, b, w_rec, w_out, b_out, h0, 0.5)
+        return CTRNNSequence.apply(x, w_in, b, w_rec, w_out, b_out, h0, 0.5)
 
     assert torch.autograd.gradcheck(run, (x, *weights, h0))
 

@@ -236,12 +236,12 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
     trials = task.trials(n_eval + WARMUP_TRIALS, seed=manifest["seeds"]["test"])
     hidden, outputs = rnn.record_activity(model, trials)
     start = int(trials.trial_starts[WARMUP_TRIALS])
-    trials = _drop_leading_trials(trials, WARMUP_TRIALS)
+    trials = trial_range(trials, WARMUP_TRIALS)
     hidden, outputs = hidden[:, start:], outputs[:, start:]
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
     if n_eval > n_trials:  # keep the first n_trials as the recorded activity
         end = int(trials.trial_starts[n_trials])
-        trials = _trial_range(trials, 0, n_trials)
+        trials = trial_range(trials, 0, n_trials)
         hidden, outputs = hidden[:, :end], outputs[:, :end]
     accuracy[manifest.get("diverged", [])] = 0.0  # diverged in training (non-finite weights): excluded
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
@@ -251,7 +251,7 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
                     seeds=np.asarray(model.seeds, dtype=np.int64))
 
 
-def _trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.TrialSet:
+def trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.TrialSet:
     """Trials ``k .. n - 1`` of ``trials`` (``n`` None: to the end), trial indices and starts renumbered from 0."""
     start = int(trials.trial_starts[k])
     end = None if n is None or n >= trials.n_trials else int(trials.trial_starts[n])
@@ -261,11 +261,6 @@ def _trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.
         trials, **per_step, **per_trial, trial=trials.trial[start:end] - k,
         trial_starts=trials.trial_starts[k:n] - start,
         coherence=None if trials.coherence is None else trials.coherence[k:n])
-
-
-def _drop_leading_trials(trials: tasks.TrialSet, k: int) -> tasks.TrialSet:
-    """The same trials without the first ``k`` (trial indices and starts renumbered from 0)."""
-    return _trial_range(trials, k)
 
 
 def save_activity(path: str | Path, act: Activity) -> None:

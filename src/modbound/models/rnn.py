@@ -21,7 +21,7 @@ paper's single bias.)
 
 All networks of an ensemble are trained at once: parameters are stacked along a
 leading model axis, the recurrence uses ``torch.bmm`` and a hand-written
-backpropagation through time (``_CTRNNSequence``).  The loss is the sum over
+backpropagation through time (``CTRNNSequence``).  The loss is the sum over
 networks of each network's mean cross-entropy and Adam acts elementwise, so each
 network trains as it would alone (identical up to float64 rounding; in float32,
 rounding differences between ensemble sizes can grow over training, because Adam
@@ -71,7 +71,7 @@ def init_parameters(seed: int, n_input: int, n_hidden: int, n_output: int) -> di
     return {"W_in": w_in, "W_rec": w_rec, "b": b_in + b_rec, "W_out": w_out, "b_out": b_out}
 
 
-class _CTRNNSequence(torch.autograd.Function):
+class CTRNNSequence(torch.autograd.Function):
     """A whole sequence through M CTRNNs, with hand-written backpropagation through time.
 
     Time-major shapes: x ``[T, M or 1, B, I]`` (1 = shared by all networks),
@@ -227,7 +227,7 @@ class CTRNNEnsemble(nn.Module):
         time_major = x[:, None] if x.dim() == 3 else x.transpose(0, 1)  # [T, M or 1, B, I]
         if h0 is None:
             h0 = x.new_zeros(self.n_models, x.shape[-2], self.n_hidden)
-        outputs, hidden = _CTRNNSequence.apply(
+        outputs, hidden = CTRNNSequence.apply(
             time_major, self.W_in, self.b, self.W_rec, self.W_out, self.b_out,
             h0.to(x.dtype), self.alpha,
         )  # fmt: skip

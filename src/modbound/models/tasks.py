@@ -254,7 +254,7 @@ class Task:
         ``seq_len``.  Batch k depends only on ``seed`` and k, not on ``n_steps``.
         """
         pool_seq, sample_seq = self._seed_sequence(seed, _BATCHES_DOMAIN).spawn(2)
-        pool = _TrialPool(self._generate(pool_size, pool_seq))
+        pool = TrialPool(self._generate(pool_size, pool_seq))
         rng = np.random.default_rng(sample_seq)
         for _ in range(n_steps):
             yield pool.sample(rng, batch_size, seq_len)
@@ -310,7 +310,7 @@ class Task:
         )
 
 
-class _TrialPool:
+class TrialPool:
     """Pre-drawn trials from which training sequences are assembled by indexing."""
 
     def __init__(self, trials: TrialSet) -> None:
