@@ -191,22 +191,6 @@ def test_allen_voxel_model_and_groups(tmp_path):
         allen.read_allen_voxel_model(tmp_path / "weights.csv.gz", tmp_path / "nodes_bad.csv.gz")
 
 
-def test_allen_mask_params_and_regional_csv(tmp_path):
-    (tmp_path / "m.json").write_text(json.dumps({"structure_ids": [315, 549], "hemisphere_id": 2}))
-    assert allen.read_allen_mask_params(tmp_path / "m.json")["hemisphere_id"] == 2
-    (tmp_path / "bad.json").write_text(json.dumps({"hemisphere_id": 9, "structure_ids": []}))
-    with pytest.raises(ValueError, match="bad.json"):
-        allen.read_allen_mask_params(tmp_path / "bad.json")
-    csv = ",ipsi,ipsi,contra\n,385,549,385\n385,0.1,0.2,0.3\n549,0.0,1.5,0.05\n"
-    with gzip.open(tmp_path / "ncs.csv.gz", "wt") as fh:
-        fh.write(csv)
-    df = allen.read_allen_regional(tmp_path / "ncs.csv.gz")
-    assert df.shape == (2, 3) and df.loc[549, ("ipsi", "549")] == 1.5
-    (tmp_path / "bad.csv").write_text(",left,right\n,1,2\n1,0.1,0.2\n")
-    with pytest.raises(ValueError, match="ipsi/contra"):
-        allen.read_allen_regional(tmp_path / "bad.csv")
-
-
 # --------------------------------------------------------------------------- downloads
 
 # --------------------------------------------------------------------------- configured but missing

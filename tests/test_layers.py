@@ -185,3 +185,40 @@ def test_imports_point_down_the_layers(path):
 def test_no_private_name_from_another_module(path):
     name = module_name(path) if SRC in path.parents else f"<{path.relative_to(ROOT)}>"
     assert private_imports(path.read_text(), name, path.name == "__init__.py") == []
+
+
+# --- code that points to things that exist ---------------------------------------------------------------------
+
+def _code_files() -> list[Path]:
+    """Every file of code: the library, tests, scripts, benchmarks, rules and the Snakefile."""
+    return (_library() + _users() + sorted((ROOT / "rules").glob("*.smk")) + [ROOT / "Snakefile"]
+            + [ROOT / "config.yaml"] + sorted((ROOT / "configs").glob("*.yaml")))
+
+
+def issue_references(text: str) -> list[str]:
+    """Mentions of a tracker issue by number (the word, then a number): code says what it does, not its history."""
+    import re
+
+    return re.findall(r"\bissues? #?\d+", text, flags=re.IGNORECASE)
+
+
+def test_issue_reference_checker():
+    # the examples are split in two literals so that this file does not match itself
+    assert issue_references("# the robustness matrix (iss" "ue 12)\n") == ["iss" "ue 12"]
+    assert issue_references('"""Iss' 'ue #16: bad input"""') == ["Iss" "ue #16"]
+    assert issue_references("warnings are issued 3 times; an issue with 2 seeds") == []
+
+
+@pytest.mark.parametrize("path", _code_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_issue_numbers_in_code_or_test_names(path):
+    assert issue_references(path.name) == []
+    assert issue_references(path.read_text()) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.smk")) + [ROOT / "Snakefile"],
+                         ids=lambda p: p.name)
+def test_rule_files_named_in_rules_exist(path):
+    import re
+
+    named = set(re.findall(r"rules/([\w.-]+\.smk)", path.read_text()))
+    assert not [n for n in named if not (ROOT / "rules" / n).is_file()], path

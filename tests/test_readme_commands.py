@@ -1,4 +1,4 @@
-"""Every shell command the README shows is run here (issue 16), so the docs cannot rot.
+"""Every shell command the README shows is run here, so the docs cannot rot.
 
 Commands come from the README's ```bash blocks and from inline code that starts with ``snakemake``,
 ``.venv/bin/snakemake`` or ``make``. Snakemake commands run as dry-runs (``-n``) in an empty work directory,
@@ -76,7 +76,7 @@ COMMANDS = readme_commands(README.read_text())
 
 def test_readme_has_the_commands_this_test_expects():
     assert any(c.startswith("make reproduce") for c in COMMANDS)
-    assert "make report" in COMMANDS and "make paper" in COMMANDS   # the reproduction report (issue 14)
+    assert "make report" in COMMANDS and "make paper" in COMMANDS   # the reproduction report
     assert sum("snakemake" in c for c in COMMANDS) >= 5, COMMANDS
     for c in COMMANDS:
         if "--configfile" in c and "snakemake" in c:

@@ -20,7 +20,7 @@ rows = rows_by_seed[snakemake.params.seed]
 claims.check_paper_ids(rows, paper)
 spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
 
-# The robustness matrix (issue 12): the main run, each variant (config variants), each replicate seed.
+# The robustness matrix: the main run, each variant (config variants), each replicate seed.
 variants = snakemake.params.variants
 var_files = iter(snakemake.input.variant_stats)
 rows_by_run = {"main": rows}

@@ -39,7 +39,7 @@ from modbound.core.seeding import derive_seed
 from modbound.core.similarity import cosine_similarity, upper  # ffnn.cosine_similarity, ffnn.upper: aliases for the figures
 
 __all__ = [
-    "gaussian_weights", "gaussian_input", "output_activity", "output_correlation", "sign_codes",
+    "gaussian_weights", "gaussian_input", "output_activity", "sign_codes",
     "sign_partition", "hamming_similarity", "block_means",
     "weight_partitions", "sample_network", "sweep_inputs", "GENERATIVE_MODELS", "sign_model", "difference_model",
     "sign_difference_model", "make_model", "rule_partition", "natural_partition", "sweep_generative",
@@ -68,12 +68,6 @@ def output_activity(W: np.ndarray, X: np.ndarray) -> np.ndarray:
     if X.shape[1] != W.shape[1]:
         raise ValueError(f"X has {X.shape[1]} inputs but W has {W.shape[1]} columns")
     return X @ W.T
-
-
-def output_correlation(W: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Correlation matrix of the outputs driven by ``n_samples`` Gaussian input samples."""
-    W = np.asarray(W, dtype=np.float64)
-    return act_mod.correlation(output_activity(W, gaussian_input(n_samples, W.shape[1], rng)))
 
 
 # ------------------------------------------------------------------------ weight partitions

@@ -513,11 +513,6 @@ def diverged_models(model: CTRNNEnsemble) -> list[int]:
                 if not all(torch.isfinite(getattr(model, name)[m]).all() for name in PARAM_NAMES)]
 
 
-def load_metadata(paths: str | Path | Sequence[str | Path]) -> list[dict]:
-    """The JSON metadata of each checkpoint (validated as in :func:`load_ensemble`)."""
-    return [_read_checkpoint(path)[0] for path in _checkpoint_paths(paths)]
-
-
 def load_ensemble(paths: str | Path | Sequence[str | Path], diverged: Sequence[int] = ()) -> CTRNNEnsemble:
     """Load checkpoints written by :func:`save_ensemble` into one ensemble.
 

@@ -1,4 +1,4 @@
-"""Issue 16: bad or hostile input stops naming the file (or config key) and the problem, writes nothing outside
+"""Bad or hostile input stops naming the file (or config key) and the problem, writes nothing outside
 the work tree and nothing half-written; outputs get the user's permissions; no orphan temp files."""
 import json
 import os
@@ -33,7 +33,7 @@ def test_outputs_get_the_umask_permissions_of_a_plain_write(tmp_path, umask):
 
 def test_killed_writer_leaves_a_temp_file_that_the_next_write_removes(tmp_path):
     target = tmp_path / "fig1.pdf"
-    code = ("import os, signal, sys; from modbound import io\n"
+    code = ("import os, signal, sys; from modbound.core import io\n"
             f"with io.atomic_path({str(target)!r}) as tmp:\n"
             "    tmp.write_text('half'); os.kill(os.getpid(), signal.SIGKILL)\n")
     proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
