@@ -2,7 +2,7 @@
 # sources). Data preparation lives in rules/data.smk; compute rules write results/analysis/brain/*.npz, the
 # plot rules (rules/figures.smk) only read them.
 
-BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
+BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "null_model", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
 
 
 rule brain_analysis:

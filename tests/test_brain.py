@@ -287,7 +287,7 @@ def test_row_stack_guard_works_without_np_row_stack(monkeypatch, tmp_path):
     np.testing.assert_array_equal(np.sort(a, axis=1), np.sort(np.tile(x, (3, 1)), axis=1))   # resampled values
 
 
-def _spatial_example(tmp_path, related: bool, n_side=16, seed=0):
+def _spatial_example(tmp_path, related: bool, n_side=16, seed=0, null="variogram"):
     """Grid cortex. W: smooth fields. FC: driven by W (related) or spatial noise only (unrelated)."""
     rng = np.random.default_rng(seed)
     xyz = _grid(n_side)
@@ -298,7 +298,7 @@ def _spatial_example(tmp_path, related: bool, n_side=16, seed=0):
     fc = allen.timeseries_fc(X)
     paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
     return brain.thalamocortical_analysis(W, fc, paths["distmat"], paths["index"], louvain_runs=3, n_surrogates=40,
-                                          seed=3, hist_bins=8, surrogate_kw={"knn": 100, "ns": 100})
+                                          seed=3, hist_bins=8, surrogate_kw={"knn": 100, "ns": 100}, null=null)
 
 
 def test_spatial_null_p_values_on_a_tiny_example(tmp_path):
@@ -320,6 +320,23 @@ def test_spatial_null_p_values_on_a_tiny_example(tmp_path):
     assert rel["p_spatial"] == (1 + np.sum(rel["q_null"] >= rel["q_induced"])) / (1 + rel["q_null"].size)
     assert rel["agreement_observed"] > rel["agreement_perm"].mean()
     assert rel["agreement_spatial"].mean() > rel["agreement_perm"].mean()
+    assert (rel["null"], rel["comparison_null"]) == ("variogram", "label_permutation")   # the output names its nulls
+
+
+def test_brain_null_is_chosen_by_name(tmp_path):
+    """null="label_permutation": the primary null is label permutation (drawn with the variogram's seed), the same
+    statistic on the same observed partition; the comparison null is unchanged."""
+    from modbound import nulls
+
+    spatial = _spatial_example(tmp_path / "a", related=True)
+    perm = _spatial_example(tmp_path / "b", related=True, null="label_permutation")
+    assert perm["null"] == "label_permutation" and perm["q_induced"] == spatial["q_induced"]
+    np.testing.assert_array_equal(perm["q_perm"], spatial["q_perm"])
+    np.testing.assert_array_equal(perm["null_partitions"],
+                                  nulls.LabelPermutation().partitions(perm["partition"], 40, seed=3 + 1))
+    assert not np.array_equal(perm["q_null"], spatial["q_null"])
+    with pytest.raises(ValueError, match="unknown null model 'spin'"):
+        _spatial_example(tmp_path / "c", related=True, null="spin")
 
 
 # --------------------------------------------------------------------------- analysis pieces

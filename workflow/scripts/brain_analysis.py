@@ -15,7 +15,7 @@ if species == "mouse":   # Fig 4f-j: thalamic sources only (the other groups are
     W = W[:, data["source_groups"] == list(data["group_names"]).index("thalamus")]
 res = brain.thalamocortical_analysis(
     W, data["fc"], snakemake.input.distmat, snakemake.input.index, gamma=p.gamma, louvain_runs=p.louvain_runs,
-    n_surrogates=p.n_surrogates, seed=seeding.derive_seed(p.seed, "brain", species, "analysis"),
+    n_surrogates=p.n_surrogates, null=p.null_model, seed=seeding.derive_seed(p.seed, "brain", species, "analysis"),
     hist_bins=p.hist_bins, surrogate_kw=p.surrogates, labels=data.get("labels"), max_plot=p.max_plot_nodes,
     concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]})
 res["distance"] = np.array(p.distance)

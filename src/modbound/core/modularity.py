@@ -59,6 +59,7 @@ import numpy as np
 from numba import njit
 
 from modbound.core.checks import as_matrix, as_partition
+from modbound.core.defaults import GAMMA, LOUVAIN_RUNS
 
 __all__ = ["OBJECTIVES", "Objective", "LouvainResult", "modularity", "induced_modularity",
            "louvain", "consensus", "agreement", "ari", "objective", "symmetric_matrix"]
@@ -415,7 +416,7 @@ def symmetric_matrix(W, name: str = "W") -> np.ndarray:
 # evaluation of a given partition
 # --------------------------------------------------------------------------
 
-def modularity(W, ci, gamma: float = 1.0, B: str = "negative_asym") -> float:
+def modularity(W, ci, gamma: float = GAMMA, B: str = "negative_asym") -> float:
     """Modularity ``Q`` of the given partition ``ci`` of ``W``.
 
     Parameters
@@ -442,7 +443,7 @@ def modularity(W, ci, gamma: float = 1.0, B: str = "negative_asym") -> float:
     return objective(W, gamma, B).q(W, labels)
 
 
-def induced_modularity(ci, W, gamma: float = 1.0, B: str = "negative_asym") -> float:
+def induced_modularity(ci, W, gamma: float = GAMMA, B: str = "negative_asym") -> float:
     """Q induced on matrix ``W`` by a partition ``ci`` found on another matrix.
 
     Same as ``modularity(W, ci, gamma, B)``; the argument order reads as
@@ -629,7 +630,7 @@ def _runs(W, obj, rngs) -> tuple[np.ndarray, np.ndarray]:
     return parts, np.array([obj.q(W, p) for p in parts])
 
 
-def louvain(W, gamma: float = 1.0, B: str = "negative_asym", n_runs: int = 10,
+def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOUVAIN_RUNS,
             seed: int | None = 0, method: str = "best",
             return_all: bool = False) -> LouvainResult:
     """Maximise modularity of a dense signed matrix with multi-level Louvain.

@@ -21,13 +21,13 @@ Q_GOOD = 0.3
 ARI_SIMILAR = 0.5
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int) -> dict:
+def stats(data, *, scale: str, dynamics: dict, seed: int) -> dict:
     """Every number Fig 3 shows, for the PDM and GNG ensembles (inputs jacobian_<task>, evaluation_<task>,
     manifest_<task>)."""
     results = {task: data[f"jacobian_{task}"] for task in TASK_LABELS}
     evaluations = {task: data[f"evaluation_{task}"] for task in TASK_LABELS}
     manifests = {task: data[f"manifest_{task}"] for task in TASK_LABELS}
-    settings = figure_settings("jacobian", dynamics, analysis, seed=seed)
+    settings = figure_settings("jacobian", dynamics, list(results.values()), seed=seed)
     out = {"figure": "fig3", "scale": scale, "settings": settings, "ensembles": {}, "claims": [],
            "thresholds": {"induced_Q_very_good_fit": Q_GOOD}}
     for name, res in results.items():

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from modbound.core import io
+from modbound.core import defaults, io
 from modbound.models import rnn, tasks
 from modbound.core import stats as st
 from modbound.core.seeding import derive_seed, derive_seeds
@@ -26,6 +26,7 @@ __all__ = [
     "INIT_MODES",
     "init_model",
     "read_manifest",
+    "manifest_alpha",
     "initial_weights",
     "make_ensemble_task",
     "train",
@@ -158,6 +159,11 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
 
 
 _MANIFEST_KEYS = {"ensemble": str, "task": str, "n_models": int, "seeds": dict, "rnn": dict, "files": list}
+
+
+def manifest_alpha(manifest: Mapping) -> float:
+    """The Euler fraction ``alpha = dt / tau`` the ensemble of ``manifest`` was trained with."""
+    return defaults.alpha(manifest["rnn"]["dt"], manifest["rnn"]["tau"])
 
 
 def read_manifest(path: str | Path) -> dict:

@@ -46,6 +46,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from modbound import __version__
+from modbound.core import defaults
+from modbound.core.defaults import DT, TAU
 from modbound.models.tasks import Task, TrialSet
 
 PARAM_NAMES: tuple[str, ...] = ("W_in", "W_rec", "b", "W_out", "b_out")
@@ -165,8 +167,8 @@ class CTRNNEnsemble(nn.Module):
     ``W_out [M, O, H]``, ``b_out [M, O]``.  ``seeds[m]`` initialises network m.
     """
 
-    def __init__(self, n_models: int, n_input: int, n_output: int, n_hidden: int = 64, tau: float = 100.0,
-                 dt: float = 100.0, *, seeds: Sequence[int]) -> None:
+    def __init__(self, n_models: int, n_input: int, n_output: int, n_hidden: int = 64, tau: float = TAU,
+                 dt: float = DT, *, seeds: Sequence[int]) -> None:
         super().__init__()
         if len(seeds) != n_models:
             raise ValueError(f"need one seed per model: {n_models} models, {len(seeds)} seeds")
@@ -180,7 +182,7 @@ class CTRNNEnsemble(nn.Module):
     @property
     def alpha(self) -> float:
         """Euler step dt / tau."""
-        return self.dt / self.tau
+        return defaults.alpha(self.dt, self.tau)
 
     n_models = _shape_property("W_rec", 0, "Number of networks M.")
     n_input = _shape_property("W_in", 2, "Input size I.")
@@ -255,8 +257,8 @@ class CTRNNEnsemble(nn.Module):
         weights: Mapping[str, torch.Tensor | np.ndarray],
         *,
         seeds: Sequence[int],
-        tau: float = 100.0,
-        dt: float = 100.0,
+        tau: float = TAU,
+        dt: float = DT,
     ) -> CTRNNEnsemble:
         """Build an ensemble from stacked weights ``{name: [M, ...]}`` (dtype kept)."""
         tensors = {name: torch.as_tensor(weights[name]) for name in PARAM_NAMES}

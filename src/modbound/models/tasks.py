@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from modbound.core.defaults import DT
+
 PERIODS: tuple[str, ...] = ("fixation", "stimulus", "delay", "decision")
 """Period names; ``TrialSet.period`` holds indices into this tuple."""
 
@@ -365,7 +367,7 @@ def cumulative_delta_input(x: np.ndarray, trial: np.ndarray) -> np.ndarray:
 def make_task(
     name: str,
     *,
-    dt: float = 100,
+    dt: float = DT,
     legacy_fixation: bool = True,
     seed: int,
     **kwargs,
