@@ -35,7 +35,7 @@ from modbound.nulls import spatial as sn
 from modbound.core.checks import as_matrix
 from modbound.core.io import atomic_path
 from modbound import nulls
-from modbound.core.defaults import BRAIN_NULL, GAMMA, LOUVAIN_RUNS
+from modbound.core.defaults import BRAIN_NULL, GAMMA, LOUVAIN_RUNS, N_SURROGATES
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
@@ -179,7 +179,7 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
 # --------------------------------------------------------------------------- the analysis
 
 def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = GAMMA, louvain_runs: int = LOUVAIN_RUNS,
-                             n_surrogates: int = 100, null: str = BRAIN_NULL, seed: int = 0, hist_bins: int = 40,
+                             n_surrogates: int = N_SURROGATES, null: str = BRAIN_NULL, seed: int = 0, hist_bins: int = 40,
                              surrogate_kw: dict | None = None, labels=None, max_plot: int = 400,
                              concentration_kw: dict | None = None, timings: dict | None = None) -> dict:
     """Figs 4g-j / 4l-o: similarity modules of thalamocortical in-weights induced on cortical FC.

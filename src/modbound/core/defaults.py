@@ -10,6 +10,10 @@ from __future__ import annotations
 GAMMA = 1.0
 #: Louvain restarts, best Q kept (config ``analysis.louvain_runs``)
 LOUVAIN_RUNS = 20
+#: null samples of the RNN and feed-forward analyses, and of the brain analyses (config ``analysis.n_perm``,
+#: ``brain.n_surrogates``)
+N_PERM = 1000
+N_SURROGATES = 100
 #: RNN time step and time constant in ms (config ``rnn.dt``, ``rnn.tau``)
 DT = 100.0
 TAU = 100.0
@@ -20,7 +24,8 @@ BRAIN_NULL = "variogram"
 
 #: each constant and the config key (dotted path) that holds the same default
 CONFIG_KEYS = {"GAMMA": "analysis.gamma", "LOUVAIN_RUNS": "analysis.louvain_runs", "DT": "rnn.dt",
-               "TAU": "rnn.tau", "NULL": "analysis.null_model", "BRAIN_NULL": "brain.null_model"}
+               "TAU": "rnn.tau", "NULL": "analysis.null_model", "N_PERM": "analysis.n_perm",
+               "N_SURROGATES": "brain.n_surrogates", "BRAIN_NULL": "brain.null_model"}
 
 
 def alpha(dt: float, tau: float) -> float:

@@ -11,7 +11,7 @@ import numpy as np
 
 from modbound.core import stats as st
 from modbound.core.checks import as_partition
-from modbound.core.defaults import GAMMA
+from modbound.core.defaults import GAMMA, N_PERM
 from modbound.core.modularity import objective, symmetric_matrix
 from modbound.nulls.base import NullModel, NullResult, null_test
 
@@ -30,7 +30,7 @@ class LabelPermutation(NullModel):
         return np.stack([rng.permutation(labels) for _ in range(int(n))])
 
 
-def permutation_null(W, ci, n_perm: int = 1000, seed: int | None = 0,
+def permutation_null(W, ci, n_perm: int = N_PERM, seed: int | None = 0,
                      gamma: float = GAMMA, B: str = "negative_asym") -> NullResult:
     """Modularity of ``ci`` on ``W`` against ``n_perm`` label shuffles.
 
