@@ -19,7 +19,7 @@ import yaml
 __all__ = ["REGISTRY_PATH", "load", "module_name", "caption_path", "outputs", "figure_inputs",
            "figure_params", "readme_table"]
 
-REGISTRY_PATH = Path(__file__).resolve().parents[2] / "workflow" / "figures.yaml"
+REGISTRY_PATH = Path(__file__).resolve().parents[3] / "workflow" / "figures.yaml"
 _ID = re.compile(r"^fig(S?\d+)(_[a-z]+)?$")
 _KEYS = {"panels", "title", "inputs", "params"}
 
