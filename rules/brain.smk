@@ -3,7 +3,7 @@
 # compute rules write results/analysis/brain*/<data set>.npz, the
 # plot rules (rules/figures.smk) only read them.
 
-BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
+BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "null_model", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
 
 
 rule brain_analysis:

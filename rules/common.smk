@@ -37,7 +37,7 @@ CAPTIONS = "../report/captions"  # figure captions for `snakemake --report` (our
 FIGURES = registry.load(Path(workflow.basedir) / "workflow" / "figures.yaml")
 
 
-# Replicate master seeds (rules/replicates.smk): the whole analysis again under each, in its own folder.
+# Replicate master seeds (rules/variants.smk): the whole analysis again under each, in its own folder.
 REPLICATE_SEEDS = list(config["replicates"]["seeds"])
 if config["seed"] in REPLICATE_SEEDS:
     raise ValueError(f"config replicates.seeds = {REPLICATE_SEEDS} contains the master seed {config['seed']}: "

@@ -3,7 +3,7 @@
 # figure_ensembles; the analyses are per ensemble ({ensemble} wildcard).
 
 DYN = config["dynamics"]
-DYN_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs", "n_perm")}
+DYN_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs", "n_perm", "null_model")}
 DYN_COMMON = {"seed": config["seed"], "drop_first_trial": DYN["drop_first_trial"], "inputs": DYN["inputs"]}
 # Small batched torch ops gain little from intra-op threads (measured: 2 threads cost ~2x the CPU time of 1 on
 # 2 busy cores), so two dynamics jobs share the cores instead.

@@ -3,7 +3,7 @@
 # results/analysis/origin/*; the plot rules (rules/figures.smk) only read them.
 
 ORIGIN = config["origin"]
-ORIGIN_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs", "n_perm")}
+ORIGIN_ANALYSIS = {k: config["analysis"][k] for k in ("gamma", "louvain_runs", "n_perm", "null_model")}
 # Fig S11 compares the ensembles of config figure_ensembles.figS11 (init mode -> ensemble name); ensemble_cfg
 # stops the run, naming the ensemble, if one is not configured.
 INIT_ENSEMBLES = config["figure_ensembles"]["figS11"]

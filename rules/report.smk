@@ -1,4 +1,4 @@
-# The reproduction report (issue 14): REPRODUCTION.md at the repository root, with the figure PNGs it shows
+# The reproduction report: REPRODUCTION.md at the repository root, with the figure PNGs it shows
 # copied into docs/reproduction/ (relative links), generated from results/claims.json, the figures' stats JSONs,
 # workflow/paper_claims.yaml, the registry and the run's metadata (src/modbound/reporting/report.py). Not part of `rule
 # all`: ask for it, `snakemake --cores 2 REPRODUCTION.md` (`make paper`). The git

@@ -1,7 +1,7 @@
 # Reruns of the whole analysis, each in its own folder (RERUNS, rules/common.smk):
-#   - replicate seeds (issue 8, config `replicates.seeds`): everything again under another master seed, in
+#   - replicate seeds (config `replicates.seeds`): everything again under another master seed, in
 #     results/replicates/seed<k>/, so that results/claims.md can show each claim's spread across seeds;
-#   - variants (issue 12, config `variants`): other readings of the paper's unstated modelling choices (the RNN
+#   - variants (config `variants`): other readings of the paper's unstated modelling choices (the RNN
 #     time step, the modularity resolution), each a config overlay run for its figures in results/variants/<name>/.
 #     results/claims.md then shows which claims survive which reading (the robustness matrix).
 #

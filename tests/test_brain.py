@@ -191,22 +191,6 @@ def test_allen_voxel_model_and_groups(tmp_path):
         allen.read_allen_voxel_model(tmp_path / "weights.csv.gz", tmp_path / "nodes_bad.csv.gz")
 
 
-def test_allen_mask_params_and_regional_csv(tmp_path):
-    (tmp_path / "m.json").write_text(json.dumps({"structure_ids": [315, 549], "hemisphere_id": 2}))
-    assert allen.read_allen_mask_params(tmp_path / "m.json")["hemisphere_id"] == 2
-    (tmp_path / "bad.json").write_text(json.dumps({"hemisphere_id": 9, "structure_ids": []}))
-    with pytest.raises(ValueError, match="bad.json"):
-        allen.read_allen_mask_params(tmp_path / "bad.json")
-    csv = ",ipsi,ipsi,contra\n,385,549,385\n385,0.1,0.2,0.3\n549,0.0,1.5,0.05\n"
-    with gzip.open(tmp_path / "ncs.csv.gz", "wt") as fh:
-        fh.write(csv)
-    df = allen.read_allen_regional(tmp_path / "ncs.csv.gz")
-    assert df.shape == (2, 3) and df.loc[549, ("ipsi", "549")] == 1.5
-    (tmp_path / "bad.csv").write_text(",left,right\n,1,2\n1,0.1,0.2\n")
-    with pytest.raises(ValueError, match="ipsi/contra"):
-        allen.read_allen_regional(tmp_path / "bad.csv")
-
-
 # --------------------------------------------------------------------------- downloads
 
 # --------------------------------------------------------------------------- configured but missing
@@ -303,18 +287,18 @@ def test_row_stack_guard_works_without_np_row_stack(monkeypatch, tmp_path):
     np.testing.assert_array_equal(np.sort(a, axis=1), np.sort(np.tile(x, (3, 1)), axis=1))   # resampled values
 
 
-def _spatial_example(tmp_path, related: bool, n_side=16, seed=0):
+def _spatial_example(tmp_path, related: bool, n_side=16, seed=0, null="variogram"):
     """Grid cortex. W: smooth fields. FC: driven by W (related) or spatial noise only (unrelated)."""
     rng = np.random.default_rng(seed)
     xyz = _grid(n_side)
     centres = rng.choice(len(xyz), 12, replace=False)
     W = brain_synthetic.projection_fields(xyz, centres, np.full(12, 2.5), np.ones(12), 0.01, rng)
     drive = [W] if related else []
-    X = brain_synthetic._activity(xyz, drive, [1.0] * len(drive), 300, 4.0, 1.0, 0.5, rng)
+    X = brain_synthetic.simulated_activity(xyz, drive, [1.0] * len(drive), 300, 4.0, 1.0, 0.5, rng)
     fc = allen.timeseries_fc(X)
     paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
     return brain.thalamocortical_analysis(W, fc, paths["distmat"], paths["index"], louvain_runs=3, n_surrogates=40,
-                                          seed=3, hist_bins=8, surrogate_kw={"knn": 100, "ns": 100})
+                                          seed=3, hist_bins=8, surrogate_kw={"knn": 100, "ns": 100}, null=null)
 
 
 def test_spatial_null_p_values_on_a_tiny_example(tmp_path):
@@ -336,6 +320,23 @@ def test_spatial_null_p_values_on_a_tiny_example(tmp_path):
     assert rel["p_spatial"] == (1 + np.sum(rel["q_null"] >= rel["q_induced"])) / (1 + rel["q_null"].size)
     assert rel["agreement_observed"] > rel["agreement_perm"].mean()
     assert rel["agreement_spatial"].mean() > rel["agreement_perm"].mean()
+    assert (rel["null"], rel["comparison_null"]) == ("variogram", "label_permutation")   # the output names its nulls
+
+
+def test_brain_null_is_chosen_by_name(tmp_path):
+    """null="label_permutation": the primary null is label permutation (drawn with the variogram's seed), the same
+    statistic on the same observed partition; the comparison null is unchanged."""
+    from modbound import nulls
+
+    spatial = _spatial_example(tmp_path / "a", related=True)
+    perm = _spatial_example(tmp_path / "b", related=True, null="label_permutation")
+    assert perm["null"] == "label_permutation" and perm["q_induced"] == spatial["q_induced"]
+    np.testing.assert_array_equal(perm["q_perm"], spatial["q_perm"])
+    np.testing.assert_array_equal(perm["null_partitions"],
+                                  nulls.LabelPermutation().partitions(perm["partition"], 40, seed=3 + 1))
+    assert not np.array_equal(perm["q_null"], spatial["q_null"])
+    with pytest.raises(ValueError, match="unknown null model 'spin'"):
+        _spatial_example(tmp_path / "c", related=True, null="spin")
 
 
 # --------------------------------------------------------------------------- analysis pieces
@@ -362,7 +363,7 @@ def test_source_group_r_orders_the_coupled_group_first():
     xyz = _grid(10)
     Wa = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
     Wb = brain_synthetic.projection_fields(xyz, rng.choice(100, 6), np.full(6, 2.0), np.ones(6), 0.01, rng)
-    fcs = np.stack([allen.timeseries_fc(brain_synthetic._activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
+    fcs = np.stack([allen.timeseries_fc(brain_synthetic.simulated_activity(xyz, [Wa, Wb], [1.0, 0.1], 200, 2.0, 0.3, 0.5, rng))
                     for _ in range(3)])
     res = brain.source_group_r(np.hstack([Wa, Wb]), np.repeat([0, 1], 6), ["thalamus", "pons"], fcs, similarity.fisher_mean(fcs))
     assert (res["r_subject"][0] > res["r_subject"][1]).all() and res["r_group"][0] > res["r_group"][1]

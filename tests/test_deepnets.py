@@ -183,7 +183,8 @@ def test_partitions_per_set_have_right_shape_and_are_deterministic(tiny_digits):
     training = {"dataset": data.name, "dataset_description": data.description, "image_shape": [8, 8],
                 "n_hidden": 24, "n_epochs": 15, "batch_size": 32, "lr": 0.01, "init_seed": 1, "train_accuracy": 1.0,
                 "test_accuracy": 0.9, "n_train": 400, "n_test": 10, "epoch_loss": [1.0, 0.5]}
-    st = figS4.stats({"analysis": res, "summary": training}, scale="test", gamma=1.0, louvain_runs=2)
+    st = figS4.stats({"analysis": res, "summary": training}, scale="test")
+    assert (st["gamma"], st["louvain_runs"]) == (1.0, 2)       # the settings the analysis used, read from its output
     assert st["samples_per_set_reduced"] and "note" in st
     assert len(st["claims"]) == 12 and all(c["direction"] == "greater" for c in st["claims"])
     json.dumps(io.to_jsonable(st))
@@ -200,11 +201,11 @@ def test_digit_stats_find_the_most_similar_pair():
     np.fill_diagonal(S, 1)
     res = {"ari": S, "set_digit": labels, "digits": np.arange(10), "set_size": 5, "samples_per_set": 5, "n_sets": 3,
            "reduced": False, "train_counts": np.full(10, 15), "louvain_seed": 0, "n_modules": np.full(30, 3),
-           "n_silent": np.zeros(30), "live_units": np.ones(4, bool)}
+           "n_silent": np.zeros(30), "live_units": np.ones(4, bool), "gamma": 1.0, "louvain_runs": 1}
     training = {"dataset": "x", "dataset_description": "x", "image_shape": [8, 8], "n_hidden": 4, "n_epochs": 1,
                 "batch_size": 1, "lr": 0.1, "init_seed": 0, "train_accuracy": 1, "test_accuracy": 1, "n_train": 1,
                 "n_test": 1, "epoch_loss": [1.0]}
-    st = figS4.stats({"analysis": res, "summary": training}, scale="test", gamma=1.0, louvain_runs=1)
+    st = figS4.stats({"analysis": res, "summary": training}, scale="test")
     assert st["most_similar_pair"]["digits"] == [4, 9] and st["paper_pair"]["rank_among_digit_pairs"] == 1
     verdicts = {c["id"]: c["verdict"] for c in st["claims"]}
     assert verdicts["figS4.within_gt_between"] == "supported"

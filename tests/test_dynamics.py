@@ -17,7 +17,7 @@ def _random_weights(M=3, H=7, I=3, seed=0, scale=1.0):
 
 
 def _away_from_kinks(w, h, x, alpha, margin=1e-3):
-    pre = dy._pre(w["W_rec"], dy.input_drive(w, x), torch.as_tensor(h), alpha)
+    pre = dy.preactivation(w["W_rec"], dy.input_drive(w, x), torch.as_tensor(h), alpha)
     return float(pre.abs().min()) > margin
 
 

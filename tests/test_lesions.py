@@ -29,3 +29,14 @@ def test_readout_matches_matrix_product():
     W = rng.normal(size=(3, 4))
     b = rng.normal(size=3)
     assert np.allclose(lesions.readout(h, W, b), np.einsum("oh,th->to", W, h) + b)
+
+
+def test_lesion_crossover_and_own_minus_other_drop():
+    # 2 networks, 2 choice modules, 2 trial types; control accuracy 1.0 everywhere
+    control = np.ones((2, 2))
+    lesion = np.array([[[0.2, 0.9], [0.8, 0.1]],      # network 0: each lesion hurts its own trials (crossover)
+                       [[0.5, 0.5], [0.5, 0.5]]])     # network 1: both lesions hurt every trial alike
+    np.testing.assert_allclose(lesions.accuracy_drop(lesion, control)[0], [[0.8, 0.1], [0.2, 0.9]])
+    np.testing.assert_allclose(lesions.lesion_crossover(lesion, control), [0.7 + 0.7, 0.0])
+    np.testing.assert_allclose(lesions.own_minus_other_drop(lesion, control, [0, 1]), [0.7, 0.0])
+    np.testing.assert_allclose(lesions.own_minus_other_drop(lesion, control, [1]), [0.7, 0.0])

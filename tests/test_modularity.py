@@ -132,13 +132,13 @@ def test_same_node_orders_as_bctpy_give_its_partition_then_refine_it(kind, n, B)
     """
     W = matrix(kind, n)
     obj = mm.objective(W, 1.0, B)
-    base = mm._Level(W, obj.ap, obj.an, obj.kp, obj.kn)
+    base = mm.LouvainLevel(W, obj.ap, obj.an, obj.kp, obj.kn)
     for s in range(4):
         ci, q_bct = bct.community_louvain(W, B=B, seed=s)
         rng = np.random.RandomState(s)  # what bctpy draws its permutations from
-        labels, _, A = mm._local_moving(base, obj, np.arange(n), rng, kl=False)
-        assert ari(mm._coarsen(base, labels, A, obj, rng, kl=False), ci) == 1.0
-        q_ours = modularity(W, mm._louvain_run(W, obj, np.random.RandomState(s)))
+        labels, _, A = mm.local_moving(base, obj, np.arange(n), rng, kl=False)
+        assert ari(mm.coarsen(base, labels, A, obj, rng, kl=False), ci) == 1.0
+        q_ours = modularity(W, mm.louvain_run(W, obj, np.random.RandomState(s)))
         assert q_ours >= q_bct - 1e-12
 
 
@@ -246,7 +246,7 @@ def test_consensus_without_agreement_above_tau_gives_singletons():
 
 
 def test_module_table_grows_when_no_slot_is_free():
-    Ht, Kp, Kn, size = mm._with_free_slot(np.ones((2, 5)), np.ones(2), np.ones(2),
+    Ht, Kp, Kn, size = mm.with_free_slot(np.ones((2, 5)), np.ones(2), np.ones(2),
                                           np.array([3, 2]))
     assert Ht.shape == (4, 5) and size.tolist() == [3, 2, 0, 0]
     assert Kp.tolist() == Kn.tolist() == [1, 1, 0, 0] and not Ht[2:].any()
@@ -329,7 +329,7 @@ def _old_module_sums(M, ap, an, labels, K):
     for j in range(n):
         row = Ht[labels[j]]
         for i in range(n):
-            row[i] += mm._f(M[j, i], ap, an)
+            row[i] += mm.signed_weight(M[j, i], ap, an)
     return Ht
 
 
@@ -340,7 +340,7 @@ def _old_aggregate(M, ap, an, labels, k):
     for i in range(n):
         row = A[labels[i]]
         for j in range(n):
-            row[labels[j]] += mm._f(M[i, j], ap, an)
+            row[labels[j]] += mm.signed_weight(M[i, j], ap, an)
     return A
 
 
@@ -350,5 +350,5 @@ def test_module_sums_and_aggregate_equal_old_kernels(dtype):
     W = W.astype(dtype)
     labels = np.random.default_rng(22).integers(0, 7, 90).astype(np.int64)
     for ap, an in ((0.013, 0.007), (1.0, 0.0)):
-        assert np.array_equal(mm._module_sums(W, ap, an, labels, 11), _old_module_sums(W, ap, an, labels, 11))
-        assert np.array_equal(mm._aggregate(W, ap, an, labels, 7), _old_aggregate(W, ap, an, labels, 7))
+        assert np.array_equal(mm.module_sums(W, ap, an, labels, 11), _old_module_sums(W, ap, an, labels, 11))
+        assert np.array_equal(mm.aggregate(W, ap, an, labels, 7), _old_aggregate(W, ap, an, labels, 7))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from modbound.core.modularity import modularity
-from modbound.nulls.permutation import empirical_p, permutation_null
+from modbound.nulls import empirical_p, permutation_null
 
 
 def planted_signed(n, k, seed, noise=1.5):
@@ -95,3 +95,64 @@ def test_bad_input():
     W[0, 0] = np.nan
     with pytest.raises(ValueError, match="W contains 1 NaN"):
         permutation_null(W, labels)
+
+
+# ----------------------------------------------------------- the null-model interface
+
+def test_every_null_model_is_chosen_by_its_config_name():
+    """The registry is the schema's choice of nulls: a null added to one and not the other fails here."""
+    import yaml
+    from pathlib import Path
+
+    from modbound import nulls
+
+    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    props = schema["properties"]
+    assert set(props["brain"]["properties"]["null_model"]["enum"]) == set(nulls.NULL_MODELS)
+    # networks without coordinates: only the nulls that need nothing but the partition
+    assert set(props["analysis"]["properties"]["null_model"]["enum"]) == {
+        name for name, cls in nulls.NULL_MODELS.items() if not cls.requires}
+    for name, cls in nulls.NULL_MODELS.items():
+        assert cls.name == name and issubclass(cls, nulls.NullModel)
+
+
+def test_make_names_an_unknown_null_and_what_a_null_lacks():
+    from modbound import nulls
+
+    with pytest.raises(ValueError, match=r"unknown null model 'spin'; known: \['label_permutation', 'variogram'\]"):
+        nulls.make("spin")
+    with pytest.raises(ValueError, match="null model 'variogram' needs distmat, index, weights"):
+        nulls.make("variogram")
+    assert isinstance(nulls.make("label_permutation"), nulls.LabelPermutation)
+
+
+def test_null_test_evaluates_any_statistic_on_the_null_partitions():
+    from modbound import nulls
+
+    ci = np.repeat([0, 1, 2], 10)
+    model = nulls.LabelPermutation()
+    parts = model.partitions(ci, 40, seed=3)
+    assert parts.shape == (40, 30) and (np.sort(parts, axis=1) == ci).all()   # module sizes kept
+    np.testing.assert_array_equal(parts, model.partitions(ci, 40, seed=3))    # deterministic for a seed
+
+    def first_module_contiguous(p):           # a statistic that is not Q: how many of 0..9 share label p[0]
+        return float(np.sum(p[:10] == p[0]))
+
+    res = nulls.null_test(model, first_module_contiguous, ci, 40, 3, keep_partitions=True)
+    assert res.null == "label_permutation" and res.q_obs == 10.0 and res.n_perm == 40
+    np.testing.assert_array_equal(res.partitions, parts)
+    np.testing.assert_array_equal(res.q_null, [first_module_contiguous(p) for p in parts])
+    assert res.p == pytest.approx(1 / 41)                                       # no shuffle keeps the module whole
+    with pytest.raises(ValueError, match="must be >= 1"):
+        nulls.null_test(model, first_module_contiguous, ci, 0, 3)
+
+
+def test_permutation_null_is_the_label_permutation_model():
+    from modbound import nulls
+
+    W, labels = planted_signed(60, 3, seed=2)
+    a = permutation_null(W, labels, n_perm=30, seed=7, gamma=0.8)
+    b = nulls.modularity_null(W, labels, nulls.make("label_permutation"), n_perm=30, seed=7, gamma=0.8)
+    assert a.null == b.null == "label_permutation"
+    np.testing.assert_array_equal(a.q_null, b.q_null)
+    assert (a.q_obs, a.p, a.z) == (b.q_obs, b.p, b.z)

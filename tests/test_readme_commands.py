@@ -1,5 +1,4 @@
-"""Every shell command the README and the docs pages (docs/*.md) show is run here (issues 16, 26), so the docs
-cannot rot.
+"""Every shell command the README and the docs pages (docs/*.md) show is run here, so the docs cannot rot.
 
 Commands come from ```bash blocks and from inline code that starts with ``snakemake``, ``.venv/bin/snakemake``,
 ``make`` or ``python``. Snakemake commands run as dry-runs (``-n``) in an empty work directory, against the
@@ -145,7 +144,7 @@ def run_as_written(cmd: str, workdir: Path) -> subprocess.CompletedProcess | Non
 
 def test_readme_has_the_commands_this_test_expects():
     assert any(c.startswith("make reproduce") for c in COMMANDS)
-    assert "make report" in COMMANDS and "make paper" in COMMANDS   # the reproduction report (issue 14)
+    assert "make report" in COMMANDS and "make paper" in COMMANDS   # the reproduction report
     assert sum("snakemake" in c for c in COMMANDS) >= 5, COMMANDS
     for c in COMMANDS:
         if "--configfile" in c and "snakemake" in c:

@@ -100,3 +100,11 @@ def test_config_overrides_hold_only_differences():
                     assert v != b[k], f"{configfile}: {path}{k} restates config.yaml's value"
         # ensembles and variants may be new names (variant overlays: tests/test_variants.py checks them)
         walk({k: v for k, v in override.items() if k not in ("ensembles", "variants")}, base, "")
+
+
+def test_default_registry_path_is_the_repository_registry():
+    """load() without a path reads workflow/figures.yaml of this checkout (the path is relative to the module)."""
+    from pathlib import Path
+
+    assert registry.REGISTRY_PATH == Path(__file__).resolve().parents[1] / "workflow" / "figures.yaml"
+    assert registry.load() == registry.load(registry.REGISTRY_PATH)

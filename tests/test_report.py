@@ -1,4 +1,4 @@
-"""The reproduction report (issue 14): modbound.reporting.report on small hand-made inputs, the rule's target in a dry-run,
+"""The reproduction report: modbound.reporting.report on small hand-made inputs, the rule's target in a dry-run,
 and, slow, the report of the tiny end-to-end run (fixture tiny_run, tests/conftest.py) checked against its
 claims.json."""
 import copy
@@ -590,7 +590,7 @@ def test_make_paper_puts_targets_before_config_and_records_the_run_time():
 
 @pytest.mark.skipif(not (ROOT / "REPRODUCTION.md").exists(), reason="no committed report")
 def test_committed_report_matches_the_claims_it_was_made_from():
-    """The committed REPRODUCTION.md (issue 14): every claim row as in docs/reproduction/claims.json (the run's
+    """The committed REPRODUCTION.md: every claim row as in docs/reproduction/claims.json (the run's
     results/claims.json, copied by the rule), a paper-scale run, every image present."""
     md = (ROOT / "REPRODUCTION.md").read_text()
     doc = json.loads((ROOT / "docs/reproduction/claims.json").read_text())

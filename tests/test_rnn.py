@@ -8,7 +8,7 @@ import safetensors.torch
 import torch
 from torch import nn
 
-from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, _CTRNNSequence, decision_accuracy, evaluate, load_ensemble, load_metadata, record_activity, save_ensemble, train_ensemble
+from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, CTRNNSequence, decision_accuracy, evaluate, load_ensemble, record_activity, save_ensemble, train_ensemble
 from modbound.models.tasks import make_task
 
 
@@ -98,7 +98,7 @@ def test_handwritten_bptt_gradcheck_per_model_input():
     h0 = torch.rand(2, 2, 3, dtype=torch.float64, requires_grad=True)
 
     def run(x, w_in, b, w_rec, w_out, b_out, h0):
-        return _CTRNNSequence.apply(x, w_in, b, w_rec, w_out, b_out, h0, 0.5)
+        return CTRNNSequence.apply(x, w_in, b, w_rec, w_out, b_out, h0, 0.5)
 
     assert torch.autograd.gradcheck(run, (x, *weights, h0))
 
@@ -194,7 +194,8 @@ def test_save_load_round_trip(saved):
         assert loaded.seeds == model.seeds and (loaded.tau, loaded.dt) == (model.tau, model.dt)
         for name in PARAM_NAMES:
             assert torch.equal(getattr(loaded, name), getattr(model, name)), name
-    meta = load_metadata(paths)
+    # each checkpoint carries its network's metadata as JSON in the safetensors header
+    meta = [json.loads(safetensors.safe_open(str(p), "pt").metadata()["modbound"]) for p in paths]
     assert [m["seed"] for m in meta] == [4, 5, 6]
     assert meta[1]["task"] == "pdm" and meta[1]["accuracy"] == pytest.approx(0.91)
     assert meta[0]["n_hidden"] == 8 and "modbound_version" in meta[0]

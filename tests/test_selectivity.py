@@ -45,11 +45,11 @@ def test_match_modules_is_one_to_one():
     assert selectivity.match_modules(means, out, np.array([1, 2])).tolist() == [1, 0]
 
 
-def test_drop_leading_trials_renumbers_consistently():
-    from modbound.models.ensembles import _drop_leading_trials
+def test_trial_range_drops_leading_trials_and_renumbers():
+    from modbound.models.ensembles import trial_range
 
     full = tasks.make_task("pdm", seed=1).trials(5, seed=2)
-    cut = _drop_leading_trials(full, 1)
+    cut = trial_range(full, 1)
     start = full.trial_starts[1]
     assert cut.n_trials == 4 and cut.trial[0] == 0 and cut.trial_starts[0] == 0
     assert np.array_equal(cut.x, full.x[start:]) and np.array_equal(cut.ground_truth, full.ground_truth[1:])

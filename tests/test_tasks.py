@@ -183,10 +183,10 @@ def test_batches_are_windows_of_whole_trials():
 
 def test_pool_sample_matches_naive_concatenation():
     """White-box: same draws, assembled by plain concatenation (variable trial lengths)."""
-    from modbound.models.tasks import _TrialPool
+    from modbound.models.tasks import TrialPool
 
     trials = make_task("multitask", seed=0).trials(50, seed=3)
-    pool = _TrialPool(trials)
+    pool = TrialPool(trials)
     x, y = pool.sample(np.random.default_rng(9), batch_size=6, seq_len=70)
     rng = np.random.default_rng(9)
     n_pick = -(-(70 + 22) // 15)

@@ -1,4 +1,4 @@
-"""Variants (issue 12): overlay merge, schema errors naming variant and key, the robustness matrix."""
+"""Variants: overlay merge, schema errors naming variant and key, the robustness matrix."""
 from pathlib import Path
 
 import pytest

@@ -94,7 +94,7 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     assert {c["id"] for c in fig1["claims"]} >= {"fig1.lesion_stim1_module", "fig1.lesion_stim2_module"}
     claims_md = (tiny_run / "results/claims.md").read_text()
     assert claims_md.count("| fig1 |") == len(fig1["claims"])
-    for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"):  # origin of modules (issue 4)
+    for fig in ("fig2", "fig4_rnn", "figS6", "figS7", "figS8", "figS11"):  # origin of modules
         stats = json.loads((stats_dir / f"{fig}.json").read_text())
         assert stats["claims"] and claims_md.count(f"| {fig} |") == len(stats["claims"]), fig
     # every claim of the paper (workflow/paper_claims.yaml) has at least one row in the claims table (tested, or
@@ -176,7 +176,7 @@ def test_killed_mid_training_then_rerun_gives_identical_stats(tiny_run, tmp_path
 
 @pytest.mark.slow
 def test_orphan_temp_file_of_a_killed_figure_rule_is_removed_by_the_rerun(tiny_run, tmp_path):
-    """What a SIGKILL inside a figure rule leaves (its output missing, a temp file next to it; issue 16):
+    """What a SIGKILL inside a figure rule leaves (its output missing, a temp file next to it):
     the rerun of that rule removes the temp file, and the figure is written with the umask's permissions."""
     from modbound.core import io
 
@@ -208,7 +208,7 @@ def test_html_report_holds_every_figure_with_its_caption(tiny_run):
 
 @pytest.mark.slow
 def test_tiny_end_to_end_brain_figures(tiny_run, tmp_path):
-    """Figs 4f-o, S9, S10 (issue 6): built, labelled synthetic, claims listed, byte-identical on a rerun."""
+    """Figs 4f-o, S9, S10: built, labelled synthetic, claims listed, byte-identical on a rerun."""
     stats_dir = tiny_run / "results/stats"
     claims_md = (tiny_run / "results/claims.md").read_text()
     for fig in ("fig4_mouse", "fig4_human", "figS9", "figS10"):
@@ -227,7 +227,7 @@ def test_tiny_end_to_end_brain_figures(tiny_run, tmp_path):
 
 
 @pytest.mark.slow
-def test_tiny_deepnets_figures(tiny_run, tmp_path):  # issue 7: Figs S4, S5 (offline data and model)
+def test_tiny_deepnets_figures(tiny_run, tmp_path):  # Figs S4, S5 (offline data and model)
     stats_dir = tiny_run / "results/stats"
     claims_md = (tiny_run / "results/claims.md").read_text()
     s4 = json.loads((stats_dir / "figS4.json").read_text())
@@ -244,7 +244,7 @@ def test_tiny_deepnets_figures(tiny_run, tmp_path):  # issue 7: Figs S4, S5 (off
 
 
 @pytest.mark.slow
-def test_tiny_end_to_end_dynamics_figures(tiny_run, tmp_path):  # issue 5: Figs 3, 5, 6, S12, S13, S14
+def test_tiny_end_to_end_dynamics_figures(tiny_run, tmp_path):  # Figs 3, 5, 6, S12, S13, S14
     stats_dir = tiny_run / "results/stats"
     claims_md = (tiny_run / "results/claims.md").read_text()
     for fig in ("fig3", "fig5", "fig6", "figS12", "figS13", "figS14"):

@@ -14,7 +14,7 @@ data = brain_dataset.load_dataset(Path(snakemake.input.dataset).parent)
 W = brain_dataset.analysis_weights(data, "thalamus")   # thalamic sources only (other groups are for Fig S10)
 res = brain.thalamocortical_analysis(
     W, data["fc"], snakemake.input.distmat, snakemake.input.index, gamma=p.gamma, louvain_runs=p.louvain_runs,
-    n_surrogates=p.n_surrogates, seed=seeding.derive_seed(p.seed, "brain", name, "analysis"),
+    n_surrogates=p.n_surrogates, null=p.null_model, seed=seeding.derive_seed(p.seed, "brain", name, "analysis"),
     hist_bins=p.hist_bins, surrogate_kw=p.surrogates, labels=data.get("labels"), max_plot=p.max_plot_nodes,
     concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]})
 res["distance"] = np.array(p.distance)

@@ -15,7 +15,7 @@ paper = claims.load_paper_claims(snakemake.input.paper_claims)
 variants = snakemake.params.variants
 var_paths = list(snakemake.input.variant_stats)
 # A malformed stats file, or one without a row for a paper claim its figure is registered to test, stops the rule
-# naming it: in the main run, each replicate seed and each variant (issue 25: no claim is lost silently).
+# naming it: in the main run, each replicate seed and each variant (no claim is lost silently).
 for path in [*(p for paths in files for p in paths), *var_paths]:
     stats = claims.validate_stats(Path(path).stem, io.read_json(path), path)
     claims.check_figure_rows(Path(path).stem, stats, paper, path)
@@ -25,7 +25,7 @@ rows = rows_by_seed[snakemake.params.seed]
 claims.check_paper_ids(rows, paper)
 spread = claims.spread(rows_by_seed) if len(seeds) > 1 else []
 
-# The robustness matrix (issue 12): the main run, each variant (config variants), each replicate seed.
+# The robustness matrix: the main run, each variant (config variants), each replicate seed.
 var_files = iter(var_paths)
 rows_by_run = {"main": rows}
 figures_by_run = {"main": figures}

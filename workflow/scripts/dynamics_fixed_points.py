@@ -13,6 +13,6 @@ manifest = io.read_json(snakemake.input.manifest)
 cfg = p.cfg
 io.save_npz(snakemake.output[0], **dynamics_analysis.fixed_points(
     act, ensemble=snakemake.wildcards.ensemble, n_networks=p.n_networks, x=p.inputs[manifest["task"]],
-    alpha=manifest["rnn"]["dt"] / manifest["rnn"]["tau"], n_inits=cfg["n_inits"], init_noise=cfg["init_noise"],
+    alpha=ensembles.manifest_alpha(manifest), n_inits=cfg["n_inits"], init_noise=cfg["init_noise"],
     n_steps=cfg["n_steps"], lr=cfg["lr"], seed=p.seed, drop_first_trial=p.drop_first_trial,
     speed_tol=cfg["speed_tol"], dtype=cfg["dtype"]))

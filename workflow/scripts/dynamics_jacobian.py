@@ -12,6 +12,6 @@ act = ensembles.load_activity(snakemake.input.activity)
 manifest = io.read_json(snakemake.input.manifest)
 io.save_npz(snakemake.output[0], **dynamics_analysis.jacobian_analysis(
     act, io.load_npz(snakemake.input.fixed_points), ensemble=snakemake.wildcards.ensemble,
-    n_networks=p.cfg["n_networks"], alpha=manifest["rnn"]["dt"] / manifest["rnn"]["tau"],
+    n_networks=p.cfg["n_networks"], alpha=ensembles.manifest_alpha(manifest),
     speed_tol=p.speed_tol, trajectory_trials=p.cfg["trajectory_trials"], gamma=p.gamma,
-    louvain_runs=p.louvain_runs, n_perm=p.n_perm, seed=p.seed, drop_first_trial=p.drop_first_trial))
+    louvain_runs=p.louvain_runs, n_perm=p.n_perm, null=p.null_model, seed=p.seed, drop_first_trial=p.drop_first_trial))

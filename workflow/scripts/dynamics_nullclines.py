@@ -13,7 +13,7 @@ act = ensembles.load_activity(snakemake.input.activity)
 manifest = io.read_json(snakemake.input.manifest)
 io.save_npz(snakemake.output[0], **dynamics_analysis.nullcline_analysis(
     act, io.load_npz(snakemake.input.fixed_points), ensemble=snakemake.wildcards.ensemble, n_networks=cfg["n_networks"],
-    alpha=manifest["rnn"]["dt"] / manifest["rnn"]["tau"], x=p.inputs[manifest["task"]],
+    alpha=ensembles.manifest_alpha(manifest), x=p.inputs[manifest["task"]],
     n_samples=cfg["n_samples"], init_noise=p.init_noise, n_steps=cfg["n_steps"], lr=cfg["lr"],
-    speed_tol=p.speed_tol, gamma=p.gamma, louvain_runs=p.louvain_runs, n_perm=p.n_perm, seed=p.seed,
+    speed_tol=p.speed_tol, gamma=p.gamma, louvain_runs=p.louvain_runs, n_perm=p.n_perm, null=p.null_model, seed=p.seed,
     drop_first_trial=p.drop_first_trial, dtype=cfg["dtype"], stop_converged=cfg["stop_converged"]))

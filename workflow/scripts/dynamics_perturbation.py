@@ -13,7 +13,7 @@ act = ensembles.load_activity(snakemake.input.activity)
 manifest = io.read_json(snakemake.input.manifest)
 task = tasks.make_task(manifest["task"], seed=0)
 io.save_npz(snakemake.output[0], **dynamics_analysis.perturbation_analysis(
-    act, n_networks=p.n_networks, alpha=manifest["rnn"]["dt"] / manifest["rnn"]["tau"],
+    act, n_networks=p.n_networks, alpha=ensembles.manifest_alpha(manifest),
     fixation_input=cfg["fixation_input"], base_input=cfg["base_input"], amplitude=cfg["amplitude"],
     stimulus_columns=[task.input_names.index("stim1"), task.input_names.index("stim2")],
     choice_units=[task.output_names.index("choice1"), task.output_names.index("choice2")],

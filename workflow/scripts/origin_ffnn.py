@@ -5,4 +5,4 @@ from modbound.core import io
 io.setup_logging(snakemake.log[0])
 p = snakemake.params
 io.save_npz(snakemake.output[0], **ffnn.sweep_with_examples(p.cfg, gamma=p.gamma, louvain_runs=p.louvain_runs,
-                                                            n_perm=p.n_perm, master_seed=p.seed))
+                                                            n_perm=p.n_perm, null=p.null_model, master_seed=p.seed))

@@ -9,5 +9,5 @@ act = ensembles.load_activity(snakemake.input.activity)
 manifest = io.read_json(snakemake.input.manifest)
 io.save_npz(snakemake.output[0], **input_weights.analyse_ensemble(
     act, input_names=tasks.make_task(manifest["task"], seed=0).input_names, gamma=p.gamma,
-    louvain_runs=p.louvain_runs, n_perm=p.n_perm, master_seed=p.seed, ensemble=p.ensemble, hist_bins=p.hist_bins,
+    louvain_runs=p.louvain_runs, n_perm=p.n_perm, null=p.null_model, master_seed=p.seed, ensemble=p.ensemble, hist_bins=p.hist_bins,
     drop_first_trial=p.drop_first_trial))

@@ -27,6 +27,8 @@ from modbound.core import modularity as mod
 from modbound.nulls import spatial as sn, empirical_p
 from modbound.core.checks import as_matrix
 from modbound.core.io import atomic_path, load_npy, load_npz
+from modbound import nulls
+from modbound.core.defaults import BRAIN_NULL, GAMMA, LOUVAIN_RUNS, N_SURROGATES
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
@@ -168,8 +170,8 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
 
 # --------------------------------------------------------------------------- the analysis
 
-def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = 1.0, louvain_runs: int = 20,
-                             n_surrogates: int = 100, seed: int = 0, hist_bins: int = 40,
+def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = GAMMA, louvain_runs: int = LOUVAIN_RUNS,
+                             n_surrogates: int = N_SURROGATES, null: str = BRAIN_NULL, seed: int = 0, hist_bins: int = 40,
                              surrogate_kw: dict | None = None, labels=None, max_plot: int = 400,
                              concentration_kw: dict | None = None, timings: dict | None = None) -> dict:
     """Figs 4g-j / 4l-o: similarity modules of thalamocortical in-weights induced on cortical FC.
@@ -179,7 +181,9 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = 1.0, louva
     W : [N, n_sources] in-weights (rows: cortical nodes).
     fc : [N, N] functional connectivity (Pearson r; symmetric).
     distmat, index : brainsmash sorted distance memmaps (paths or arrays) of the N nodes.
-    seed : seeds Louvain (``seed``) and the surrogates (``seed + 1``) -- pass a derived seed.
+    null : name of the null model of the partition (:data:`modbound.nulls.NULL_MODELS`; config ``brain.null_model``),
+        drawn with ``seed + 1``; label permutation (``seed + 2``) is always drawn beside it for comparison.
+    seed : seeds Louvain (``seed``) and the nulls -- pass a derived seed.
     labels : optional [N] system labels (1..K, 0 = none) for the Fig S9 concentration analysis.
     concentration_kw : keywords of :func:`distance_matched_concentration` (``n_bins``, ``reference``).
     timings : optional dict, filled with the wall time (s) of each step (for benchmarks).
@@ -215,17 +219,19 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = 1.0, louva
     x = sn.partition_map(ci, W)
     D, I = (sn.load_distance_memmap(distmat, index, N) if isinstance(distmat, (str, os.PathLike))  # noqa: E741
             else (distmat, index))
-    surr = sn.surrogate_maps(x, D, I, n_surrogates, seed + 1, **surrogate_kw)
-    lap("surrogates")
-    null_parts = sn.partition_surrogates(ci, x, surr)
-    q_null = np.array([obj.q(fc, p) for p in null_parts])
-    rng = np.random.default_rng(seed + 2)
-    perm_parts = np.stack([rng.permutation(ci) for _ in range(n_surrogates)])
-    q_perm = np.array([obj.q(fc, p) for p in perm_parts])
-    p_spatial = empirical_p(q_induced, q_null)
-    lap("null_q")
-    p_perm = empirical_p(q_induced, q_perm)
-    log.info("spatial null Q %.4f +- %.4f (p = %.4g); permutation null %.4f (p = %.4g)",
+
+    def induced(p):
+        return obj.q(fc, p)
+
+    # the null model config chooses, and label permutation beside it (same number of samples) for comparison
+    spatial = nulls.null_test(nulls.make(null, distmat=D, index=I, weights=W, **surrogate_kw), induced, ci,
+                              n_surrogates, seed + 1, keep_partitions=True)
+    lap("null")
+    perm = nulls.null_test(nulls.LabelPermutation(), induced, ci, n_surrogates, seed + 2, keep_partitions=True)
+    null_parts, q_null, p_spatial = spatial.partitions, spatial.q_null, spatial.p
+    perm_parts, q_perm, p_perm = perm.partitions, perm.q_null, perm.p
+    lap("permutation")
+    log.info("%s null Q %.4f +- %.4f (p = %.4g); label permutation %.4f (p = %.4g)", null,
              q_null.mean(), q_null.std(ddof=1) if q_null.size > 1 else 0, p_spatial, q_perm.mean(), p_perm)
     agree = sn.neighbour_agreement(np.vstack([ci[None], null_parts, perm_parts]), I)
 
@@ -242,7 +248,7 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = 1.0, louva
         "hist": ps["hist"], "edges_similarity": ps["edges_a"], "edges_fc": ps["edges_b"],
         "plot_nodes": sample, "S_plot": S[np.ix_(sample, sample)], "fc_plot": fc[np.ix_(sample, sample)],
         "n_nodes": N, "n_sources": W.shape[1], "seed": seed, "n_surrogates": n_surrogates,
-        "louvain_runs": louvain_runs, "gamma": gamma,
+        "louvain_runs": louvain_runs, "gamma": gamma, "null": null, "comparison_null": perm.null,
     }
     if labels is not None:
         conc = system_concentration(S, labels)

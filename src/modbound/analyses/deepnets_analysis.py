@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.models import deepnets
-from modbound.core import partitions
+from modbound.core import partitions, settings
 from modbound.core.seeding import derive_seed
 
 __all__ = ["digit_partitions", "record_sentences", "sentence_partitions", "sentence_pair_values", "PAIR_KINDS"]
@@ -35,7 +35,8 @@ def digit_partitions(data: deepnets.DigitData, model: deepnets.DigitMLP, *, n_se
             "set_index": index, "set_size": np.int64(sets["size"]), "samples_per_set": np.int64(samples_per_set),
             "n_sets": np.int64(n_sets), "reduced": np.bool_(sets["reduced"]), "train_counts": sets["counts"],
             "digits": sets["digits"], "n_modules": P.max(axis=1) + 1, "n_silent": silent, "live_units": live,
-            "examples": examples.astype(np.float32), "louvain_seed": np.int64(seed)}
+            "examples": examples.astype(np.float32), "louvain_seed": np.int64(seed),
+            **settings.record(gamma=gamma, louvain_runs=louvain_runs)}
 
 
 def record_sentences(model_path: str | None, *, n_layers: int, drop_special_tokens: bool) -> tuple[dict, dict]:
@@ -75,7 +76,7 @@ def sentence_partitions(act: dict, *, gamma: float, louvain_runs: int, seed: int
     return {"partitions": np.stack(parts), "ari": np.stack(ari), "louvain_seeds": np.asarray(seeds),
             "subject": act["subject"], "form": act["form"], "sentences": act["sentences"],
             "n_tokens": np.bincount(act["token_sentence"]), "tokens": act["tokens"],
-            "token_sentence": act["token_sentence"]}
+            "token_sentence": act["token_sentence"], **settings.record(gamma=gamma, louvain_runs=louvain_runs)}
 
 
 def sentence_pair_values(S: np.ndarray, subject: np.ndarray, form: np.ndarray) -> dict[str, np.ndarray]:

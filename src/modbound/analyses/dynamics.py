@@ -127,7 +127,7 @@ def input_drive(w: Mapping[str, torch.Tensor], x) -> torch.Tensor:
     return torch.matmul(x, W_in.transpose(1, 2)) + w["b"][:, None, :]
 
 
-def _pre(W_rec: torch.Tensor, drive: torch.Tensor, h: torch.Tensor, alpha: float) -> torch.Tensor:
+def preactivation(W_rec: torch.Tensor, drive: torch.Tensor, h: torch.Tensor, alpha: float) -> torch.Tensor:
     """Pre-activation ``(1 - alpha) h + alpha (W_rec h + drive)``; W_rec ``[..., H, H]``, h ``[..., N, H]``."""
     rec = torch.matmul(h, W_rec.transpose(-1, -2)) + drive
     return rec if alpha == 1.0 else (1.0 - alpha) * h + alpha * rec
@@ -136,7 +136,7 @@ def _pre(W_rec: torch.Tensor, drive: torch.Tensor, h: torch.Tensor, alpha: float
 def update(w: Mapping[str, torch.Tensor], h, x, alpha: float = 1.0) -> torch.Tensor:
     """One step ``F(h, x)`` of every network: h ``[M, N, H]`` -> ``[M, N, H]`` (differentiable in h)."""
     h = h if isinstance(h, torch.Tensor) and h.dtype == w["W_rec"].dtype else _state(h, w["W_rec"].dtype)
-    return torch.relu(_pre(w["W_rec"], input_drive(w, x), h, alpha))
+    return torch.relu(preactivation(w["W_rec"], input_drive(w, x), h, alpha))
 
 
 # -------------------------------------------------------------------------------------------- Jacobians
@@ -151,7 +151,7 @@ def _propagator(W_rec: torch.Tensor, alpha: float) -> torch.Tensor:
 def jacobian(w: Mapping[str, torch.Tensor], h, x, alpha: float = 1.0) -> torch.Tensor:
     """``dF/dh`` at every state: ``[M, N, H, H]`` with ``J[m, n, i, j] = dF_i / dh_j`` (analytic)."""
     h = _state(h, w["W_rec"].dtype)
-    mask = (_pre(w["W_rec"], input_drive(w, x), h, alpha) > 0).to(h.dtype)
+    mask = (preactivation(w["W_rec"], input_drive(w, x), h, alpha) > 0).to(h.dtype)
     return mask[..., :, None] * _propagator(w["W_rec"], alpha)[:, None]
 
 
@@ -177,7 +177,7 @@ def mean_jacobian(w: Mapping[str, torch.Tensor], h, x, alpha: float = 1.0, valid
     ``[M, N, H, H]``: only the ReLU mask depends on the state.
     """
     h = _state(h, w["W_rec"].dtype)
-    mask = (_pre(w["W_rec"], input_drive(w, x), h, alpha) > 0).to(h.dtype)  # [M, N, H]
+    mask = (preactivation(w["W_rec"], input_drive(w, x), h, alpha) > 0).to(h.dtype)  # [M, N, H]
     if valid is None:
         frac = mask.mean(1)
     else:
@@ -318,7 +318,7 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
                      stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(DTYPE)
     else:
         def speed(h):
-            delta = torch.relu(_pre(w["W_rec"], drive, h, alpha)) - h
+            delta = torch.relu(preactivation(w["W_rec"], drive, h, alpha)) - h
             return 0.5 * (weight * delta * delta).sum(-1)
 
         h = h0.clone().requires_grad_(True)
@@ -329,7 +329,7 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
             opt.step()
         h = h.detach().to(DTYPE)
     with torch.no_grad():
-        delta = torch.relu(_pre(w64["W_rec"], input_drive(w64, x), h, alpha)) - h
+        delta = torch.relu(preactivation(w64["W_rec"], input_drive(w64, x), h, alpha)) - h
         q = 0.5 * (weight.to(DTYPE) * delta * delta).sum(-1)
     return h.numpy(), q.numpy()
 
@@ -471,13 +471,13 @@ def flow_distances(w: Mapping[str, torch.Tensor], states, x, alpha: float = 1.0,
     states = _state(states, w["W_rec"].dtype)
     M, G, H = states.shape
     drive = input_drive(w, x)  # [M, 1 or G, H]
-    intact = torch.relu(_pre(w["W_rec"], drive, states, alpha))
+    intact = torch.relu(preactivation(w["W_rec"], drive, states, alpha))
     out = torch.empty((M, H, G), dtype=states.dtype)
     chunk = max(1, _CHUNK_ELEMENTS // (H * G * H))
     for lo in range(0, M, chunk):
         sl = slice(lo, lo + chunk)
         Wl = neuron_lesion_weights(w["W_rec"][sl], mode)  # [m, H, H, H]
-        nxt = torch.relu(_pre(Wl, drive[sl, None], states[sl, None], alpha))  # [m, H, G, H]
+        nxt = torch.relu(preactivation(Wl, drive[sl, None], states[sl, None], alpha))  # [m, H, G, H]
         if mode == "silence":
             nxt = nxt * (1.0 - torch.eye(H, dtype=nxt.dtype))[None, :, None, :]
         out[sl] = torch.linalg.vector_norm(nxt - intact[sl, None], dim=-1)
@@ -532,7 +532,7 @@ def run_constant(w: Mapping[str, torch.Tensor], h0, x, alpha: float = 1.0, *, n_
     states = [h]
     with torch.no_grad():
         for _ in range(int(n_steps)):
-            h = torch.relu(_pre(w["W_rec"], drive, h, alpha))
+            h = torch.relu(preactivation(w["W_rec"], drive, h, alpha))
             if record:
                 states.append(h)
     return (torch.stack(states, dim=2) if record else h).numpy()

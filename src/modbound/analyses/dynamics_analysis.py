@@ -28,13 +28,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
-from modbound.core import activity as act_mod, modularity, stats as st
+from modbound.core import activity as act_mod, modularity, stats as st, settings
 from modbound.analyses import dynamics as dy
 from modbound.models import ensembles
 from modbound import nulls
 from modbound.core.similarity import cosine_similarity, pearson_upper
 from modbound.analyses.input_weights import analysed_steps
 from modbound.core.seeding import derive_seed
+from modbound.core.defaults import NULL
 from modbound.models.tasks import PERIODS
 
 __all__ = ["select_networks", "fixed_points", "kept_points", "jacobian_analysis", "module_members",
@@ -58,15 +59,16 @@ def _weights(act, index) -> dict[str, torch.Tensor]:
 
 
 def _modules_vs_correlation(S: np.ndarray, C: np.ndarray, *, partition_on: str, gamma: float,
-                            louvain_runs: int, n_perm: int, seed: int) -> dict:
-    """Louvain on one matrix, Q induced on the other, permutation null; r of the upper triangles.
+                            louvain_runs: int, n_perm: int, null: str, seed: int) -> dict:
+    """Louvain on one matrix, Q induced on the other against the null model ``null``; r of the upper triangles.
 
     ``partition_on="similarity"``: modules of ``S`` induced on ``C`` (Fig 3, S14);
     ``"correlation"``: modules of ``C`` induced on ``S`` (Fig 6, S13).
     """
     source, target = (S, C) if partition_on == "similarity" else (C, S)
     lv = modularity.louvain(source, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
-    null = nulls.permutation_null(target, lv.partition, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
+    null = nulls.modularity_null(target, lv.partition, nulls.make(null), n_perm=n_perm, seed=derive_seed(seed, "perm"),
+                                 gamma=gamma)
     return {"partition": lv.partition, "q_source": lv.q, "q_induced": null.q_obs, "q_null": null.q_null,
             "p": null.p, "z": null.z, "r": pearson_upper(S, C), "n_modules": int(lv.partition.max()) + 1}
 
@@ -179,7 +181,7 @@ def weight_similarities(W_rec: np.ndarray, units: np.ndarray) -> dict[str, np.nd
 
 
 def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, speed_tol: float,
-                      trajectory_trials, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                      trajectory_trials, gamma: float, louvain_runs: int, n_perm: int, seed: int, null: str = NULL,
                       drop_first_trial: bool = True, example_trials: int = 3) -> dict[str, np.ndarray]:
     """Fig 3 for the first ``n_networks`` networks of ``fp`` (the output of :func:`fixed_points`).
 
@@ -216,7 +218,7 @@ def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: f
         S_traj, S_fp = cosine_similarity(J_traj[i][sub]), cosine_similarity(J_fp[i][sub])
         S_w = weight_similarities(act.weights["W_rec"][m], live)
         mod = _modules_vs_correlation(S_traj, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs,
-                                      n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
+                                      n_perm=n_perm, null=null, seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m)))
         corr_modules = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
                                           seed=derive_seed(seed, "dynamics", ensemble, "jacobian", int(m), "corr"))
         rows.append({"r_trajectory": mod["r"],
@@ -249,6 +251,7 @@ def jacobian_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: f
                 "example_trajectory_pc": dy.project(act.hidden[index[ex]][shown], mean, comps),
                 "example_trajectory_trial": act.trials.trial[shown],
                 "example_fixed_points_pc": dy.project(fp["states"][ex][kept[ex]], mean, comps)})
+    out.update(settings.record(gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null, alpha=alpha))
     return out
 
 
@@ -414,7 +417,7 @@ def line_fraction(points: np.ndarray) -> float:
 
 def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_size: int, margin: float,
                   run_steps: int, long_steps: int, period_steps: int, fixed_tol: float, return_tol: float,
-                  lesion_mode: str, gamma: float, louvain_runs: int, n_perm: int, seed: int,
+                  lesion_mode: str, gamma: float, louvain_runs: int, n_perm: int, seed: int, null: str = NULL,
                   drop_first_trial: bool = True, example_trials: int = 4) -> dict[str, np.ndarray]:
     """Fig 6 / S13: vector field on a PC1-PC2 grid and single-unit lesion similarity.
 
@@ -456,7 +459,7 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
         live, C = _live_correlation(act, m, steps)
         L = act_mod.correlation(D[i][live].T)  # units whose lesion changes nothing get r = 0
         mod = _modules_vs_correlation(L, C, partition_on="correlation", gamma=gamma, louvain_runs=louvain_runs,
-                                      n_perm=n_perm, seed=derive_seed(seed, "dynamics", ensemble, "flow", int(m)))
+                                      n_perm=n_perm, null=null, seed=derive_seed(seed, "dynamics", ensemble, "flow", int(m)))
         own = modularity.louvain(L, gamma=gamma, n_runs=louvain_runs,
                                  seed=derive_seed(seed, "dynamics", ensemble, "flow_own", int(m)))
         rows.append({"r": mod["r"], "q_induced": mod["q_induced"], "q_null": mod["q_null"], "p": mod["p"],
@@ -495,6 +498,7 @@ def flow_analysis(act, *, ensemble: str, n_networks: int, alpha: float, x, grid_
         "x": x, "grid_size": np.int64(grid_size), "n_steps_used": np.int64(steps.sum()),
         "lesion_mode": np.asarray(lesion_mode), "alpha": np.float64(alpha),
     })
+    out.update(settings.record(gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null, alpha=alpha))
     return out
 
 
@@ -594,8 +598,9 @@ def long_run_summary(res: Mapping, majority: float = 0.5) -> dict:
 
 def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: float, x, n_samples: int,
                        init_noise: float, n_steps: int, lr: float, speed_tol: float, gamma: float,
-                       louvain_runs: int, n_perm: int, seed: int, drop_first_trial: bool = True,
-                       dtype: str = "float64", stop_converged: bool = False) -> dict[str, np.ndarray]:
+                       louvain_runs: int, n_perm: int, seed: int, null: str = NULL,
+                       drop_first_trial: bool = True, dtype: str = "float64",
+                       stop_converged: bool = False) -> dict[str, np.ndarray]:
     """Fig S14: higher-order nullclines of every unit and their similarity, for the first ``n_networks``
     networks of ``fp`` (the output of :func:`fixed_points`: all analysed networks).
 
@@ -630,7 +635,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
         N = dy.nullcline_similarity(samples[i][live])
         N_dir = cosine_similarity(directions[i][live])
         mod = _modules_vs_correlation(
-            N, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm,
+            N, C, partition_on="similarity", gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null,
             seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m)))
         corr_modules = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs,
                                           seed=derive_seed(seed, "dynamics", ensemble, "nullcline_mod", int(m), "corr"))
@@ -663,6 +668,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
                 "activity_pc": dy.project(X0, mean, comps), "x": np.asarray(x, dtype=np.float64),
                 "speed_tol": np.float64(speed_tol), "n_steps_used": np.int64(steps.sum()),
                 "n_samples": np.int64(n_samples)})
+    out.update(settings.record(gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null, alpha=alpha))
     return out
 
 
@@ -678,16 +684,20 @@ def _spread(states: np.ndarray, recorded: np.ndarray) -> float:
 SEED_DERIVATION = "derive_seed(seed, 'dynamics', ensemble, analysis, network)"
 
 
-def figure_settings(kind: str, dynamics: Mapping, analysis: Mapping | None = None, *, seed: int | None = None,
+def figure_settings(kind: str, dynamics: Mapping, results: Sequence[Mapping] = (), *, seed: int | None = None,
                     ensemble: str | None = None) -> dict:
-    """The settings a dynamics figure states it was made with (its stats' ``settings``), from the config's
-    ``dynamics`` and ``analysis`` sections: ``kind`` is 'jacobian' (Fig 3), 'perturbation' (Figs 5, S12),
-    'flow' (Figs 6, S13) or 'nullclines' (Fig S14)."""
+    """The settings a dynamics figure states it was made with (its stats' ``settings``): the config's ``dynamics``
+    section, and the modularity settings (gamma, Louvain runs, null size) that the analyses in ``results`` used,
+    read from them (they must agree): ``kind`` is 'jacobian' (Fig 3), 'perturbation' (Figs 5, S12), 'flow'
+    (Figs 6, S13) or 'nullclines' (Fig S14)."""
     fp = dynamics["fixed_points"]
     if kind == "perturbation":
         return {**dynamics["perturbation"], "ensemble": ensemble, "speed_tol": fp["speed_tol"],
                 "line_min_points": fp["line_min_points"], "drop_first_trial": dynamics["drop_first_trial"]}
-    louvain = {k: analysis[k] for k in ("gamma", "louvain_runs", "n_perm")}
+    used = [settings.read(res, "gamma", "louvain_runs", "n_perm", source=f"{kind} analysis") for res in results]
+    if not used or any(u != used[0] for u in used):
+        raise ValueError(f"figure_settings({kind!r}): the analyses used different settings (or none given): {used}")
+    louvain = used[0]
     seeds = {"seed": seed, "seed_derivation": SEED_DERIVATION}
     common = {"inputs": dynamics["inputs"], "drop_first_trial": dynamics["drop_first_trial"]}
     if kind == "jacobian":

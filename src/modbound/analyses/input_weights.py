@@ -20,8 +20,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from modbound.core import activity as act_mod, modularity
+from modbound.core import activity as act_mod, modularity, settings
 from modbound import nulls
+from modbound.core.defaults import NULL
 from modbound.core.seeding import derive_seed, derive_seeds
 from modbound.core.similarity import cosine_similarity, upper
 from modbound.core.stats import representative
@@ -50,12 +51,12 @@ def analysed_steps(trials, drop_first_trial: bool) -> np.ndarray:
 
 
 def analyse_network(W_in: np.ndarray, hidden: np.ndarray, *, gamma: float, louvain_runs: int, n_perm: int,
-                    seed: int, columns: np.ndarray | None = None) -> dict:
+                    seed: int, columns: np.ndarray | None = None, null: str = NULL) -> dict:
     """Fig 4b-e for one network: ``W_in [H, I]``, ``hidden [T, H]``.
 
     ``columns`` restricts the in-weights to those inputs (None: all). Returns the live-unit mask,
     the cosine similarity ``S`` and correlation ``C`` of live units, the Louvain partition of ``S``,
-    its induced Q on ``C`` with the permutation null, and ``r`` between the upper triangles.
+    its induced Q on ``C`` against the null model ``null``, and ``r`` between the upper triangles.
     """
     live = ~act_mod.silent_units(hidden)
     W = np.asarray(W_in, dtype=np.float64)[live]
@@ -64,14 +65,15 @@ def analyse_network(W_in: np.ndarray, hidden: np.ndarray, *, gamma: float, louva
     S = cosine_similarity(W)
     C = act_mod.correlation(np.asarray(hidden, dtype=np.float64)[:, live])
     lv = modularity.louvain(S, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
-    null = nulls.permutation_null(C, lv.partition, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
+    null = nulls.modularity_null(C, lv.partition, nulls.make(null), n_perm=n_perm, seed=derive_seed(seed, "perm"),
+                                 gamma=gamma)
     return {"live": live, "S": S, "C": C, "partition": lv.partition, "q_similarity": lv.q,
             "q_induced": null.q_obs, "q_null": null.q_null, "p": null.p, "z": null.z,
             "r": float(np.corrcoef(upper(S), upper(C))[0, 1])}
 
 
 def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_runs: int, n_perm: int,
-                     master_seed: int, ensemble: str, hist_bins: int,
+                     master_seed: int, ensemble: str, hist_bins: int, null: str = NULL,
                      drop_first_trial: bool = True) -> dict[str, np.ndarray]:
     """Fig 4a-e for every included network of an ensemble (:class:`modbound.models.ensembles.Activity`).
 
@@ -98,7 +100,8 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
         kept.append({})
         for suffix, cols in (("", None), ("_stim", stim)):
             res = analyse_network(act.weights["W_in"][m], hidden, gamma=gamma, louvain_runs=louvain_runs,
-                                  n_perm=n_perm, seed=derive_seed(int(seeds[m]), suffix or "all"), columns=cols)
+                                  n_perm=n_perm, seed=derive_seed(int(seeds[m]), suffix or "all"), columns=cols,
+                                  null=null)
             for k in keys:
                 out[f"{k}{suffix}"].append(res["partition"].max() + 1 if k == "n_modules" else res[k])
             kept[-1][suffix] = res
@@ -116,6 +119,7 @@ def analyse_ensemble(act, *, input_names: Sequence[str], gamma: float, louvain_r
     result.update({"hist_edges": edges, "model_index": index, "example_index": np.int64(ex),
                    "seeds": np.asarray([int(seeds[m]) for m in index]), "stimulus_columns": stim,
                    "n_steps_used": np.int64(steps.sum()), "drop_first_trial": np.bool_(drop_first_trial)})
+    result.update(settings.record(gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null))
     return result
 
 

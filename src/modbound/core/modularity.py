@@ -43,6 +43,11 @@ Internally every objective is written as
 module sums of ``k+``/``k-``, and scalars ``ap, an, cp, cn`` set by the
 objective (see :func:`objective`).  On an aggregated (module-level) matrix
 ``f`` is already applied, so the same formula holds with ``ap = an = 1``.
+
+The steps of one Louvain run are public (:class:`LouvainLevel`, :func:`local_moving`, :func:`coarsen`,
+:func:`louvain_run`, and the kernels :func:`signed_weight` (``f``), :func:`module_sums`, :func:`aggregate`,
+:func:`with_free_slot`), so that each can be checked against bctpy step by step; :func:`louvain` is the entry
+point.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ import numpy as np
 from numba import njit
 
 from modbound.core.checks import as_matrix, as_partition
+from modbound.core.defaults import GAMMA, LOUVAIN_RUNS
 
 __all__ = ["OBJECTIVES", "Objective", "LouvainResult", "modularity", "induced_modularity",
            "louvain", "consensus", "agreement", "ari", "objective", "symmetric_matrix"]
@@ -130,7 +136,7 @@ def _within_sums(W, labels):
 
 
 @njit(inline="always")
-def _f(w, ap, an):
+def signed_weight(w, ap, an):
     """Objective weight of an entry: ``ap * w`` if positive, ``an * w`` otherwise."""
     return ap * w if w > 0 else an * w
 
@@ -182,7 +188,7 @@ def _relocate(u, b, M, ap, an, kp, kn, labels, Kp, Kn, size, Ht):
     """:func:`_shift` that also updates the node-to-module table ``Ht``."""
     a = labels[u]
     for j in range(M.shape[0]):
-        fw = _f(M[u, j], ap, an)
+        fw = signed_weight(M[u, j], ap, an)
         Ht[a, j] -= fw
         Ht[b, j] += fw
     _shift(u, b, kp, kn, labels, Kp, Kn, size)
@@ -200,7 +206,7 @@ def _sweep_scan(M, ap, an, selfw, cp, cn, kp, kn, order, labels, Kp, Kn, size, h
     for u in order:
         h[:] = 0.0
         for j in range(n):
-            h[labels[j]] += _f(M[u, j], ap, an)
+            h[labels[j]] += signed_weight(M[u, j], ap, an)
         b = _best_module(u, h, selfw, cp, cn, kp, kn, labels, Kp, Kn, size)
         if b != labels[u]:
             n_moves += 1
@@ -285,17 +291,17 @@ def _grouped_sums(M, ap, an, rows, cols, k_rows, k_cols):
     for j in range(n):
         row = out[rows[j]]
         for i in range(n):
-            row[cols[i]] += _f(M[j, i], ap, an)
+            row[cols[i]] += signed_weight(M[j, i], ap, an)
     return out
 
 
-def _module_sums(M, ap, an, labels, K):
+def module_sums(M, ap, an, labels, K):
     """Table Ht (K x n) of node-to-module sums ``Ht[c, i] = sum_{j in c} f(M_ji)``."""
     n = M.shape[0]
     return _grouped_sums(M, ap, an, labels, np.arange(n), K, n)
 
 
-def _aggregate(M, ap, an, labels, k):
+def aggregate(M, ap, an, labels, k):
     """Module-level matrix ``A_cd = sum_{i in c, j in d} f(M_ij)``, float64 k x k."""
     return _grouped_sums(M, ap, an, labels, labels, k, k)
 
@@ -410,7 +416,7 @@ def symmetric_matrix(W, name: str = "W") -> np.ndarray:
 # evaluation of a given partition
 # --------------------------------------------------------------------------
 
-def modularity(W, ci, gamma: float = 1.0, B: str = "negative_asym") -> float:
+def modularity(W, ci, gamma: float = GAMMA, B: str = "negative_asym") -> float:
     """Modularity ``Q`` of the given partition ``ci`` of ``W``.
 
     Parameters
@@ -437,7 +443,7 @@ def modularity(W, ci, gamma: float = 1.0, B: str = "negative_asym") -> float:
     return objective(W, gamma, B).q(W, labels)
 
 
-def induced_modularity(ci, W, gamma: float = 1.0, B: str = "negative_asym") -> float:
+def induced_modularity(ci, W, gamma: float = GAMMA, B: str = "negative_asym") -> float:
     """Q induced on matrix ``W`` by a partition ``ci`` found on another matrix.
 
     Same as ``modularity(W, ci, gamma, B)``; the argument order reads as
@@ -491,7 +497,7 @@ def _module_totals(labels, kp, kn, K):
             np.bincount(labels, minlength=K).astype(np.int64))
 
 
-def _with_free_slot(Ht, Kp, Kn, size):
+def with_free_slot(Ht, Kp, Kn, size):
     """Double the module slots if none is empty (so a node can be isolated)."""
     K, n = Ht.shape
     if size.min() == 0 or K == n:
@@ -502,7 +508,7 @@ def _with_free_slot(Ht, Kp, Kn, size):
 
 
 @dataclass(frozen=True, eq=False)
-class _Level:
+class LouvainLevel:
     """A matrix whose nodes Louvain moves: objective weights f(M) (via ap, an), degrees kp, kn."""
 
     M: np.ndarray
@@ -511,13 +517,13 @@ class _Level:
     kp: np.ndarray
     kn: np.ndarray
 
-    def coarser(self, A: np.ndarray, labels: np.ndarray) -> _Level:
+    def coarser(self, A: np.ndarray, labels: np.ndarray) -> LouvainLevel:
         """The level whose nodes are the modules ``labels`` of this one (``A`` holds f)."""
-        return _Level(A, 1.0, 1.0, np.bincount(labels, weights=self.kp),
+        return LouvainLevel(A, 1.0, 1.0, np.bincount(labels, weights=self.kp),
                       np.bincount(labels, weights=self.kn))
 
 
-def _local_moving(level: _Level, obj: Objective, labels, rng, kl: bool):
+def local_moving(level: LouvainLevel, obj: Objective, labels, rng, kl: bool):
     """Louvain phase 1: move single nodes of ``level`` until no move increases Q.
 
     Each sweep visits the nodes in a fresh random order from ``rng``.  While
@@ -558,14 +564,14 @@ def _local_moving(level: _Level, obj: Objective, labels, rng, kl: bool):
         if not moved:
             break
     if used.size > limit:
-        A = None if used.size == n else _aggregate(M, ap, an, labels, used.size)
+        A = None if used.size == n else aggregate(M, ap, an, labels, used.size)
         return labels, n_moves, A
 
     K = min(n, 2 * used.size + 8)
-    Ht = _module_sums(M, ap, an, labels, K)
+    Ht = module_sums(M, ap, an, labels, K)
     Kp, Kn, size = _module_totals(labels, kp, kn, K)
     for _ in range(_MAX_SWEEPS):
-        Ht, Kp, Kn, size = _with_free_slot(Ht, Kp, Kn, size)
+        Ht, Kp, Kn, size = with_free_slot(Ht, Kp, Kn, size)
         moved = _sweep_sums(M, ap, an, selfw, obj.cp, obj.cn, kp, kn, rng.permutation(n),
                             labels, Kp, Kn, size, Ht, np.empty(Ht.shape[0]))
         if not moved and kl:
@@ -579,28 +585,28 @@ def _local_moving(level: _Level, obj: Objective, labels, rng, kl: bool):
     return labels, n_moves, A
 
 
-def _coarsen(base: _Level, labels, A, obj, rng, kl: bool) -> np.ndarray:
+def coarsen(base: LouvainLevel, labels, A, obj, rng, kl: bool) -> np.ndarray:
     """Louvain phase 2: merge the modules ``labels`` of ``base`` while Q increases.
 
     ``A`` is the module-level matrix of ``labels``.  Module-nodes are moved
-    with :func:`_local_moving` (with Kernighan-Lin passes if ``kl``),
+    with :func:`local_moving` (with Kernighan-Lin passes if ``kl``),
     aggregated again, and so on until no module-node moves.  Returns the
     base-node labels of the result.
     """
     level = base.coarser(A, labels)
     while True:
-        merged, n_moves, A = _local_moving(level, obj, np.arange(A.shape[0]), rng, kl)
+        merged, n_moves, A = local_moving(level, obj, np.arange(A.shape[0]), rng, kl)
         if not n_moves:
             return labels
         labels = merged[labels]
         level = level.coarser(A, merged)
 
 
-def _louvain_run(W, obj, rng) -> np.ndarray:
+def louvain_run(W, obj, rng) -> np.ndarray:
     """One Louvain run from singletons, then refinement on the original nodes.
 
     The first round -- phase 1 (single-node moves on ``W``) then phase 2
-    (:func:`_coarsen`) -- is exactly bctpy's ``community_louvain``: given the
+    (:func:`coarsen`) -- is exactly bctpy's ``community_louvain``: given the
     same node orders it returns the same partition.  Later rounds start from
     the current partition and add Kernighan-Lin passes to phase 1; they run
     until phase 1 changes nothing, so the result is locally optimal for
@@ -608,23 +614,23 @@ def _louvain_run(W, obj, rng) -> np.ndarray:
     strictly increases Q, so a run is never worse than the bctpy run with the
     same orders, and it terminates.
     """
-    base = _Level(W, obj.ap, obj.an, obj.kp, obj.kn)
+    base = LouvainLevel(W, obj.ap, obj.an, obj.kp, obj.kn)
     labels, kl = np.arange(W.shape[0]), False
     while True:
-        labels, n_moves, A = _local_moving(base, obj, labels, rng, kl)
+        labels, n_moves, A = local_moving(base, obj, labels, rng, kl)
         if not n_moves or A is None:
             return as_partition(labels, labels.size)
-        labels = _coarsen(base, labels, A, obj, rng, kl)
+        labels = coarsen(base, labels, A, obj, rng, kl)
         kl = True
 
 
 def _runs(W, obj, rngs) -> tuple[np.ndarray, np.ndarray]:
     """Partitions (n_runs, N) and their Q for one Louvain run per generator."""
-    parts = np.stack([_louvain_run(W, obj, rng) for rng in rngs])
+    parts = np.stack([louvain_run(W, obj, rng) for rng in rngs])
     return parts, np.array([obj.q(W, p) for p in parts])
 
 
-def louvain(W, gamma: float = 1.0, B: str = "negative_asym", n_runs: int = 10,
+def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOUVAIN_RUNS,
             seed: int | None = 0, method: str = "best",
             return_all: bool = False) -> LouvainResult:
     """Maximise modularity of a dense signed matrix with multi-level Louvain.
@@ -643,7 +649,7 @@ def louvain(W, gamma: float = 1.0, B: str = "negative_asym", n_runs: int = 10,
     its partition on the original nodes with single-node moves and
     Kernighan-Lin passes (Newman 2006), re-aggregating, until nothing
     improves; so each run is at least as good as the bctpy run with the same
-    node orders (see :func:`_louvain_run`).
+    node orders (see :func:`louvain_run`).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Mouse (Allen) readers: Knox et al. (2018) voxel model, regional matrices, voxel groups, rs-fMRI.
+"""Mouse (Allen) readers: Knox et al. (2018) voxel model, voxel groups, rs-fMRI.
 
 Real data are converted into the dataset layout of :func:`modbound.datasets.brain_dataset.save_dataset` by
 :func:`prepare_mouse_allen`. Every reader raises ``ValueError`` naming the file on bad input.
@@ -7,7 +7,6 @@ Real data are converted into the dataset layout of :func:`modbound.datasets.brai
 from __future__ import annotations
 
 import gzip
-import json
 import os
 from pathlib import Path
 
@@ -16,8 +15,8 @@ import numpy as np
 from modbound.core import io
 from modbound.core.similarity import cosine_similarity, fisher_mean
 
-__all__ = ["MOUSE_GROUPS", "MIN_TIMEPOINTS", "read_allen_voxel_model", "read_allen_mask_params", "read_allen_regional",
-           "read_voxel_groups", "read_timeseries", "timeseries_fc", "prepare_mouse_allen"]
+__all__ = ["MOUSE_GROUPS", "MIN_TIMEPOINTS", "read_allen_voxel_model", "read_voxel_groups", "read_timeseries",
+           "timeseries_fc", "prepare_mouse_allen"]
 
 MOUSE_GROUPS = ("thalamus", "subplate", "pallidum", "hypothalamus", "pons", "medulla", "midbrain",
                 "hpf", "striatum", "olf", "cerebellum")
@@ -49,45 +48,6 @@ def read_allen_voxel_model(weights, nodes) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"{weights} ({Wt.shape}) and {nodes} ({Nd.shape}): inner dimensions differ "
                          "(weights [source voxels, nodes] @ nodes [nodes, target voxels])")
     return Wt, Nd
-
-
-def read_allen_mask_params(path) -> dict:
-    """Source/target mask parameters (JSON with ``structure_ids`` and ``hemisphere_id``)."""
-    path = Path(path)
-    try:
-        params = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: file not found") from None
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
-    if not isinstance(params, dict) or "structure_ids" not in params or "hemisphere_id" not in params:
-        raise ValueError(f"{path}: expected keys 'structure_ids' and 'hemisphere_id', got {params!r:.200}")
-    if params["hemisphere_id"] not in (1, 2, 3):
-        raise ValueError(f"{path}: hemisphere_id must be 1, 2 or 3, got {params['hemisphere_id']}")
-    return params
-
-
-def read_allen_regional(path):
-    """Regional matrix (e.g. ``normalized_connection_strength.csv.gz``) as a DataFrame.
-
-    Layout of the Allen files: first column = source structure id; two header rows = target
-    hemisphere (``ipsi``/``contra``) and target structure id.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    try:
-        df = pd.read_csv(path, header=[0, 1], index_col=[0])
-    except Exception as err:
-        raise ValueError(f"{path}: cannot read as a regional connectivity CSV ({err})") from None
-    hemis = set(df.columns.get_level_values(0))
-    if not hemis <= {"ipsi", "contra"}:
-        raise ValueError(f"{path}: first header row must be ipsi/contra, got {sorted(hemis)}")
-    if not np.all(np.isfinite(df.to_numpy(dtype=float))):
-        raise ValueError(f"{path}: non-finite connection values")
-    return df
 
 
 def read_voxel_groups(path) -> dict:

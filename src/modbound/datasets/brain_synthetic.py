@@ -96,7 +96,7 @@ def projection_fields(coords: np.ndarray, centres: np.ndarray, sigmas: np.ndarra
     return W
 
 
-def _activity(coords, fields, couplings, n_time, smooth_fwhm, smooth, white, rng) -> np.ndarray:
+def simulated_activity(coords, fields, couplings, n_time, smooth_fwhm, smooth, white, rng) -> np.ndarray:
     """[N, n_time] cortical activity: coupled source drive + smooth noise + white noise."""
     N = coords.shape[0]
     X = np.zeros((N, n_time))
@@ -124,7 +124,7 @@ def synthetic_human(n_vertices: int, n_sources: int, n_timepoints: int, seed: in
     sig = np.where(core, core_fwhm, matrix_fwhm) / 2.3548
     amp = np.where(core, 1.0, matrix_amp)
     W = projection_fields(coords, centres, sig, amp, floor, rng)
-    X = _activity(coords, [W], [drive], int(n_timepoints), smooth_fwhm, smooth, white, rng)
+    X = simulated_activity(coords, [W], [drive], int(n_timepoints), smooth_fwhm, smooth, white, rng)
     fc = allen.timeseries_fc(X)
     names = [geo["yeo7_names"].get(k, "") for k in range(8)]
     return {"W": W, "fc": fc, "coords": coords, "flat": geo["flat"][keep], "labels": yeo,
@@ -165,7 +165,7 @@ def synthetic_mouse(n_nodes: int, n_sources_per_group: int, n_subjects: int, n_t
         fields.append(projection_fields(coords, centres, sig, rng.uniform(0.5, 1.0, centres.size),
                                         floor if name == "thalamus" else other_floor, rng))
     couplings = np.r_[thalamus_coupling, np.linspace(other_coupling[0], other_coupling[1], G - 1)]
-    fcs = np.stack([allen.timeseries_fc(_activity(coords, fields, couplings, int(n_timepoints), smooth_fwhm,
+    fcs = np.stack([allen.timeseries_fc(simulated_activity(coords, fields, couplings, int(n_timepoints), smooth_fwhm,
                                                   smooth, white, rng)) for _ in range(int(n_subjects))])
     W = np.hstack(fields)
     groups = np.repeat(np.arange(G), int(n_sources_per_group))

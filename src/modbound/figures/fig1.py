@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.core import activity as act_mod, stats as st
+from modbound.analyses import lesions
 from modbound.reporting import claims, plotting
 from modbound.models.tasks import cumulative_delta_input, make_task
 
@@ -41,7 +42,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
     matched = np.asarray(analysis["choice_module"]) >= 0
     claimed = [i for i, c in enumerate(choices) if c in CLAIMED[task]]
     lesion, control = analysis["lesion_accuracy"], analysis["control_accuracy"]
-    key = _key_statistic(lesion, control, claimed)
+    key = lesions.own_minus_other_drop(lesion, control, claimed)
     n_mod = np.asarray(analysis["n_modules"], dtype=np.float64)
     typical = _typical_count(n_mod)
     rule = (f"among the networks with the typical number of modules ({typical}: the ensemble median, rounded), the one "
@@ -196,8 +197,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
                 f"{figure}.choice_modules_anticorrelated", "the two choice modules' mean activities are "
                 "anti-correlated", test=t["test"], statistic=_nan_t(t), p=t["p"], n=t["n"], direction="less",
                 detail=f"mean r = {out['r_between_choice_modules']['mean']}", paper="fig1.anticorrelated"))
-        drop = control[:, None, :] - lesion  # [n, lesioned module, trial type]
-        inter = (drop[:, 0, 0] - drop[:, 0, 1]) + (drop[:, 1, 1] - drop[:, 1, 0])
+        inter = lesions.lesion_crossover(lesion, control)
         t = st.ttest_1samp(inter, 0.0)
         out["lesion_crossover"] = {**st.describe(inter), "ttest": t}
         cl.append(claims.t_claim(
@@ -271,17 +271,6 @@ def _sign_split(ax, trials, means, choices, mods, labels, task: str, color) -> N
     ax.set_xticks(pos, names, fontsize=5, rotation=40)
     ax.set_ylabel("choice module mean activity\n(colours as in c)")
     ax.set_title(title if groups else "no choice module matched")
-
-
-def _key_statistic(lesion: np.ndarray, control: np.ndarray, claimed) -> np.ndarray:
-    """Per network: accuracy drop on the lesioned module's own trials minus the mean drop on the other trials,
-    averaged over the claimed choice modules (NaN where a module is unmatched)."""
-    drop = control[:, None, :] - lesion
-    vals = []
-    for i in claimed:
-        other = [j for j in range(lesion.shape[2]) if j != i]
-        vals.append(drop[:, i, i] - drop[:, i, other].mean(axis=1))
-    return np.mean(vals, axis=0)
 
 
 def _example_trials(trials, n: int = 4):

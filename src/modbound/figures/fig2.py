@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.core import activity as act_mod, modularity, stats as st
+from modbound.core import activity as act_mod, modularity, stats as st, settings
 from modbound.reporting import claims, plotting
 from modbound.models import ffnn
 from modbound import nulls
@@ -16,14 +16,15 @@ KINDS = {"sector": "sector (sign pattern)\npartitions", "hamming": "Louvain on H
 KIND_COLORS = {"sector": "#D55E00", "hamming": "#009E73", "cosine": "#CC79A7", "louvain": "#0072B2"}
 
 
-def stats(data, *, scale: str, gamma: float, louvain_runs: int, strength: dict) -> dict:
+def stats(data, *, scale: str, strength: dict) -> dict:
     res = data["ffnn"]
+    used = settings.read(res, "gamma", "louvain_runs", source="ffnn analysis")
     n_inputs = [int(n) for n in res["n_inputs"]]
     n_seeds = int(res["q_louvain"].shape[1])
     out = {
         "figure": "fig2", "scale": scale, "n_outputs": int(res["n_outputs"]), "n_samples": int(res["n_samples"]),
         "n_inputs": n_inputs, "n_seeds_per_n_in": n_seeds, "network_seeds": res["seeds"],
-        "gamma": gamma, "louvain_runs": louvain_runs, "paper_strength": strength,
+        "gamma": used["gamma"], "louvain_runs": used["louvain_runs"], "paper_strength": strength,
         "by_n_in": {}, "examples": {}, "claims": [],
     }
     for i, n_in in enumerate(n_inputs):

@@ -18,14 +18,14 @@ TASK_LABELS = {"pdm": "PDM", "gng": "GNG"}
 # Our readings of the paper's words ("a very good fit", "highly similar") are in config paper_strength.
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, strength: dict) -> dict:
+def stats(data, *, scale: str, dynamics: dict, seed: int, strength: dict) -> dict:
     """Every number Fig 3 shows, for the PDM and GNG ensembles (inputs jacobian_<task>, evaluation_<task>,
     manifest_<task>); ``strength``: config paper_strength."""
     Q_GOOD, ARI_SIMILAR = strength["good_fit_q"], strength["high_ari"]
     results = {task: data[f"jacobian_{task}"] for task in TASK_LABELS}
     evaluations = {task: data[f"evaluation_{task}"] for task in TASK_LABELS}
     manifests = {task: data[f"manifest_{task}"] for task in TASK_LABELS}
-    settings = figure_settings("jacobian", dynamics, analysis, seed=seed)
+    settings = figure_settings("jacobian", dynamics, list(results.values()), seed=seed)
     out = {"figure": "fig3", "scale": scale, "settings": settings, "ensembles": {}, "claims": [],
            "thresholds": {"induced_Q_very_good_fit": Q_GOOD}}
     for name, res in results.items():

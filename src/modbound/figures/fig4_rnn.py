@@ -6,12 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.reporting import claims, plotting
-from modbound.core import stats as st
+from modbound.core import settings, stats as st
 from modbound.models.tasks import make_task
 
 
-def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int, strength: dict) -> dict:
+def stats(data, *, scale: str, ensemble: str, strength: dict) -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
+    used = settings.read(res, "gamma", "louvain_runs", source="input-module analysis")
     input_names = make_task(manifest["task"], seed=0).input_names
     idx = res["model_index"]
     n = int(idx.size)
@@ -19,7 +20,7 @@ def stats(data, *, scale: str, ensemble: str, gamma: float, louvain_runs: int, s
     out = {"figure": "fig4_rnn", "scale": scale, "ensemble": ensemble, "n_networks": n,
            "n_trained": int(manifest["n_models"]), "excluded_models": evaluation["excluded_models"],
            "min_accuracy": evaluation["min_accuracy"], "init_seeds": [manifest["seeds"]["init"][m] for m in idx],
-           "analysis_seeds": res["seeds"], "gamma": gamma, "louvain_runs": louvain_runs,
+           "analysis_seeds": res["seeds"], "gamma": used["gamma"], "louvain_runs": used["louvain_runs"],
            "n_perm": int(res["q_null"].shape[1]), "n_hidden": int(res["example_live"].size),
            "silent_units_excluded": st.describe(res["n_silent"]), "n_time_steps": int(res["n_steps_used"]),
            "drop_first_trial": bool(res["drop_first_trial"]), "claims": []}

@@ -27,10 +27,10 @@ LESION_TEXT = {"in_out": "the unit's recurrent in- and out-weights zeroed",
                "silence": "the unit's recurrent out-weights zeroed and its state held at 0"}
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict,
+def stats(data, *, scale: str, dynamics: dict, seed: int, ensemble: str, strength: dict,
           figure: str = "fig6") -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
-    settings = figure_settings("flow", dynamics, analysis, seed=seed, ensemble=ensemble)
+    settings = figure_settings("flow", dynamics, [res], seed=seed, ensemble=ensemble)
     n = int(res["model_index"].size)
     info, r, mods = similarity_summary(res, evaluation, manifest, settings["ensemble"])
     label = TASK_LABELS.get(info["task"], info["task"])

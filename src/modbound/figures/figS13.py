@@ -5,8 +5,8 @@ from __future__ import annotations
 from modbound.figures import fig6
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict) -> dict:
-    return fig6.stats(data, scale=scale, dynamics=dynamics, analysis=analysis, seed=seed, ensemble=ensemble,
+def stats(data, *, scale: str, dynamics: dict, seed: int, ensemble: str, strength: dict) -> dict:
+    return fig6.stats(data, scale=scale, dynamics=dynamics, seed=seed, ensemble=ensemble,
                       strength=strength, figure="figS13")
 
 

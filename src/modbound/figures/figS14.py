@@ -27,9 +27,9 @@ SIMILARITY_DEFINITION = (
     "chosen before the results were seen. Secondary (not tested): cosine of the nullcline directions")
 
 
-def stats(data, *, scale: str, dynamics: dict, analysis: dict, seed: int, ensemble: str, strength: dict) -> dict:
+def stats(data, *, scale: str, dynamics: dict, seed: int, ensemble: str, strength: dict) -> dict:
     res, evaluation, manifest = data["analysis"], data["evaluation"], data["manifest"]
-    settings = figure_settings("nullclines", dynamics, analysis, seed=seed, ensemble=ensemble)
+    settings = figure_settings("nullclines", dynamics, [res], seed=seed, ensemble=ensemble)
     n = int(res["model_index"].size)
     info, r, mods = similarity_summary(res, evaluation, manifest, settings["ensemble"])
     label = TASK_LABELS.get(info["task"], info["task"])

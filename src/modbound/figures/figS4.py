@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.reporting import claims, plotting
-from modbound.core import partitions, stats as st
+from modbound.core import partitions, stats as st, settings
 
 PAPER_PAIR = (4, 9)
 PAPER_SET_SIZE = 100    # images per set in the paper (MNIST)
@@ -45,8 +45,9 @@ def _pair_values(S, labels, x, y):
     return vals[pair], vals[(a != b) & ~pair]
 
 
-def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
+def stats(data, *, scale: str) -> dict:
     res, training = data["analysis"], data["summary"]
+    used = settings.read(res, "gamma", "louvain_runs", source="digits analysis")
     S, labels = res["ari"], res["set_digit"]
     digits = [int(d) for d in res["digits"]]
     M = _digit_matrix(S, labels)
@@ -72,7 +73,7 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         "n_hidden_units": int(len(res["live_units"])), "n_dead_units": int((~res["live_units"]).sum()),
         "dead_units_note": "units silent for every analysed image (dead ReLUs) are left out of the partitions; "
                            "units silent only within a set stay (zero correlation, their own module)",
-        "gamma": gamma, "louvain_runs": louvain_runs, "louvain_seed": int(res["louvain_seed"]),
+        "gamma": used["gamma"], "louvain_runs": used["louvain_runs"], "louvain_seed": int(res["louvain_seed"]),
         "n_modules_per_set": st.describe(res["n_modules"]), "silent_units_per_set": st.describe(res["n_silent"]),
         "ari_matrix": S, "digit_mean_ari": M,
         "within_digit_ari": wb["within"], "between_digit_ari": wb["between"],

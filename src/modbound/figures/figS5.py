@@ -17,14 +17,15 @@ import numpy as np
 from modbound.reporting import claims, plotting
 from modbound.models import deepnets
 from modbound.analyses.deepnets_analysis import PAIR_KINDS, sentence_pair_values as pair_values
-from modbound.core import stats as st
+from modbound.core import settings, stats as st
 
 PAIR_LABELS = {"same_subject": "same\nsubject", "same_form": "same\nform", "unrelated": "neither"}
 PAIR_COLORS = {"same_subject": "#0072B2", "same_form": "#D55E00", "unrelated": "#7f7f7f"}
 
 
-def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
+def stats(data, *, scale: str) -> dict:
     res, info = data["analysis"], data["info"]
+    used = settings.read(res, "gamma", "louvain_runs", source="transformer analysis")
     subject, form = res["subject"], res["form"]
     sents = [str(s) for s in res["sentences"]]
     n_layers = res["ari"].shape[0]
@@ -38,7 +39,7 @@ def stats(data, *, scale: str, gamma: float, louvain_runs: int) -> dict:
         "layers": list(range(1, n_layers + 1)),
         "units": "hidden dimensions of the layer's output (hidden_states[l], l = 1..n_layers)",
         "samples": "the sentence's tokens" + (" (special tokens left out)" if info["drop_special_tokens"] else ""),
-        "gamma": gamma, "louvain_runs": louvain_runs, "louvain_seeds": res["louvain_seeds"],
+        "gamma": used["gamma"], "louvain_runs": used["louvain_runs"], "louvain_seeds": res["louvain_seeds"],
         "by_layer": {}, "claims": [],
     }
     toks = np.asarray(res["n_tokens"], dtype=int)

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from modbound.core import io, stats as st
+from modbound.core import io, stats as st, defaults
 from modbound.models import rnn, tasks
 from modbound.core.seeding import derive_seed, derive_seeds, runtime_info
 
@@ -25,6 +25,7 @@ __all__ = [
     "INIT_MODES",
     "init_model",
     "read_manifest",
+    "manifest_alpha",
     "initial_weights",
     "make_ensemble_task",
     "train",
@@ -161,6 +162,11 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
 _MANIFEST_KEYS = {"ensemble": str, "task": str, "n_models": int, "seeds": dict, "rnn": dict, "files": list}
 
 
+def manifest_alpha(manifest: Mapping) -> float:
+    """The Euler fraction ``alpha = dt / tau`` the ensemble of ``manifest`` was trained with."""
+    return defaults.alpha(manifest["rnn"]["dt"], manifest["rnn"]["tau"])
+
+
 def read_manifest(path: str | Path) -> dict:
     """An ensemble's ``manifest.json`` (written by :func:`train`); ``ValueError`` naming the file if it is not
     an object with the keys and types :func:`train` writes (a checkpoint entry per network, init seeds)."""
@@ -237,12 +243,12 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
     trials = task.trials(n_eval + WARMUP_TRIALS, seed=manifest["seeds"]["test"])
     hidden, outputs = rnn.record_activity(model, trials)
     start = int(trials.trial_starts[WARMUP_TRIALS])
-    trials = _drop_leading_trials(trials, WARMUP_TRIALS)
+    trials = trial_range(trials, WARMUP_TRIALS)
     hidden, outputs = hidden[:, start:], outputs[:, start:]
     accuracy = rnn.decision_accuracy(outputs, trials)["accuracy"]
     if n_eval > n_trials:  # keep the first n_trials as the recorded activity
         end = int(trials.trial_starts[n_trials])
-        trials = _trial_range(trials, 0, n_trials)
+        trials = trial_range(trials, 0, n_trials)
         hidden, outputs = hidden[:, :end], outputs[:, :end]
     accuracy[manifest.get("diverged", [])] = 0.0  # diverged in training (non-finite weights): excluded
     weights = {name: np.stack([model.weights(m)[name] for m in range(model.n_models)])
@@ -252,7 +258,7 @@ def record(manifest_path: str | Path, models_dir: str | Path, *, n_trials: int, 
                     seeds=np.asarray(model.seeds, dtype=np.int64))
 
 
-def _trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.TrialSet:
+def trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.TrialSet:
     """Trials ``k .. n - 1`` of ``trials`` (``n`` None: to the end), trial indices and starts renumbered from 0."""
     start = int(trials.trial_starts[k])
     end = None if n is None or n >= trials.n_trials else int(trials.trial_starts[n])
@@ -262,11 +268,6 @@ def _trial_range(trials: tasks.TrialSet, k: int, n: int | None = None) -> tasks.
         trials, **per_step, **per_trial, trial=trials.trial[start:end] - k,
         trial_starts=trials.trial_starts[k:n] - start,
         coherence=None if trials.coherence is None else trials.coherence[k:n])
-
-
-def _drop_leading_trials(trials: tasks.TrialSet, k: int) -> tasks.TrialSet:
-    """The same trials without the first ``k`` (trial indices and starts renumbered from 0)."""
-    return _trial_range(trials, k)
 
 
 def save_activity(path: str | Path, act: Activity) -> None:

@@ -31,14 +31,15 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from modbound.core import activity as act_mod, modularity
+from modbound.core import activity as act_mod, modularity, settings
 from modbound import nulls
 from modbound.core.checks import as_matrix
+from modbound.core.defaults import NULL
 from modbound.core.seeding import derive_seed
 from modbound.core.similarity import cosine_similarity, upper  # ffnn.cosine_similarity, ffnn.upper: aliases for the figures
 
 __all__ = [
-    "gaussian_weights", "gaussian_input", "output_activity", "output_correlation", "sign_codes",
+    "gaussian_weights", "gaussian_input", "output_activity", "sign_codes",
     "sign_partition", "hamming_similarity", "block_means",
     "weight_partitions", "sample_network", "sweep_inputs", "GENERATIVE_MODELS", "sign_model", "difference_model",
     "sign_difference_model", "make_model", "rule_partition", "natural_partition", "sweep_generative",
@@ -67,12 +68,6 @@ def output_activity(W: np.ndarray, X: np.ndarray) -> np.ndarray:
     if X.shape[1] != W.shape[1]:
         raise ValueError(f"X has {X.shape[1]} inputs but W has {W.shape[1]} columns")
     return X @ W.T
-
-
-def output_correlation(W: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
-    """Correlation matrix of the outputs driven by ``n_samples`` Gaussian input samples."""
-    W = np.asarray(W, dtype=np.float64)
-    return act_mod.correlation(output_activity(W, gaussian_input(n_samples, W.shape[1], rng)))
 
 
 # ------------------------------------------------------------------------ weight partitions
@@ -326,10 +321,10 @@ def sweep_generative(params: Mapping[str, Sequence[float]], *, n_seeds: int, n_o
 # ---- Fig 2 / S7: the N_in sweep with two example networks --------------------------------------
 
 def sweep_with_examples(cfg: Mapping, *, gamma: float, louvain_runs: int, n_perm: int,
-                        master_seed: int) -> dict[str, np.ndarray]:
+                        master_seed: int, null: str = NULL) -> dict[str, np.ndarray]:
     """The N_in sweep (:func:`sweep_inputs`) plus the two example networks (network 0
     of the sweep at each ``cfg['example_inputs']``): weights, correlation, covariance, sector codes,
-    Louvain partition and the permutation null of the sector partition."""
+    Louvain partition and the null (model ``null``) of the sector partition's Q."""
     out = sweep_inputs(cfg["n_inputs"], n_seeds=cfg["n_seeds"], n_outputs=cfg["n_outputs"],
                        n_samples=cfg["n_samples"], gamma=gamma, louvain_runs=louvain_runs, master_seed=master_seed)
     for n_in in cfg["example_inputs"]:
@@ -337,18 +332,20 @@ def sweep_with_examples(cfg: Mapping, *, gamma: float, louvain_runs: int, n_perm
                                     master_seed=master_seed)
         C = act_mod.correlation(Y)
         codes = sign_codes(W)
-        null = nulls.permutation_null(C, codes, n_perm=n_perm, seed=derive_seed(seed, "perm"), gamma=gamma)
+        test = nulls.modularity_null(C, codes, nulls.make(null), n_perm=n_perm, seed=derive_seed(seed, "perm"),
+                                     gamma=gamma)
         lv = modularity.louvain(C, gamma=gamma, n_runs=louvain_runs, seed=derive_seed(seed, "louvain"))
         parts = weight_partitions(W, gamma=gamma, louvain_runs=louvain_runs, seed=seed)
         pre = f"example{n_in}_"
         out.update({pre + "hamming": parts["hamming"], pre + "cosine": parts["cosine"]})
         out.update({pre + "W": W, pre + "C": C, pre + "cov": np.cov(Y, rowvar=False), pre + "codes": codes,
                     pre + "louvain": lv.partition, pre + "q_louvain": np.float64(lv.q),
-                    pre + "q_sector": np.float64(null.q_obs), pre + "q_null": null.q_null,
-                    pre + "p": np.float64(null.p), pre + "seed": np.int64(seed)})
+                    pre + "q_sector": np.float64(test.q_obs), pre + "q_null": test.q_null,
+                    pre + "p": np.float64(test.p), pre + "seed": np.int64(seed)})
     out["example_inputs"] = np.asarray(cfg["example_inputs"], dtype=np.int64)
     out["n_outputs"] = np.int64(cfg["n_outputs"])
     out["n_samples"] = np.int64(cfg["n_samples"])
+    out.update(settings.record(gamma=gamma, louvain_runs=louvain_runs, n_perm=n_perm, null=null))
     return out
 
 

@@ -21,7 +21,7 @@ paper's single bias.)
 
 All networks of an ensemble are trained at once: parameters are stacked along a
 leading model axis, the recurrence uses ``torch.bmm`` and a hand-written
-backpropagation through time (``_CTRNNSequence``).  The loss is the sum over
+backpropagation through time (``CTRNNSequence``).  The loss is the sum over
 networks of each network's mean cross-entropy and Adam acts elementwise, so each
 network trains as it would alone (identical up to float64 rounding; in float32,
 rounding differences between ensemble sizes can grow over training, because Adam
@@ -47,6 +47,8 @@ from tqdm.auto import tqdm
 
 from modbound import __version__
 from modbound.core.io import atomic_path
+from modbound.core import defaults
+from modbound.core.defaults import DT, TAU
 from modbound.models.tasks import Task, TrialSet
 
 PARAM_NAMES: tuple[str, ...] = ("W_in", "W_rec", "b", "W_out", "b_out")
@@ -72,7 +74,7 @@ def init_parameters(seed: int, n_input: int, n_hidden: int, n_output: int) -> di
     return {"W_in": w_in, "W_rec": w_rec, "b": b_in + b_rec, "W_out": w_out, "b_out": b_out}
 
 
-class _CTRNNSequence(torch.autograd.Function):
+class CTRNNSequence(torch.autograd.Function):
     """A whole sequence through M CTRNNs, with hand-written backpropagation through time.
 
     Time-major shapes: x ``[T, M or 1, B, I]`` (1 = shared by all networks),
@@ -166,8 +168,8 @@ class CTRNNEnsemble(nn.Module):
     ``W_out [M, O, H]``, ``b_out [M, O]``.  ``seeds[m]`` initialises network m.
     """
 
-    def __init__(self, n_models: int, n_input: int, n_output: int, n_hidden: int = 64, tau: float = 100.0,
-                 dt: float = 100.0, *, seeds: Sequence[int]) -> None:
+    def __init__(self, n_models: int, n_input: int, n_output: int, n_hidden: int = 64, tau: float = TAU,
+                 dt: float = DT, *, seeds: Sequence[int]) -> None:
         super().__init__()
         if len(seeds) != n_models:
             raise ValueError(f"need one seed per model: {n_models} models, {len(seeds)} seeds")
@@ -181,7 +183,7 @@ class CTRNNEnsemble(nn.Module):
     @property
     def alpha(self) -> float:
         """Euler step dt / tau."""
-        return self.dt / self.tau
+        return defaults.alpha(self.dt, self.tau)
 
     n_models = _shape_property("W_rec", 0, "Number of networks M.")
     n_input = _shape_property("W_in", 2, "Input size I.")
@@ -228,7 +230,7 @@ class CTRNNEnsemble(nn.Module):
         time_major = x[:, None] if x.dim() == 3 else x.transpose(0, 1)  # [T, M or 1, B, I]
         if h0 is None:
             h0 = x.new_zeros(self.n_models, x.shape[-2], self.n_hidden)
-        outputs, hidden = _CTRNNSequence.apply(
+        outputs, hidden = CTRNNSequence.apply(
             time_major, self.W_in, self.b, self.W_rec, self.W_out, self.b_out,
             h0.to(x.dtype), self.alpha,
         )  # fmt: skip
@@ -256,8 +258,8 @@ class CTRNNEnsemble(nn.Module):
         weights: Mapping[str, torch.Tensor | np.ndarray],
         *,
         seeds: Sequence[int],
-        tau: float = 100.0,
-        dt: float = 100.0,
+        tau: float = TAU,
+        dt: float = DT,
     ) -> CTRNNEnsemble:
         """Build an ensemble from stacked weights ``{name: [M, ...]}`` (dtype kept)."""
         tensors = {name: torch.as_tensor(weights[name]) for name in PARAM_NAMES}
@@ -513,11 +515,6 @@ def diverged_models(model: CTRNNEnsemble) -> list[int]:
     with torch.no_grad():
         return [m for m in range(model.n_models)
                 if not all(torch.isfinite(getattr(model, name)[m]).all() for name in PARAM_NAMES)]
-
-
-def load_metadata(paths: str | Path | Sequence[str | Path]) -> list[dict]:
-    """The JSON metadata of each checkpoint (validated as in :func:`load_ensemble`)."""
-    return [_read_checkpoint(path)[0] for path in _checkpoint_paths(paths)]
 
 
 def load_ensemble(paths: str | Path | Sequence[str | Path], diverged: Sequence[int] = ()) -> CTRNNEnsemble:

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from modbound.core.defaults import DT
+
 PERIODS: tuple[str, ...] = ("fixation", "stimulus", "delay", "decision")
 """Period names; ``TrialSet.period`` holds indices into this tuple."""
 
@@ -254,7 +256,7 @@ class Task:
         ``seq_len``.  Batch k depends only on ``seed`` and k, not on ``n_steps``.
         """
         pool_seq, sample_seq = self._seed_sequence(seed, _BATCHES_DOMAIN).spawn(2)
-        pool = _TrialPool(self._generate(pool_size, pool_seq))
+        pool = TrialPool(self._generate(pool_size, pool_seq))
         rng = np.random.default_rng(sample_seq)
         for _ in range(n_steps):
             yield pool.sample(rng, batch_size, seq_len)
@@ -310,7 +312,7 @@ class Task:
         )
 
 
-class _TrialPool:
+class TrialPool:
     """Pre-drawn trials from which training sequences are assembled by indexing."""
 
     def __init__(self, trials: TrialSet) -> None:
@@ -365,7 +367,7 @@ def cumulative_delta_input(x: np.ndarray, trial: np.ndarray) -> np.ndarray:
 def make_task(
     name: str,
     *,
-    dt: float = 100,
+    dt: float = DT,
     legacy_fixation: bool = True,
     seed: int,
     **kwargs,

@@ -37,8 +37,9 @@ import numpy as np
 
 from modbound.core.checks import as_partition
 from modbound.core.io import atomic_path
+from modbound.nulls.base import NullModel
 
-__all__ = ["write_distance_memmap", "euclidean_rows", "geodesic_rows", "load_distance_memmap",
+__all__ = ["VariogramSurrogates", "write_distance_memmap", "euclidean_rows", "geodesic_rows", "load_distance_memmap",
            "partition_map", "surrogate_maps", "partition_surrogates", "contiguous_partitions", "distance_residual",
            "neighbour_agreement"]
 
@@ -345,3 +346,25 @@ def neighbour_agreement(partitions, index, k: int = 6) -> np.ndarray:
     P = np.atleast_2d(np.asarray(partitions))
     nb = np.asarray(index[:, 1:k + 1])
     return np.array([(p[nb] == p[:, None]).mean() for p in P])
+
+
+class VariogramSurrogates(NullModel):
+    """brainsmash variogram-matched surrogates (config name ``variogram``): the partition as a map of the nodes
+    (:func:`partition_map` of ``weights``), surrogates of that map (:func:`surrogate_maps` on the distance
+    memmaps, keywords ``surrogate_kw``), and their level sets as null partitions (:func:`partition_surrogates`).
+    """
+
+    name = "variogram"
+    requires = ("distmat", "index", "weights")
+
+    def __init__(self, distmat, index, weights, **surrogate_kw) -> None:
+        self.distmat, self.index, self.weights, self.surrogate_kw = distmat, index, weights, surrogate_kw
+
+    def map(self, ci) -> np.ndarray:
+        """The map of the nodes whose surrogates are drawn."""
+        return partition_map(ci, self.weights)
+
+    def partitions(self, ci, n: int, seed: int | None) -> np.ndarray:
+        x = self.map(ci)
+        return partition_surrogates(ci, x, surrogate_maps(x, self.distmat, self.index, n, seed,
+                                                          **self.surrogate_kw))

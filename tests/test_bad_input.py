@@ -1,4 +1,4 @@
-"""Issue 16: bad or hostile input stops naming the file (or config key) and the problem, writes nothing outside
+"""Bad or hostile input stops naming the file (or config key) and the problem, writes nothing outside
 the work tree and nothing half-written; outputs get the user's permissions; no orphan temp files."""
 import json
 import os
