@@ -1,4 +1,4 @@
-"""Training vs the CPU's code paths (issue 25): train one small PDM ensemble under several settings of torch's
+"""Training vs the CPU's code paths: train one small PDM ensemble under several settings of torch's
 vectorised kernels (ATEN_CPU_CAPABILITY) and MKL's code branch (MKL_CBWR), each in a fresh process, and report the
 CPU time and a sha256 of the trained weights.
 

@@ -1,4 +1,4 @@
-"""CPU time of the slow-point and nullcline searches (Figs 3, 5, S12, S14), before and after issue 27's lever.
+"""CPU time of the slow-point and nullcline searches (Figs 3, 5, S12, S14), before and after stopping converged states.
 
     python benchmarks/bench_dynamics.py RESULTS [--ensemble pdm] [--configfile configs/x.yaml ...] [--part both]
 

@@ -70,7 +70,7 @@ def main(argv=None) -> dict:
                 W = brain_synthetic.projection_fields(coords, centres, np.full(40, 2.0 / 2.3548) * rng.uniform(0.7, 1.3, 40),
                                                       rng.uniform(0.5, 1.0, 40), 0.02, rng)
                 rng_fc = np.random.default_rng([args.seed, k, 1])
-                X = brain_synthetic._activity(coords, [W], [drive], 400, fwhm, 0.8, 0.5, rng_fc)
+                X = brain_synthetic.simulated_activity(coords, [W], [drive], 400, fwhm, 0.8, 0.5, rng_fc)
                 from modbound.datasets.allen import timeseries_fc
                 fc = timeseries_fc(X)
                 res = brain.thalamocortical_analysis(W, fc, D, I, louvain_runs=5, n_surrogates=args.n_surrogates,

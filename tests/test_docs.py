@@ -1,4 +1,4 @@
-"""The documentation a newcomer reads (issue 26): every page linked and every link resolving, the README's headline
+"""The documentation a newcomer reads: every page linked and every link resolving, the README's headline
 counted from the committed report's claims, one table of run times that the README and the docs cannot contradict,
 the worked example of docs/own_data.md run as written, and how to cite."""
 import json

@@ -561,7 +561,7 @@ def test_fixed_points_record_the_task_period_each_start_came_from():
     kw = dict(ensemble="pdm", n_networks=2, x=[1.0, 0.5, 0.5], alpha=1.0, n_inits=12, init_noise=0.0, n_steps=1,
               lr=0.01, seed=3)
     res = da.fixed_points(act, **kw)
-    old = da._initial_states(act, res["model_index"], steps, 12, 0.0, seed=3, ensemble="pdm", analysis="fixed_points")
+    old = da.initial_states(act, res["model_index"], steps, 12, 0.0, seed=3, ensemble="pdm", analysis="fixed_points")
     np.testing.assert_array_equal(res["init"], old)  # the starts are unchanged
     period = np.asarray(act.trials.period)[steps]
     for i, m in enumerate(res["model_index"]):

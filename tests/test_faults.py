@@ -1,4 +1,4 @@
-"""Issue 25 (hardening, second pass): claims are never lost silently, every load names its file, run names cannot
+"""Hardening: claims are never lost silently, every load names its file, run names cannot
 collide, counts are bounded, checkpoints get the user's permissions, the report checks what it reads, training
 records the CPU it ran on. See docs/faults.md."""
 import json

@@ -11,6 +11,8 @@ import pytest
 from conftest import ROOT
 from modbound import figures
 from modbound.core import io
+from modbound.core import stats as stats_mod
+from modbound.models import random_rnn
 from modbound.reporting import registry
 from modbound.core.io import load_config
 
@@ -136,24 +138,24 @@ def test_fig1_example_has_the_typical_module_count():
     from modbound.figures import fig1
     key = np.array([0.5, 0.1, 0.2, 0.3, 0.9])
     n_mod = np.array([4, 6, 4, 3, 4])  # median 4; the key's median (0.3) is network 3's, which has 3 modules
-    assert fig1._typical_count(n_mod) == 4
-    assert fig1._example(key, n_mod, 4) == 2  # among the 4-module networks, key closest to 0.3
-    assert fig1._typical_count(np.array([4, 5])) == 5  # 4.5 rounds half up
+    assert stats_mod.typical_count(n_mod) == 4
+    assert stats_mod.representative_among(key, n_mod, 4) == 2  # among the 4-module networks, key closest to 0.3
+    assert stats_mod.typical_count(np.array([4, 5])) == 5  # 4.5 rounds half up
     # no network with a finite key has the typical count: those with the nearest count are the candidates
-    assert fig1._example(np.array([np.nan, 0.2, 0.5, 0.9]), np.array([4, 6, 6, 7]), 4) == 2
+    assert stats_mod.representative_among(np.array([np.nan, 0.2, 0.5, 0.9]), np.array([4, 6, 6, 7]), 4) == 2
     with pytest.raises(ValueError, match="finite"):
-        fig1._example(np.array([np.nan, np.nan]), np.array([4, 4]), 4)
+        stats_mod.representative_among(np.array([np.nan, np.nan]), np.array([4, 4]), 4)
 
 
 def test_figS8_stability_is_judged_over_the_window_not_the_last_step():
     from modbound.figures import figS8
-    assert figS8._window_start(59, 0.5) == 28  # 60 steps: t = 30 .. 60
-    assert figS8._window_start(7, 0.0) == 0 and figS8._window_start(59, 0.99) == 57
+    assert random_rnn.window_start(59, 0.5) == 28  # 60 steps: t = 30 .. 60
+    assert random_rnn.window_start(7, 0.0) == 0 and random_rnn.window_start(59, 0.99) == 57
     with pytest.raises(ValueError, match="stability_from"):
-        figS8._window_start(59, 1.0)
+        random_rnn.window_start(59, 1.0)
     data = figures.load_inputs(_paths("figS8"))
     stab = np.array(data["random_rnn"]["stab_none"], copy=True)
-    j0 = figS8._window_start(stab.shape[1], float(CONFIG["origin"]["random_rnn"]["stability_from"]))
+    j0 = random_rnn.window_start(stab.shape[1], float(CONFIG["origin"]["random_rnn"]["stability_from"]))
     stab[:, j0] = stab[:, 0] - 0.1  # a dip inside the window, the last step left as it is
     _, s, fig = _run("figS8", _with(data, "random_rnn", stab_none=stab))
     row = next(c for c in s["claims"] if c["id"] == "figS8.correlation_stabilises")

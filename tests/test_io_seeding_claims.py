@@ -242,7 +242,7 @@ def test_strength_claim_tests_our_reading_of_the_papers_words():
 
 
 def test_effect_in_the_papers_direction_below_our_reading_is_weaker_than_stated_not_opposite():
-    """Issue 24: mean ARI 0.45, far above chance (0) but significantly below our reading of 'the same' (0.8): the
+    """mean ARI 0.45, far above chance (0) but significantly below our reading of 'the same' (0.8): the
     old rule (one test against the threshold) called it 'opposite'; it is 'weaker than stated'."""
     vals = [0.4, 0.5, 0.45, 0.42]
     old = claims.t_claim("x", "s", stats_mod.ttest_1samp(vals, 0.8), None, "greater")

@@ -71,7 +71,7 @@ def checkout_paths(args: list[str], root: Path) -> list[str]:
     """``args`` with the files the command reads from the checkout (the values of ``--configfile`` and the
     other :data:`FILE_OPTIONS`) made absolute under ``root``, as for a user in the checkout. Targets stay as
     written: in a checkout that has run the workflow, ``results/figures/fig1.pdf`` exists, and made absolute
-    it would name no rule's output ("No rule to produce /.../results/figures/fig1.pdf", issue 25)."""
+    it would name no rule's output ("No rule to produce /.../results/figures/fig1.pdf")."""
     out, reads_files = [], False
     for a in args:
         if a.startswith("-"):
@@ -108,7 +108,7 @@ def run_snakemake_command(cmd: str, workdir: Path) -> subprocess.CompletedProces
 COMMANDS = doc_commands()
 
 # A stand-in workflow that makes any target in no time: README commands run against it as written (no -n), so an
-# option a real run needs ("cores have to be specified") is missing from no command (issue 25); the checkout's
+# option a real run needs ("cores have to be specified") is missing from no command; the checkout's
 # Snakefile plans the same command as a dry-run.
 STUB_SNAKEFILE = """
 rule all:
@@ -165,7 +165,7 @@ def test_readme_parser_finds_blocks_inline_commands_and_fails_on_unknown_ones(tm
 
 
 def test_targets_stay_relative_in_a_checkout_that_has_run_the_workflow(tmp_path):
-    """`make test` after `make reproduce` (issue 25): existing outputs named as targets are not made absolute,
+    """`make test` after `make reproduce`: existing outputs named as targets are not made absolute,
     config files and profiles given to options are."""
     for f in ("results/figures/fig1.pdf", "configs/test.yaml", "profiles/slurm/config.yaml", "my_seeds.yaml"):
         (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
@@ -267,7 +267,7 @@ def test_readme_command_runs(cmd, tmp_path):
 
 
 def test_a_command_missing_cores_fails_as_written_though_its_dry_run_passes(tmp_path):
-    """Issue 25: `snakemake --rerun-incomplete` passed as a dry-run ("cores have to be specified" only without -n)."""
+    """`snakemake --rerun-incomplete` passed as a dry-run ("cores have to be specified" only without -n)."""
     assert run_snakemake_command("snakemake --rerun-incomplete", tmp_path).returncode == 0
     proc = run_as_written("snakemake --rerun-incomplete", tmp_path)
     assert proc.returncode != 0 and "cores" in proc.stdout + proc.stderr

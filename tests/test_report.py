@@ -140,7 +140,7 @@ def test_outcome_rules():
     assert report.paper_outcome([ns, syn_sup]) == ("not significant", "real")
     assert report.paper_outcome([syn_sup, {"verdict": "untested", "data": ""}]) == ("supported", "substitute")
     assert report.paper_outcome([]) == ("untested", "none")
-    # issue 24: a strength row short of our reading, beside rows in the paper's direction
+    # a strength row short of our reading, beside rows in the paper's direction
     weak = {"verdict": "weaker than stated", "data": ""}
     desc = {"verdict": "descriptive", "data": ""}
     assert report.paper_outcome([sup, weak]) == ("weaker than stated", "real")
@@ -410,7 +410,7 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
                          check=False)
     assert proc.returncode != 0 and "run_time.json: key 'configfiles'" in proc.stdout + proc.stderr
     assert not (work / "REPRODUCTION.md").exists()
-    # the same config files with another --config value: the merged config differs, refused (issue 25)
+    # the same config files with another --config value: the merged config differs, refused
     proc = run_snakemake("--snakefile", str(ROOT / "Snakefile"), "--directory", str(work), "--cores", "1",
                          "REPRODUCTION.md", "--config", "threads=3", "--configfile",
                          str(ROOT / "configs/test.yaml"), "--allowed-rules", "report", check=False)
@@ -553,7 +553,7 @@ def test_run_time_written_read_and_checked_against_the_reports_config_files(tmp_
     assert got == {"seconds": 3725.4, "started": "1970-01-01 00:16 UTC", "cores": 2,
                    "configfiles": ["configs/paper.yaml", "configs/master_only.yaml"], "command": "snakemake --cores 2",
                    "commit": "abc100", "config_sha256": "5e77"}
-    # the same config files with other --config values: another merged config, refused (issue 25)
+    # the same config files with other --config values: another merged config, refused
     with pytest.raises(ValueError, match=r"run_time.json: key 'config_sha256' = '5e77' but the report's run has "
                                          r"merged config sha256 'other'"):
         report.read_run_time(out, ["configs/paper.yaml", "configs/master_only.yaml"], "other")

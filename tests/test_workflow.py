@@ -106,7 +106,7 @@ def test_tiny_end_to_end_builds_every_figure(tiny_run):
     assert not missing, f"paper claims with no row in the claims table: {missing}"
     assert claims_md.splitlines()[2].startswith(f"Coverage of the paper's {len(paper)} claims")
     assert table["coverage"]["n_paper_claims"] == len(paper)
-    # issue 24: ids without spaces; every strength row reads its threshold from config paper_strength (one home) and
+    # ids without spaces; every strength row reads its threshold from config paper_strength (one home) and
     # names the paper's words and our reading; every judged row shows its effect; brain scatter rows are descriptive
     strength = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")["paper_strength"]
     rows = table["claims"]

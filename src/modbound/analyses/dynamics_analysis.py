@@ -85,7 +85,7 @@ def within_minus_between(S: np.ndarray, partition: np.ndarray) -> float:
     return float(S[same].mean() - S[between].mean())
 
 
-def _initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
+def initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
                     analysis: str, spread: bool = False) -> np.ndarray:
     """``n`` recorded states (analysed steps) plus noise per network ``[len(index), n, H]``, drawn at random
     (:func:`modbound.analyses.dynamics.sample_states`) or, with ``spread``, one per equal stratum of the analysed steps
@@ -135,7 +135,7 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
     steps = analysed_steps(act.trials, drop_first_trial)
     draws = [dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
                               np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))),
-                              return_index=True) for m in index]  # as _initial_states, with the steps drawn
+                              return_index=True) for m in index]  # as initial_states, with the steps drawn
     h0 = np.concatenate([d[0] for d in draws])
     init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[np.concatenate([d[1] for d in draws])]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
@@ -623,7 +623,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     index = np.asarray(fp["model_index"])[: int(n_networks)]
     w = _weights(act, index)
     steps = analysed_steps(act.trials, drop_first_trial)
-    h0 = _initial_states(act, index, steps, n_samples, init_noise, seed=seed, ensemble=ensemble,
+    h0 = initial_states(act, index, steps, n_samples, init_noise, seed=seed, ensemble=ensemble,
                          analysis="nullclines", spread=True)
     samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr,
                                       dtype=_torch_dtype(dtype, "nullcline_analysis"),

@@ -38,7 +38,7 @@ def derive_seeds(master: int, n: int, *path: int | str) -> list[int]:
     return [derive_seed(master, *path, i) for i in range(n)]
 
 
-# Code paths chosen by the CPU (issue 25). torch picks its vectorised ATen kernels (ATEN_CPU_CAPABILITY) and MKL its
+# Code paths chosen by the CPU. torch picks its vectorised ATen kernels (ATEN_CPU_CAPABILITY) and MKL its
 # BLAS branch (MKL_CBWR) from the CPU it runs on: on an AVX512 machine the trained networks differ from those of an
 # AVX2 machine from the first rounding difference on. Config ``cpu_code_path`` fixes both for every job of the
 # workflow (rules/common.smk sets them in the environment before any job starts): 'avx2' (default) is the same on

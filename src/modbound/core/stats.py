@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-__all__ = ["describe", "ttest_ind", "ttest_1samp_r", "ttest_1samp", "ttest_rel", "compare_correlations",
+__all__ = ["typical_count", "representative_among", "describe", "ttest_ind", "ttest_1samp_r", "ttest_1samp", "ttest_rel", "compare_correlations",
            "equivalence", "representative"]
 
 
@@ -132,3 +132,22 @@ def compare_correlations(r_a: float, n_a: int, r_b: float, n_b: int) -> dict:
     z = float((za - zb) / np.sqrt(1.0 / (n_a - 3) + 1.0 / (n_b - 3)))
     return {"test": "Fisher r-to-z difference test", "z": z, "p": float(2 * sps.norm.sf(abs(z))),
             "r_a": float(r_a), "r_b": float(r_b), "n_a": int(n_a), "n_b": int(n_b)}
+
+
+def typical_count(n_modules: np.ndarray) -> int:
+    """The typical module count: the ensemble median, rounded half up (4.5 -> 5)."""
+    return int(np.floor(np.median(n_modules) + 0.5))
+
+
+def representative_among(key: np.ndarray, n_modules: np.ndarray, typical: int) -> int:
+    """The example network (Figs 1, S2): among the networks with a finite ``key`` whose module count is closest to ``typical``
+    (equal where any is), the one whose ``key`` is closest to the ensemble median of ``key`` (the first on ties);
+    ValueError when no key is finite."""
+    key = np.asarray(key, dtype=np.float64)
+    finite = np.isfinite(key)
+    if not finite.any():
+        return representative(key)  # raises, naming the problem
+    near = np.where(finite, np.abs(np.asarray(n_modules, dtype=np.float64) - typical), np.inf)
+    cand = near == near.min()
+    dist = np.where(cand, np.abs(key - np.median(key[finite])), np.inf)
+    return int(np.argmin(dist))

@@ -44,7 +44,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
     lesion, control = analysis["lesion_accuracy"], analysis["control_accuracy"]
     key = lesions.own_minus_other_drop(lesion, control, claimed)
     n_mod = np.asarray(analysis["n_modules"], dtype=np.float64)
-    typical = _typical_count(n_mod)
+    typical = st.typical_count(n_mod)
     rule = (f"among the networks with the typical number of modules ({typical}: the ensemble median, rounded), the one "
             "whose lesion crossover (drop on own trials minus drop on other trials, mean over the claimed modules) is "
             "closest to the ensemble median")
@@ -52,7 +52,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
         key = np.asarray(analysis["q"], dtype=np.float64)
         rule = (f"no network has its claimed choice modules matched, so: among the networks with the typical number of "
                 f"modules ({typical}), the one whose Q is closest to the median Q")
-    ex = _example(key, n_mod, typical)
+    ex = st.representative_among(key, n_mod, typical)
     out = {
         "figure": figure, "task": task, "scale": scale,
         "n_networks": n, "n_trained": int(manifest["n_models"]),
@@ -225,25 +225,6 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
     out["reconstruction_r"] = st.describe(analysis["reconstruction_r"])
     out["module_pc_r"] = st.describe(analysis["module_pc_r"])
     return out
-
-
-def _typical_count(n_modules: np.ndarray) -> int:
-    """The typical module count: the ensemble median, rounded half up (4.5 -> 5)."""
-    return int(np.floor(np.median(n_modules) + 0.5))
-
-
-def _example(key: np.ndarray, n_modules: np.ndarray, typical: int) -> int:
-    """The example network: among the networks with a finite ``key`` whose module count is closest to ``typical``
-    (equal where any is), the one whose ``key`` is closest to the ensemble median of ``key`` (the first on ties);
-    ValueError when no key is finite."""
-    key = np.asarray(key, dtype=np.float64)
-    finite = np.isfinite(key)
-    if not finite.any():
-        return st.representative(key)  # raises, naming the problem
-    near = np.where(finite, np.abs(np.asarray(n_modules, dtype=np.float64) - typical), np.inf)
-    cand = near == near.min()
-    dist = np.where(cand, np.abs(key - np.median(key[finite])), np.inf)
-    return int(np.argmin(dist))
 
 
 def _sign_split(ax, trials, means, choices, mods, labels, task: str, color) -> None:

@@ -7,6 +7,7 @@ import numpy as np
 
 from modbound.reporting import claims, plotting
 from modbound.core import stats as st
+from modbound.models import random_rnn
 
 COLORS = {"input": plotting.CONDITION_COLORS["observed"], "none": "#D55E00"}
 
@@ -17,7 +18,7 @@ def stats(data, *, scale: str, cfg: dict, seed: int, strength: dict) -> dict:
     out = {"figure": "figS8", "scale": scale, "model": "x_t = sigmoid(W_rec x_(t-1) + W_in u_t)", **cfg,
            "master_seed": seed, "n_networks": n, "seeds_w_in": res["seeds_w_in"], "seeds_w_rec": res["seeds_w_rec"],
            "claims": []}
-    j0 = _window_start(res["stab_none"].shape[1], float(cfg["stability_from"]))
+    j0 = random_rnn.window_start(res["stab_none"].shape[1], float(cfg["stability_from"]))
     out["stability_window"] = {
         "steps": [j0 + 2, res["stab_none"].shape[1] + 1],
         "rule": f"stated before the results: correlations 'become stable' when r(C_t, C_t-1) stays high over the late "
@@ -69,14 +70,6 @@ def stats(data, *, scale: str, cfg: dict, seed: int, strength: dict) -> dict:
                               fisher_z=True)[0],
     ]
     return out
-
-
-def _window_start(n_cols: int, stability_from: float) -> int:
-    """Column of ``stab [n, n_steps - 1]`` (column j is step t = j + 2) where the stability window starts: step
-    t = ceil(stability_from x n_steps), at least 2, and at most the second-to-last step (a window of two or more)."""
-    if not 0.0 <= stability_from < 1.0:
-        raise ValueError(f"origin.random_rnn.stability_from must be in [0, 1), got {stability_from}")
-    return int(max(0, min(np.ceil(stability_from * (n_cols + 1)) - 2, n_cols - 2)))
 
 
 def _steps_to(s: np.ndarray, level: float) -> np.ndarray:

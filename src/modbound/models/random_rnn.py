@@ -21,7 +21,7 @@ from modbound.core import activity as act_mod, modularity
 from modbound.core.seeding import derive_seed
 from modbound.core.similarity import cosine_similarity, upper
 
-__all__ = ["random_weights", "simulate", "correlation_series", "matrix_similarity", "stabilisation",
+__all__ = ["window_start", "random_weights", "simulate", "correlation_series", "matrix_similarity", "stabilisation",
            "steady_state", "experiment"]
 
 
@@ -148,3 +148,11 @@ def experiment(*, n_units: int, n_inputs: int, n_steps: int, n_samples: int, n_w
     out["same_w_in_none"], out["diff_w_in_none"] = _pair_means(sim["none"], group)
     out["ari_same_w_in"], out["ari_diff_w_in"] = _pair_means(ari, group)
     return out
+
+
+def window_start(n_cols: int, stability_from: float) -> int:
+    """Column of ``stab [n, n_steps - 1]`` (column j is step t = j + 2) where the stability window starts: step
+    t = ceil(stability_from x n_steps), at least 2, and at most the second-to-last step (a window of two or more)."""
+    if not 0.0 <= stability_from < 1.0:
+        raise ValueError(f"origin.random_rnn.stability_from must be in [0, 1), got {stability_from}")
+    return int(max(0, min(np.ceil(stability_from * (n_cols + 1)) - 2, n_cols - 2)))

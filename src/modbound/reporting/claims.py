@@ -109,7 +109,7 @@ def check_figure_rows(figure: str, stats: Mapping[str, Any], paper_claims: Itera
     """Every paper claim that ``figure`` is registered to test (:func:`registered_figure`) must have at least one
     row in its stats (a row :func:`untested` says why it is not tested); else ``ValueError`` naming the stats file
     and the paper claims without rows (a figure's rows lost silently would change coverage and the robustness
-    counts, issue 25). ``stats`` must have passed :func:`validate_stats`."""
+    counts). ``stats`` must have passed :func:`validate_stats`."""
     have = {c.get("paper_claim") for c in stats["claims"]}
     lost = [p["id"] for p in paper_claims if registered_figure(p["id"]) == figure and p["id"] not in have]
     if lost:

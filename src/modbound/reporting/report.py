@@ -106,7 +106,7 @@ def run_config_digest(config: Mapping[str, Any]) -> str:
     """:func:`config_digest` of the settings that make a run's results: the merged config (config files and
     ``--config`` values alike) without ``report`` (which only the report reads). The claims rule writes it to
     ``results/claims.json`` (key ``run``), ``run-time`` copies it to ``results/run_time.json``, and the report
-    refuses a run time whose digest is not its own config's (issue 25)."""
+    refuses a run time whose digest is not its own config's."""
     return config_digest({k: v for k, v in config.items() if k != "report"})
 
 
@@ -279,7 +279,7 @@ def validate_claims_json(doc: Any, paper_claims: Iterable[Mapping[str, Any]], fi
         if r["verdict"] not in verdicts:
             raise ValueError(f"{path}: claims[{i}] key 'verdict' = {r['verdict']!r} is not a verdict of the claims "
                              f"table ({sorted(verdicts)})")
-    # rows lost after the claims rule counted them (issue 25): each paper claim has as many rows as its coverage says
+    # rows lost after the claims rule counted them: each paper claim has as many rows as its coverage says
     n_rows = Counter(r.get("paper_claim") for r in doc["claims"])
     lost = [f"{pid} ({n_rows[pid]} of {c.get('rows')})" for pid, c in cov["claims"].items()
             if isinstance(c, Mapping) and c.get("rows") != n_rows[pid]]

@@ -45,7 +45,7 @@ def _key(path: Iterable[Any]) -> str:
 def validator(schema: Mapping[str, Any] | str | os.PathLike):
     """A JSON-schema (2020-12) validator of ``schema`` whose ``pattern`` must match the whole string: Python's
     ``re.search`` lets ``^name$`` match ``"name\\n"`` (``$`` matches before a final newline), and such a name
-    would become a path (``results/variants/vv\\n/``, issue 25)."""
+    would become a path (``results/variants/vv\\n/``)."""
     import jsonschema
 
     base = jsonschema.Draft202012Validator
@@ -74,7 +74,7 @@ _RESERVED_RUN_NAME = re.compile(r"main|seed\d+")
 
 def check_run_name(name: str) -> None:
     """A variant's name must not be a name the robustness matrix gives another run ('main', 'seed<k>'): the
-    variant's verdicts would overwrite that run's (issue 25)."""
+    variant's verdicts would overwrite that run's."""
     if _RESERVED_RUN_NAME.fullmatch(str(name)):
         raise ValueError(f"config variants.{name}: the name {name!r} is reserved for the main run ('main') and the "
                          "replicate seeds ('seed<k>'); choose another name")
