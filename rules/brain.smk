@@ -1,5 +1,6 @@
 # Brain data: compute rules of Figs 4f-j (fig4_mouse), 4k-o (fig4_human), S9 (human systems), S10 (mouse
-# sources). Data preparation lives in rules/data.smk; compute rules write results/analysis/brain/*.npz, the
+# sources), each for a data set named in config brain.datasets. Data preparation lives in rules/data.smk;
+# compute rules write results/analysis/brain*/<data set>.npz, the
 # plot rules (rules/figures.smk) only read them.
 
 BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
@@ -8,28 +9,28 @@ BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "hist_bi
 rule brain_analysis:
     """Similarity modules of thalamic in-weights induced on cortical FC; brainsmash spatial null; r; S9 systems."""
     input:
-        W="resources/brain/{species}/W.npy",
-        fc="resources/brain/{species}/fc.npy",
-        dataset="resources/brain/{species}/dataset.npz",
-        distmat="resources/brain/{species}/distmat.npy",
-        index="resources/brain/{species}/index.npy",
+        W="resources/brain/{dataset}/W.npy",
+        fc="resources/brain/{dataset}/fc.npy",
+        dataset="resources/brain/{dataset}/dataset.npz",
+        distmat="resources/brain/{dataset}/distmat.npy",
+        index="resources/brain/{dataset}/index.npy",
     output:
-        "results/analysis/brain/{species}.npz",
+        "results/analysis/brain/{dataset}.npz",
     params:
         seed=config["seed"],
         gamma=config["analysis"]["gamma"],
-        distance=lambda wc: BRAIN[wc.species].get("distance", "euclidean"),
+        distance=lambda wc: brain_dataset_cfg(wc.dataset)["distance"],
         **BRAIN_ANALYSIS,
     wildcard_constraints:
-        species="human|mouse",
+        dataset="[a-z][a-z0-9_]*",
     log:
-        "logs/brain/brain_analysis_{species}.log",
+        "logs/brain/brain_analysis_{dataset}.log",
     benchmark:
-        "results/benchmarks/brain/analysis_{species}.tsv"
-    priority: 50  # end of the longest chain at full size (see brain_prepare_human)
+        "results/benchmarks/brain/analysis_{dataset}.tsv"
+    priority: 50  # end of the longest chain at full size (see brain_prepare)
     threads: config["threads"]
     resources:
-        mem_mb=lambda wc: 3000 + (BRAIN["human"]["n_vertices"] if wc.species == "human" else 3000) ** 2 * 16 // 2**20,
+        mem_mb=lambda wc: 3000 + brain_nodes(wc.dataset) ** 2 * 16 // 2**20,
         runtime=120,
     conda:
         ENV
@@ -38,18 +39,19 @@ rule brain_analysis:
 
 
 rule brain_source_groups:
-    """Fig S10 compute: r(similarity of each subcortical group's in-weights, FC) per mouse."""
+    """Fig S10 compute: r(similarity of each subcortical group's in-weights, FC) per subject (mouse)."""
     input:
-        W="resources/brain/mouse/W.npy",
-        fc="resources/brain/mouse/fc.npy",
-        fc_subjects="resources/brain/mouse/fc_subjects.npy",
-        dataset="resources/brain/mouse/dataset.npz",
+        W="resources/brain/{dataset}/W.npy",
+        fc="resources/brain/{dataset}/fc.npy",
+        dataset="resources/brain/{dataset}/dataset.npz",
     output:
-        "results/analysis/brain/mouse_sources.npz",
+        "results/analysis/brain_sources/{dataset}.npz",
+    wildcard_constraints:
+        dataset="[a-z][a-z0-9_]*",
     log:
-        "logs/brain/brain_source_groups.log",
+        "logs/brain/brain_source_groups_{dataset}.log",
     benchmark:
-        "results/benchmarks/brain/source_groups.tsv"
+        "results/benchmarks/brain/source_groups_{dataset}.tsv"
     resources:
         mem_mb=4000,
     conda:

@@ -3,6 +3,7 @@ from snakemake.utils import validate
 from pathlib import Path
 
 from modbound.core import io
+from modbound.datasets import brain_dataset
 from modbound.reporting import registry, variants
 from modbound.reporting import report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
 
@@ -13,8 +14,10 @@ variants.check_relations(config)
 # Paths built from config names must stay in the work tree (the schema's name patterns already ensure it).
 for _name in config["ensembles"]:
     io.check_inside(f"results/rnn/{_name}", f"config ensembles: name {_name!r}")
-for _key, _entry in config["brain"]["mouse"]["allen"]["files"].items():
-    io.check_inside(f"resources/allen/{_entry['name']}", f"config brain.mouse.allen.files.{_key}.name")
+for _key, _entry in config["brain"]["sources"]["allen_voxel"]["files"].items():
+    io.check_inside(f"resources/allen/{_entry['name']}", f"config brain.sources.allen_voxel.files.{_key}.name")
+for _name in config["brain"]["datasets"]:
+    io.check_inside(f"resources/brain/{_name}", f"config brain.datasets: name {_name!r}")
 
 # Python env for every rule (--sdm conda); same pins as requirements.lock.
 ENV = "../envs/modbound.yaml"
@@ -84,60 +87,49 @@ def rnn_inputs(ensemble):
 
 
 # ---- brain data (rules/data.smk, rules/brain.smk) -------------------------------------------
+# Data sets are picked by NAME (config brain.datasets.<name>: a source and its distances); what a source reads
+# and builds is modbound.datasets.brain_dataset's, never a per-species branch here.
 BRAIN = config["brain"]
-ALLEN = BRAIN["mouse"]["allen"]
+BRAIN_DATASETS = BRAIN["datasets"]
+ALLEN = BRAIN["sources"]["allen_voxel"]
 
 
-def brain_user_file(key, path):
-    """A configured real-data file. Stops the run, naming the config key, if it is not set or not
-    there: real data that is selected but missing is an error, never a silent synthetic fallback."""
-    if not path:
-        raise ValueError(f"config brain.{key} is not set, but the real data source is selected "
-                         f"(set it, or choose source: synthetic)")
-    if not Path(path).exists():
-        raise ValueError(f"config brain.{key} = {path!r}: file not found (real data selected; "
-                         f"no fallback to synthetic data)")
-    return path
+def brain_dataset_cfg(name):
+    """Config entry of data set ``name`` with its source's settings: ``{"source", "distance", "settings", "where"}``."""
+    if name not in BRAIN_DATASETS:
+        raise ValueError(f"config brain.datasets: no data set named {name!r} (have {sorted(BRAIN_DATASETS)})")
+    entry = BRAIN_DATASETS[name]
+    return {**entry, "settings": BRAIN["sources"][entry["source"]], "where": f"brain.sources.{entry['source']}"}
 
 
-def brain_inputs(species):
-    """Input files of the dataset-preparation rule of ``species`` (none for synthetic data). Used as an input
-    function (``unpack(brain_input_function(species))``), so a missing file of one species stops only the
-    targets that need that species' data."""
-    cfg = BRAIN[species]
-    if species == "human" and cfg["source"] == "hcp":
-        out = {"dconn": brain_user_file("human.hcp.dconn", cfg["hcp"]["dconn"]),
-               "sc": brain_user_file("human.hcp.sc", cfg["hcp"]["sc"])}
-        if cfg["hcp"]["dlabel"]:
-            out["dlabel"] = brain_user_file("human.hcp.dlabel", cfg["hcp"]["dlabel"])
-        return out
-    if species == "mouse" and cfg["source"] == "allen":
-        out = {k: f"resources/allen/{ALLEN['files'][k]['name']}" for k in ("weights", "nodes")}
-        out["voxel_groups"] = brain_user_file("mouse.allen.voxel_groups", ALLEN["voxel_groups"])
-        if not ALLEN["fmri"]:
-            raise ValueError("config brain.mouse.allen.fmri is empty, but source: allen is selected "
-                             "(list the rs-fMRI files, one per mouse)")
-        out["fmri"] = [brain_user_file(f"mouse.allen.fmri[{i}]", f) for i, f in enumerate(ALLEN["fmri"])]
-        if ALLEN["fmri_labels"]:
-            out["fmri_labels"] = brain_user_file("mouse.allen.fmri_labels", ALLEN["fmri_labels"])
-        return out
-    return {}
+def brain_inputs(name):
+    """Input files of the preparation of data set ``name`` (none for generated data); a selected real file that is
+    not configured or not there stops, naming the config key."""
+    d = brain_dataset_cfg(name)
+    return brain_dataset.source_inputs(d["source"], d["settings"], d["where"])
 
 
-def brain_input_function(species):
-    return lambda wildcards: brain_inputs(species)
+def brain_input_function():
+    """Input function of the preparation rule: a missing file of one data set stops only the targets that need it."""
+    return lambda wildcards: brain_inputs(wildcards.dataset)
+
+
+def brain_nodes(name):
+    """Node count of data set ``name`` for memory estimates (3000 when only its files tell)."""
+    d = brain_dataset_cfg(name)
+    return brain_dataset.expected_nodes(d["source"], d["settings"]) or 3000
 
 
 def allen_file(name):
     """Config entry (url, sha256) of an Allen file by its file name: from base_url, or from the local folder
-    brain.mouse.allen.mirror when that is set."""
+    brain.sources.allen_voxel.mirror when that is set."""
     for key, entry in ALLEN["files"].items():
         if entry["name"] == name:
             if ALLEN["mirror"]:
                 src = Path(ALLEN["mirror"]).resolve() / name
                 if not src.is_file():
-                    raise ValueError(f"config brain.mouse.allen.mirror = {ALLEN['mirror']!r}: no file {name} "
-                                     f"there (brain.mouse.allen.files.{key})")
+                    raise ValueError(f"config brain.sources.allen_voxel.mirror = {ALLEN['mirror']!r}: no file {name} "
+                                     f"there (brain.sources.allen_voxel.files.{key})")
                 return {"url": src.as_uri(), "sha256": entry["sha256"], "local": True}
             return {"url": ALLEN["base_url"] + name, "sha256": entry["sha256"], "local": False}
-    raise ValueError(f"config brain.mouse.allen.files: no file named {name!r}")
+    raise ValueError(f"config brain.sources.allen_voxel.files: no file named {name!r}")

@@ -4,7 +4,7 @@
 
 rule brain_fetch_allen:
     """Allen mouse voxel connectivity model file (Knox et al. 2018) over HTTP(S) or from the local folder
-    brain.mouse.allen.mirror, sha256-checked."""
+    brain.sources.allen_voxel.mirror, sha256-checked."""
     output:
         "resources/allen/{name}",
     params:
@@ -19,51 +19,28 @@ rule brain_fetch_allen:
         f"{SCRIPTS}/brain_fetch.py"
 
 
-rule brain_prepare_human:
-    """Human dataset folder: real HCP (dense FC + thalamocortical SC) or generated on the real surface."""
+rule brain_prepare:
+    """Brain data set folder by name (config brain.datasets.<dataset>): built from its source, real or generated
+    (modbound.datasets.brain_dataset), with its provenance mark."""
     input:
-        unpack(brain_input_function("human")),
+        unpack(brain_input_function()),
     output:
-        W="resources/brain/human/W.npy",
-        fc="resources/brain/human/fc.npy",
-        dataset="resources/brain/human/dataset.npz",
+        W="resources/brain/{dataset}/W.npy",
+        fc="resources/brain/{dataset}/fc.npy",
+        dataset="resources/brain/{dataset}/dataset.npz",
     params:
-        cfg=BRAIN["human"],
+        entry=lambda wc: brain_dataset_cfg(wc.dataset),
         seed=config["seed"],
+    wildcard_constraints:
+        dataset="[a-z][a-z0-9_]*",
     log:
-        "logs/data/brain_prepare_human.log",
+        "logs/data/brain_prepare_{dataset}.log",
     benchmark:
-        "results/benchmarks/brain/prepare_human.tsv"
+        "results/benchmarks/brain/prepare_{dataset}.tsv"
     priority: 50  # head of the longest chain at full size (prepare -> distances -> analysis): start it first
     threads: config["threads"]
     resources:
-        mem_mb=lambda wc: 2000 + BRAIN["human"]["n_vertices"] ** 2 * 12 // 2**20,
-        runtime=60,
-    conda:
-        ENV
-    script:
-        f"{SCRIPTS}/brain_prepare.py"
-
-
-rule brain_prepare_mouse:
-    """Mouse dataset folder: Allen voxel model + user rs-fMRI, or generated."""
-    input:
-        unpack(brain_input_function("mouse")),
-    output:
-        W="resources/brain/mouse/W.npy",
-        fc="resources/brain/mouse/fc.npy",
-        fc_subjects="resources/brain/mouse/fc_subjects.npy",
-        dataset="resources/brain/mouse/dataset.npz",
-    params:
-        cfg=BRAIN["mouse"],
-        seed=config["seed"],
-    log:
-        "logs/data/brain_prepare_mouse.log",
-    benchmark:
-        "results/benchmarks/brain/prepare_mouse.tsv"
-    threads: config["threads"]
-    resources:
-        mem_mb=4000,
+        mem_mb=lambda wc: 2000 + brain_nodes(wc.dataset) ** 2 * 12 // 2**20,
         runtime=60,
     conda:
         ENV
@@ -74,19 +51,19 @@ rule brain_prepare_mouse:
 rule brain_distances:
     """Node distances stored once as brainsmash's sorted memory-mapped matrices (distmat.npy, index.npy)."""
     input:
-        dataset="resources/brain/{species}/dataset.npz",
+        dataset="resources/brain/{dataset}/dataset.npz",
     output:
-        distmat="resources/brain/{species}/distmat.npy",
-        index="resources/brain/{species}/index.npy",
+        distmat="resources/brain/{dataset}/distmat.npy",
+        index="resources/brain/{dataset}/index.npy",
     params:
-        distance=lambda wc: BRAIN[wc.species].get("distance", "euclidean"),
+        distance=lambda wc: brain_dataset_cfg(wc.dataset)["distance"],
     wildcard_constraints:
-        species="human|mouse",
+        dataset="[a-z][a-z0-9_]*",
     log:
-        "logs/data/brain_distances_{species}.log",
+        "logs/data/brain_distances_{dataset}.log",
     benchmark:
-        "results/benchmarks/brain/distances_{species}.tsv"
-    priority: 50  # on the longest chain at full size (see brain_prepare_human)
+        "results/benchmarks/brain/distances_{dataset}.tsv"
+    priority: 50  # on the longest chain at full size (see brain_prepare)
     resources:
         mem_mb=2000,
         runtime=60,

@@ -20,4 +20,4 @@ for _rerun in RERUNS:
         config: _rerun["config"]
         replace_prefix: {"results/": f"{_rerun['results']}/", "logs/": f"{_rerun['logs']}/"}
 
-    use rule * from rerun exclude all, brain_fetch_allen, brain_prepare_human, brain_prepare_mouse, brain_distances, mnist_download, report as rerun*
+    use rule * from rerun exclude all, brain_fetch_allen, brain_prepare, brain_distances, mnist_download, report as rerun*

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 import yaml
 
-from modbound.datasets import allen, brain_synthetic, download, hcp
+from modbound.datasets import allen, brain_dataset, brain_synthetic, download, hcp
 from modbound.analyses import brain
 from modbound.core import similarity
 from modbound.nulls import spatial as spatial_nulls
@@ -223,11 +223,11 @@ def _dry_run_with(tmp_path, mutate):
 
 
 @pytest.mark.parametrize("mutate,needle", [
-    (lambda b: b["human"].update(source="hcp"), "brain.human.hcp.dconn is not set"),
-    (lambda b: (b["human"].update(source="hcp"), b["human"]["hcp"].update(dconn="/no/such/HCP.dconn.nii",
-                                                                           sc="/no/such/sc.npy")),
-     "brain.human.hcp.dconn = '/no/such/HCP.dconn.nii': file not found"),
-    (lambda b: b["mouse"].update(source="allen"), "brain.mouse.allen.voxel_groups is not set"),
+    (lambda b: b["datasets"]["human"].update(source="hcp"), "brain.sources.hcp.dconn is not set"),
+    (lambda b: (b["datasets"]["human"].update(source="hcp"), b["sources"]["hcp"].update(
+        dconn="/no/such/HCP.dconn.nii", sc="/no/such/sc.npy")),
+     "brain.sources.hcp.dconn = '/no/such/HCP.dconn.nii': file not found"),
+    (lambda b: b["datasets"]["mouse"].update(source="allen_voxel"), "brain.sources.allen_voxel.voxel_groups is not set"),
 ])
 def test_configured_but_missing_real_data_is_an_error_not_a_fallback(tmp_path, mutate, needle):
     rc, out = _dry_run_with(tmp_path, mutate)
@@ -243,8 +243,8 @@ def test_allen_source_plans_the_checksummed_downloads(tmp_path):
     np.save(fmri, np.zeros((2, 5)))
 
     def mutate(b):
-        b["mouse"]["source"] = "allen"
-        b["mouse"]["allen"].update(voxel_groups=str(groups), fmri=[str(fmri)])
+        b["datasets"]["mouse"]["source"] = "allen_voxel"
+        b["sources"]["allen_voxel"].update(voxel_groups=str(groups), fmri=[str(fmri)])
     rc, out = _dry_run_with(tmp_path, mutate)
     assert rc == 0, out
     assert "brain_fetch_allen" in out and "resources/allen/weights.csv.gz" in out
@@ -369,15 +369,46 @@ def test_source_group_r_orders_the_coupled_group_first():
 
 
 def test_dataset_roundtrip_and_inconsistency(tmp_path):
-    d = brain_synthetic.synthetic_mouse(40, 3, 2, 30, seed=1)
-    assert d["description"].startswith("synthetic")
-    brain.save_dataset(tmp_path / "m", **d)
-    back = brain.load_dataset(tmp_path / "m", mmap=True)
+    s = {"n_nodes": 40, "n_sources_per_group": 3, "n_subjects": 2, "n_timepoints": 30}
+    d = brain_dataset.build("mouse", "synthetic_mouse", s, {}, seed=1)
+    assert d["description"].startswith("synthetic") and d["mark"] == "SYNTHETIC" and d["name"] == "mouse"
+    assert d["resolution"].startswith("SYNTHETIC: 40 generated nodes")
+    # the interface derives the generator's seed from the master seed and the data set's name
+    direct = brain_synthetic.synthetic_mouse(40, 3, 2, 30, seed=brain_dataset.seed_for(1, "mouse"))
+    np.testing.assert_array_equal(d["W"], direct["W"])
+    brain_dataset.save_dataset(tmp_path / "m", **d)
+    back = brain_dataset.load_dataset(tmp_path / "m", mmap=True)
     np.testing.assert_array_equal(back["W"], d["W"])
     assert back["fc_subjects"].shape == (2, 40, 40) and back["description"] == d["description"]
+    assert back["mark"] == "SYNTHETIC" and back["source"] == "synthetic_mouse" and brain_dataset.is_synthetic(back)
+    th = brain_dataset.analysis_weights(back)
+    assert th.shape == (40, 3) and np.array_equal(th, d["W"][:, d["source_groups"] == 0])
+    prov = brain_dataset.provenance(back)
+    assert prov["data_mark"] == "SYNTHETIC" and prov["synthetic"] is True and prov["dataset"] == "mouse"
     np.save(tmp_path / "m" / "fc.npy", np.zeros((5, 5), np.float32))
-    with pytest.raises(ValueError, match="inconsistent dataset"):
-        brain.load_dataset(tmp_path / "m")
+    with pytest.raises(ValueError, match="inconsistent files in"):
+        brain_dataset.load_dataset(tmp_path / "m")
+    (tmp_path / "m" / "dataset.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match=r"m/dataset\.npz: cannot read"):
+        brain_dataset.load_dataset(tmp_path / "m")
+    with pytest.raises(ValueError, match=r"nowhere/dataset\.npz: file not found"):
+        brain_dataset.load_dataset(tmp_path / "nowhere")
+
+
+def test_dataset_interface_refuses_bad_fields(tmp_path):
+    d = brain_synthetic.synthetic_mouse(30, 2, 2, 30, seed=0)
+    with pytest.raises(ValueError, match="mark must be one of"):
+        brain_dataset.save_dataset(tmp_path / "x", mark="MAYBE", resolution="r", **d)
+    with pytest.raises(ValueError, match="resolution and description"):
+        brain_dataset.save_dataset(tmp_path / "x", mark="REAL", resolution=" ", **d)
+    with pytest.raises(ValueError, match="one row per cortical node"):
+        brain_dataset.save_dataset(tmp_path / "x", mark="REAL", resolution="r", **{**d, "coords": d["coords"][:5]})
+    assert not (tmp_path / "x").exists()   # nothing written for a bad data set
+    with pytest.raises(ValueError, match="unknown brain data source 'nope'"):
+        brain_dataset.build("m", "nope", {}, {}, 0)
+    with pytest.raises(ValueError, match="no source group 'thalamus'"):
+        brain_dataset.analysis_weights({"W": np.ones((3, 2)), "source_groups": np.array([0, 1]),
+                                        "group_names": np.array(["pons", "olf"])})
 
 
 def test_synthetic_human_uses_real_hcp_surface():
@@ -394,7 +425,7 @@ def test_synthetic_human_uses_real_hcp_surface():
 # --------------------------------------------------------------------------- real-data path, end to end
 
 def _tiny_allen_project(tmp_path, corrupt_sha=False):
-    """Allen-format files in a local 'publication folder' (config brain.mouse.allen.mirror), user CSV + rs-fMRI,
+    """Allen-format files in a local 'publication folder' (config brain.sources.allen_voxel.mirror), user CSV + rs-fMRI,
     and a config."""
     rng = np.random.default_rng(8)
     pub = tmp_path / "publication"
@@ -413,13 +444,13 @@ def _tiny_allen_project(tmp_path, corrupt_sha=False):
         np.save(tmp_path / f"mouse{m}.npy", rng.normal(size=(ctx.size, 40)))
         fmri.append(str(tmp_path / f"mouse{m}.npy"))
     cfg = load_config(ROOT / "config.yaml", ROOT / "configs/test.yaml")
-    allen_cfg = cfg["brain"]["mouse"]["allen"]
+    allen_cfg = cfg["brain"]["sources"]["allen_voxel"]
     allen_cfg["mirror"] = str(pub)
     for key in ("weights", "nodes"):
         digest = download.verify_sha256(pub / allen_cfg["files"][key]["name"], None)
         allen_cfg["files"][key]["sha256"] = ("0" * 64) if (corrupt_sha and key == "nodes") else digest
     allen_cfg.update(voxel_groups=str(tmp_path / "groups.csv"), fmri=fmri)
-    cfg["brain"]["mouse"]["source"] = "allen"
+    cfg["brain"]["datasets"]["mouse"]["source"] = "allen_voxel"
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     return tmp_path / "cfg.yaml"
 
@@ -438,6 +469,7 @@ def test_allen_real_data_path_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     stats = json.loads((work / "results/stats/fig4_mouse.json").read_text())
     assert stats["synthetic"] is False and stats["data"].startswith("Allen mouse voxel model")
+    assert stats["data_mark"] == "REAL" and stats["resolution"].startswith("REAL, voxel level: 60 cortical")
     assert stats["n_nodes"] == 60 and stats["n_sources"] == 10
     s10 = json.loads((work / "results/stats/figS10.json").read_text())
     assert [g["group"] for g in s10["groups"]] == ["thalamus", "pallidum", "pons"] and s10["n_subjects"] == 3

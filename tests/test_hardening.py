@@ -148,8 +148,8 @@ def _ens_key(c, v):
     (_ens_key, "../../../../tmp/x"),
     (lambda c, v: c["figure_ensembles"].__setitem__("fig1", v), "fig1"),
     (lambda c, v: c["figure_ensembles"]["fig3"].__setitem__("pdm", v), "pdm"),
-    (lambda c, v: c["brain"]["mouse"]["allen"]["files"]["weights"].__setitem__("name", v), "name"),
-    (lambda c, v: c["brain"]["mouse"]["allen"]["files"]["nodes"].__setitem__("name", "/etc/passwd"), "name"),
+    (lambda c, v: c["brain"]["sources"]["allen_voxel"]["files"]["weights"].__setitem__("name", v), "name"),
+    (lambda c, v: c["brain"]["sources"]["allen_voxel"]["files"]["nodes"].__setitem__("name", "/etc/passwd"), "name"),
 ])
 def test_config_names_that_would_leave_the_work_tree_are_refused(mutate, needle):
     cfg = _config()
@@ -161,7 +161,7 @@ def test_config_names_that_would_leave_the_work_tree_are_refused(mutate, needle)
 
 @pytest.mark.parametrize("url", ["file:///etc/", "ftp://host/x/", "/local/folder/", "https:///x"])
 def test_download_urls_must_be_web_urls(url):
-    for setter in (lambda c: c["brain"]["mouse"]["allen"].__setitem__("base_url", url),
+    for setter in (lambda c: c["brain"]["sources"]["allen_voxel"].__setitem__("base_url", url),
                    lambda c: c["deepnets"]["digits"].__setitem__("mnist_url", url)):
         cfg = _config()
         setter(cfg)
@@ -455,8 +455,8 @@ def test_missing_real_data_of_one_species_blocks_only_its_own_targets(tmp_path):
     import yaml
 
     cfg = _config()
-    cfg["brain"]["mouse"]["source"] = "allen"
-    cfg["brain"]["mouse"]["allen"].update(voxel_groups=str(tmp_path / "absent.csv"), fmri=[str(tmp_path / "m.npy")])
+    cfg["brain"]["datasets"]["mouse"]["source"] = "allen_voxel"
+    cfg["brain"]["sources"]["allen_voxel"].update(voxel_groups=str(tmp_path / "absent.csv"), fmri=[str(tmp_path / "m.npy")])
     path = tmp_path / "allen.yaml"
     path.write_text(yaml.safe_dump(cfg))
     common = ("-n", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path / "w"))
@@ -465,4 +465,4 @@ def test_missing_real_data_of_one_species_blocks_only_its_own_targets(tmp_path):
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = _snakemake(*common, "results/stats/figS10.json", "--configfile", str(path))
     assert bad.returncode != 0
-    assert "config brain.mouse.allen.voxel_groups" in bad.stdout + bad.stderr and "absent.csv" in bad.stdout + bad.stderr
+    assert "config brain.sources.allen_voxel.voxel_groups" in bad.stdout + bad.stderr and "absent.csv" in bad.stdout + bad.stderr

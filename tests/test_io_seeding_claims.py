@@ -207,6 +207,14 @@ def test_coverage_counts_real_and_substitute_inputs():
         "s5.d": ("untested", "none")}
     assert cov["absent"] == ["s5.d"] and cov["n_paper_claims"] == 4
     assert cov["counts"]["tested"] == {"real": 1, "substitute": 1, "total": 2}
+    # a REAL brain data set is marked with its resolution and counts as the paper's kind of inputs
+    real = {"figS4": {"scale": "test", "data_mark": "REAL", "synthetic": False,
+                      "resolution": "REAL, region level: 25 cortical parcels; the paper used voxels",
+                      "claims": [row("c1", 0.01, "s4.c")]}}
+    rrows = claims.collect(real, seed=0)
+    assert rrows[0]["data"] == "REAL, region level: 25 cortical parcels; the paper used voxels"
+    assert claims.coverage(rrows, PAPER)["claims"]["s4.c"]["inputs"] == "real"
+    assert claims.is_real("") and claims.is_real(rrows[0]["data"]) and not claims.is_real("SYNTHETIC")
     md = claims.to_markdown(rows, paper_claims=PAPER)
     lines = md.splitlines()
     assert lines[0].startswith("# Claims") and lines[2].startswith("Coverage of the paper's 4 claims")

@@ -5,17 +5,16 @@ import numpy as np
 
 from modbound.analyses import brain
 from modbound.core import io, seeding
+from modbound.datasets import brain_dataset
 
 log = io.setup_logging(snakemake.log[0])
 p = snakemake.params
-species = snakemake.wildcards.species
-data = brain.load_dataset(Path(snakemake.input.dataset).parent)
-W = np.asarray(data["W"])
-if species == "mouse":   # Fig 4f-j: thalamic sources only (the other groups are for Fig S10)
-    W = W[:, data["source_groups"] == list(data["group_names"]).index("thalamus")]
+name = snakemake.wildcards.dataset
+data = brain_dataset.load_dataset(Path(snakemake.input.dataset).parent)
+W = brain_dataset.analysis_weights(data, "thalamus")   # thalamic sources only (other groups are for Fig S10)
 res = brain.thalamocortical_analysis(
     W, data["fc"], snakemake.input.distmat, snakemake.input.index, gamma=p.gamma, louvain_runs=p.louvain_runs,
-    n_surrogates=p.n_surrogates, seed=seeding.derive_seed(p.seed, "brain", species, "analysis"),
+    n_surrogates=p.n_surrogates, seed=seeding.derive_seed(p.seed, "brain", name, "analysis"),
     hist_bins=p.hist_bins, surrogate_kw=p.surrogates, labels=data.get("labels"), max_plot=p.max_plot_nodes,
     concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]})
 res["distance"] = np.array(p.distance)

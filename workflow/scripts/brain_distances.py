@@ -3,16 +3,16 @@ from pathlib import Path
 
 import numpy as np
 
-from modbound.datasets import hcp
+from modbound.datasets import brain_dataset, hcp
 from modbound.core import io
 from modbound.nulls import spatial as spatial_nulls
 
 log = io.setup_logging(snakemake.log[0])
-ds = np.load(snakemake.input.dataset, allow_pickle=False)
+ds = brain_dataset.load_dataset(Path(snakemake.input.dataset).parent, mmap=True)
 coords = ds["coords"]
 if snakemake.params.distance == "geodesic":
     if coords.shape[0] != hcp.HCP_N_LEFT:
-        raise ValueError(f"config brain.{snakemake.wildcards.species}.distance: geodesic needs the full surface "
+        raise ValueError(f"config brain.datasets.{snakemake.wildcards.dataset}.distance: geodesic needs the full surface "
                          f"(n_vertices: {hcp.HCP_N_LEFT}); got {coords.shape[0]} nodes -- use euclidean")
     rows = spatial_nulls.geodesic_rows(coords, hcp.hcp_geometry()["faces"])
 else:

@@ -12,34 +12,26 @@ never copied to float64; :mod:`modbound.core.similarity`), so the full human lef
 3.5 GB per matrix) fits in < 20 GiB: similarity + FC + Louvain's tables + the memory-mapped
 distance columns brainsmash reads.
 
-Datasets are stored as a folder (see :func:`save_dataset`): ``dataset.npz`` (small arrays and the
-data description), ``W.npy`` (float32 [N, n_sources]), ``fc.npy`` (float32 [N, N], Pearson r scale,
-unit diagonal), and for the mouse ``fc_subjects.npy`` (float32 [n_subjects, N, N]). Real data are
-converted into this layout by the readers of :mod:`modbound.datasets.hcp` (human) and :mod:`modbound.datasets.allen`
-(mouse); the offline default writes a generated dataset in the same layout
-(:mod:`modbound.datasets.brain_synthetic`) whose description starts with "synthetic". Downloads:
-:mod:`modbound.datasets.download`.
+Data sets (real or generated, each named in config) come through one interface,
+:mod:`modbound.datasets.brain_dataset` (fields, provenance mark, storage: ``save_dataset`` / ``load_dataset``).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
 from modbound.core import modularity as mod
 from modbound.nulls import spatial as sn
 from modbound.core.checks import as_matrix
-from modbound.core.io import atomic_path
 from modbound.nulls.permutation import empirical_p
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
     "module_order_sample", "system_concentration", "distance_matched_concentration", "thalamocortical_analysis", "source_group_r",
-    "save_dataset", "load_dataset", "save_npy", "is_synthetic", "map_coords", "in_weight_geometry",
+    "in_weight_geometry",
 ]
 
 log = logging.getLogger("modbound.analyses.brain")
@@ -329,72 +321,3 @@ def source_group_r(W, groups, group_names, fc_subjects, fc_group=None) -> dict:
         if fc_group is not None:
             r_grp[g] = pair_stats(S, fc_group, 2)["r"]
     return {"r_subject": r_sub, "r_group": r_grp, "n_sources_per_group": n_src}
-
-
-# --------------------------------------------------------------------------- dataset folders
-
-def save_npy(path: str | os.PathLike, arr: np.ndarray) -> None:
-    """Write one array as ``.npy`` atomically (memory-mappable, no pickle)."""
-    arr = np.asarray(arr)
-    if arr.dtype == object:
-        raise TypeError(f"{path}: object arrays cannot be saved without pickle")
-    with atomic_path(path, suffix=".npy") as tmp:
-        np.save(tmp, arr, allow_pickle=False)
-
-
-def save_dataset(folder: str | os.PathLike, *, W, fc, coords, description: str, fc_subjects=None,
-                 **small) -> None:
-    """Write a dataset folder: ``W.npy``, ``fc.npy`` (``fc_subjects.npy``), ``dataset.npz``.
-
-    ``description`` says what the data are ("synthetic ..." for generated data); ``small`` holds
-    the per-node / per-source arrays (e.g. ``labels``, ``label_names``, ``source_groups``,
-    ``group_names``, ``vertices``, ``flat``).
-    """
-    folder = Path(folder)
-    N = np.shape(fc)[0]
-    if np.shape(W)[0] != N or np.shape(coords)[0] != N:
-        raise ValueError(f"dataset: W {np.shape(W)}, fc {np.shape(fc)} and coords {np.shape(coords)} "
-                         "must have one row per cortical node")
-    save_npy(folder / "W.npy", np.asarray(W, dtype=np.float32))
-    save_npy(folder / "fc.npy", np.asarray(fc, dtype=np.float32))
-    if fc_subjects is not None:
-        save_npy(folder / "fc_subjects.npy", np.asarray(fc_subjects, dtype=np.float32))
-    small = {k: np.asarray(v) for k, v in small.items()}
-    with atomic_path(folder / "dataset.npz", suffix=".npz") as tmp:
-        np.savez_compressed(tmp, coords=np.asarray(coords, dtype=np.float64),
-                            description=np.array(description), **small)
-
-
-def load_dataset(folder: str | os.PathLike, mmap: bool = False) -> dict:
-    """Read a dataset folder written by :func:`save_dataset` (checks shapes, names the file)."""
-    folder = Path(folder)
-    out = {}
-    try:
-        with np.load(folder / "dataset.npz", allow_pickle=False) as z:
-            out.update({k: z[k] for k in z.files})
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{folder / 'dataset.npz'}: file not found") from None
-    out["description"] = str(out["description"])
-    for name in ("W", "fc", "fc_subjects"):
-        path = folder / f"{name}.npy"
-        if path.exists():
-            out[name] = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    N = out["coords"].shape[0]
-    if out["fc"].shape != (N, N) or out["W"].shape[0] != N:
-        raise ValueError(f"{folder}: inconsistent dataset (coords {N} nodes, W {out['W'].shape}, "
-                         f"fc {out['fc'].shape})")
-    return out
-
-
-def is_synthetic(description: str) -> bool:
-    """Whether a data set's description says it was generated (the offline brain data)."""
-    return description.lower().startswith("synthetic")
-
-
-def map_coords(dataset: Mapping, species: str) -> tuple[np.ndarray, str, str]:
-    """2-D node positions for cortical maps, with axis labels: the HCP flat map for human data that has
-    one, else the first two coordinates (medio-lateral, antero-posterior)."""
-    if species == "human" and "flat" in dataset:
-        return np.asarray(dataset["flat"]), "flat map x (mm)", "flat map y (mm)"
-    c = np.asarray(dataset["coords"])
-    return c[:, [0, 1]], "medio-lateral (mm)", "antero-posterior (mm)"

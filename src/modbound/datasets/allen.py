@@ -1,6 +1,6 @@
 """Mouse (Allen) readers: Knox et al. (2018) voxel model, regional matrices, voxel groups, rs-fMRI.
 
-Real data are converted into the dataset layout of :func:`modbound.analyses.brain.save_dataset` by
+Real data are converted into the dataset layout of :func:`modbound.datasets.brain_dataset.save_dataset` by
 :func:`prepare_mouse_allen`. Every reader raises ``ValueError`` naming the file on bad input.
 """
 

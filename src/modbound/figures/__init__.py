@@ -18,12 +18,12 @@ __all__ = ["load_inputs", "Inputs"]
 
 
 def _load(name: str, path: str) -> Any:
-    from modbound.analyses import brain
+    from modbound.datasets import brain_dataset
     from modbound.models import ensembles
     from modbound.core import io  # imported on use: the figure modules import this package
 
     if name == "dataset":
-        return brain.load_dataset(Path(path).parent, mmap=True)
+        return brain_dataset.load_dataset(Path(path).parent, mmap=True)
     if Path(path).name == "manifest.json":
         return ensembles.read_manifest(path)
     if path.endswith(".json"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.analyses import brain
+from modbound.datasets import brain_dataset
 from modbound.reporting import claims, plotting
 from modbound.core import stats as st
 
@@ -22,10 +22,10 @@ def stats(data, *, scale: str, master_seed: int, species: str = "mouse") -> dict
     qn, qp = res["q_null"], res["q_perm"]
     q = float(res["q_induced"])
     sd = qn.std(ddof=1) if qn.size > 1 else float("nan")
-    desc = dataset["description"]
+    prov = brain_dataset.provenance(dataset)
+    mark = "SYNTHETIC data" if prov["synthetic"] else prov["resolution"]
     out = {
-        "figure": figure, "scale": scale, "species": species, "data": desc,
-        "synthetic": brain.is_synthetic(desc), "n_nodes": int(res["n_nodes"]), "n_sources": int(res["n_sources"]),
+        "figure": figure, "scale": scale, "species": species, **prov, "n_nodes": int(res["n_nodes"]), "n_sources": int(res["n_sources"]),
         "master_seed": master_seed, "analysis_seed": int(res["seed"]), "louvain_runs": int(res["louvain_runs"]),
         "gamma": float(res["gamma"]), "distance": str(res["distance"]) if "distance" in res else "euclidean",
         "n_modules": int(sizes.size), "module_sizes": sizes, "q_similarity": float(res["q_similarity"]),
@@ -49,13 +49,13 @@ def stats(data, *, scale: str, master_seed: int, species: str = "mouse") -> dict
                      test=f"brainsmash spatial null ({qn.size} surrogates, 1-sided)",
                      statistic=q - float(qn.mean()), p=float(res["p_spatial"]), n=int(qn.size), direction="greater",
                      detail=f"Q {q:.4f} vs null {qn.mean():.4f}; label-permutation p {res['p_perm']:.3g}"
-                            + ("; SYNTHETIC data" if out["synthetic"] else ""),
+                            + f"; {mark}",
                      paper=f"{_PAPER[species]}.spatial_null"),
         claims.claim(f"{figure}.similarity_tracks_fc",
                      f"{species}: thalamocortical in-weight cosine similarity correlates positively with cortical FC",
                      test="Pearson r over node pairs (pairs are not independent: p is descriptive)",
                      statistic=float(res["r"]), p=float(res["p_r"]), n=int(res["n_pairs"]), direction="greater",
-                     detail=f"r = {res['r']:.3f}" + ("; SYNTHETIC data" if out["synthetic"] else ""),
+                     detail=f"r = {res['r']:.3f}" + f"; {mark}",
                      paper=f"{_PAPER[species]}.scatter"),
     ]
     if species == "mouse":
@@ -86,7 +86,7 @@ def plot(data, stats_: dict):
     fig = plotting.figure(180, 118)
     gs = fig.add_gridspec(2, 3)
     ci = res["partition"]
-    xy, _, _ = brain.map_coords(dataset, species)
+    xy, _, _ = brain_dataset.map_coords(dataset)
     size = float(np.clip(3000 / ci.size, 0.15, 6))
 
     ax = fig.add_subplot(gs[0, 0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.analyses import brain
+from modbound.datasets import brain_dataset
 from modbound.reporting import claims, plotting
 from modbound.core import stats as st
 
@@ -19,10 +19,11 @@ def stats(data, *, scale: str, master_seed: int) -> dict:
     res, dataset = data["analysis"], data["dataset"]
     names = [str(n) for n in dataset["group_names"]]
     R = res["r_subject"]
-    desc = dataset["description"]
-    synth = brain.is_synthetic(desc)
+    prov = brain_dataset.provenance(dataset)
+    synth = prov["synthetic"]
+    mark = "SYNTHETIC data" if synth else prov["resolution"]
     th = names.index("thalamus")
-    out = {"figure": "figS10", "scale": scale, "data": desc, "synthetic": synth, "master_seed": master_seed,
+    out = {"figure": "figS10", "scale": scale, **prov, "master_seed": master_seed,
            "n_subjects": int(R.shape[1]), "n_nodes": int(dataset["coords"].shape[0]), "groups": [], "claims": []}
     for g, name in enumerate(names):
         entry = {"group": name, "n_sources": int(res["n_sources_per_group"][g]), "r_per_subject": R[g],
@@ -36,14 +37,14 @@ def stats(data, *, scale: str, master_seed: int) -> dict:
                 f"mouse: the similarity-FC relationship is stronger for thalamic than for {name} in-weights",
                 test=t["test"] + " across mice", statistic=t["t"] if t["t"] is not None else float("nan"),
                 p=t["p"], n=int(R.shape[1]), direction="greater",
-                detail=f"mean r {t['mean_a']:.3f} vs {t['mean_b']:.3f}" + ("; SYNTHETIC data" if synth else ""),
+                detail=f"mean r {t['mean_a']:.3f} vs {t['mean_b']:.3f}" + f"; {mark}",
                 paper="s10.thalamus_greatest"))
             out["claims"].append(claims.t_claim(
                 f"figS10.thalamus_vs_{name}_paired",
                 f"mouse: the similarity-FC relationship is stronger for thalamic than for {name} in-weights, same "
                 "mice paired", paired, None, "greater",
                 f"mean difference in r {paired['mean_difference']:.3f}; paired design, beside the paper's two-sample "
-                "test", paper="s10.thalamus_greatest"))
+                "test" + f"; {mark}", paper="s10.thalamus_greatest"))
         out["groups"].append(entry)
     means = np.nanmean(R, axis=1)
     out["thalamus_rank"] = int(1 + np.sum(means > means[th]))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modbound.analyses import brain
+from modbound.datasets import brain_dataset
 from modbound.reporting import claims, plotting
 from modbound.core import stats as st
 
@@ -34,7 +34,7 @@ def stats(data, *, scale: str, master_seed: int, measure: str) -> dict:
     conc = within - between
     K = res["systems_block_mean"].shape[0]
     desc = dataset["description"]
-    synth = brain.is_synthetic(desc)
+    synth = brain_dataset.is_synthetic(dataset)
     out = {"figure": "figS9", "scale": scale, "data": desc, "synthetic": synth, "n_nodes": int(labels.size),
            "master_seed": master_seed, "analysis_seed": int(res["seed"]),
            "n_unassigned_vertices": int(res["systems_n_unassigned"]), "systems": [],
@@ -104,7 +104,7 @@ def plot(data, stats_: dict):
     colors = [tuple(rgba[k + 1]) if rgba is not None else plotting.module_color(k) for k in range(K)]
 
     ax = fig.add_subplot(top[0])
-    xy, _, _ = brain.map_coords(dataset, "human")
+    xy, _, _ = brain_dataset.map_coords(dataset)
     col = np.array([colors[k - 1] if k > 0 else (0.85, 0.85, 0.85, 1.0) for k in labels])
     ax.scatter(xy[:, 0], xy[:, 1], c=col, s=float(np.clip(3000 / labels.size, 0.15, 6)), linewidths=0,
                rasterized=True)

@@ -29,7 +29,7 @@ import yaml
 from modbound.core import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
-           "check_paper_ids", "coverage", "substitute", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
+           "check_paper_ids", "coverage", "substitute", "is_real", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
            "CLAIM_KEYS", "check_row", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
            "VERDICT_SHORT"]
 
@@ -150,13 +150,23 @@ def substitute(for_: str, used: str) -> dict[str, str]:
 
 
 def data_mark(st: Mapping[str, Any]) -> str:
-    """'SYNTHETIC', 'SUBSTITUTE' or '' for a figure's stats (its own flags)."""
+    """'SYNTHETIC', 'SUBSTITUTE (...)', the data set's resolution when a brain figure states real data
+    (``data_mark`` REAL: 'REAL, region level: ...') or '' for a figure's stats (its own flags)."""
     if st.get("synthetic"):
         return "SYNTHETIC"
     if st.get("substitute"):
         sub = st["substitute"]
         return f"SUBSTITUTE ({sub['used']} for {sub['for']})"
+    if st.get("data_mark") == "REAL":
+        res = str(st.get("resolution") or "REAL")
+        return res if res.startswith("REAL") else f"REAL, {res}"
     return ""
+
+
+def is_real(mark: str | None) -> bool:
+    """Whether a row's data mark (:func:`data_mark`) stands for the paper's kind of inputs: no mark, or REAL (a real
+    data set, with its resolution)."""
+    return not mark or str(mark).startswith("REAL")
 
 
 def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
@@ -229,7 +239,7 @@ def coverage(rows: Iterable[Mapping[str, Any]], paper_claims: Iterable[Mapping[s
         mine = [r for r in rows if r.get("paper_claim") == pc["id"]]
         tested = [r for r in mine if r["verdict"] in TESTED_VERDICTS]
         status = "untested" if not tested else "tested" if len(tested) == len(mine) else "partly"
-        inputs = ("real" if any(not r.get("data") for r in tested) else "substitute") if tested else "none"
+        inputs = ("real" if any(is_real(r.get("data")) for r in tested) else "substitute") if tested else "none"
         if not mine:
             out["absent"].append(pc["id"])
         out["claims"][pc["id"]] = {"status": status, "inputs": inputs, "rows": len(mine),

@@ -324,6 +324,8 @@ def data_note(stats_: dict, built_in: str = "") -> str:
     """Provenance sentence for a figure's stamp: synthetic data are named as such, first."""
     d = stats_["data"]
     if not stats_["synthetic"]:
+        if stats_.get("data_mark") and stats_.get("resolution"):   # a brain data set: its mark and resolution first
+            return f"Data: {stats_['resolution']}. {d}"
         return f"Data: {d}"
     d = d.split(":", 1)[1].strip() if d.lower().startswith("synthetic:") else d
     return f"SYNTHETIC DATA, not a result about brains{built_in}: {d}"

@@ -294,10 +294,10 @@ def paper_outcome(rows: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
         return "untested", "none"
     tested = [r for r in rows if r["verdict"] in _claims.TESTED_VERDICTS]
     pool = tested or rows
-    inputs = "real" if any(not r.get("data") for r in pool) else "substitute"
+    inputs = "real" if any(_claims.is_real(r.get("data")) for r in pool) else "substitute"
     if not tested:
         return ("untestable" if any(r["verdict"] == "untestable" for r in rows) else "untested"), inputs
-    verdicts = Counter(r["verdict"] for r in tested if (not r.get("data")) == (inputs == "real"))
+    verdicts = Counter(r["verdict"] for r in tested if _claims.is_real(r.get("data")) == (inputs == "real"))
     if verdicts.get("supported", 0) == sum(verdicts.values()):
         return "supported", inputs
     if verdicts.get("supported", 0):
@@ -414,7 +414,7 @@ def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: in
 def _data_label(st: Mapping[str, Any]) -> str:
     mark = _claims.data_mark(st)
     desc = st.get("data")
-    if isinstance(desc, str) and desc and (mark == "SYNTHETIC" or not mark):
+    if isinstance(desc, str) and desc and (mark == "SYNTHETIC" or _claims.is_real(mark)):
         return f"{mark}: {desc}" if mark else desc
     return mark or "the paper's kind of inputs"
 
