@@ -222,3 +222,9 @@ def test_real_data_rows_are_untested_with_the_computed_reason_and_the_real_mark(
     # in-weights that could carry the claim (many sources, none empty) say where to run it instead
     ok, rows = real_data.rows(_check(np.random.default_rng(0).random((50, 40))), fig4_human.REAL_CLAIMS)
     assert ok["testable"] and "brain.datasets.human" in rows[0]["detail"]
+
+
+def test_similarity_analysis_refuses_two_source_in_weights():
+    brain.require_in_weight_sources(np.ones((5, 3)), "ok")
+    with pytest.raises(ValueError, match="data set human_parcels.*2 source column"):
+        brain.require_in_weight_sources(enigma.thalamic_in_weights(DATA, "sc"), "data set human_parcels")

@@ -31,7 +31,7 @@ from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pears
 
 __all__ = [
     "module_order_sample", "system_concentration", "distance_matched_concentration", "thalamocortical_analysis", "source_group_r",
-    "in_weight_geometry",
+    "in_weight_geometry", "require_in_weight_sources",
 ]
 
 log = logging.getLogger("modbound.analyses.brain")
@@ -205,6 +205,17 @@ def in_weight_geometry(W, *, tol: float = 1e-9) -> dict:
     return {"n_nodes": int(N), "n_sources": int(k), "rank": rank, "n_zero_rows": int(zero.sum()),
             "n_directions": int(counts.size), "largest_direction": int(counts.max()) if counts.size else 0,
             "similarity_range": rng, "angle_deg": angle, "testable": not reasons, "reason": "; ".join(reasons)}
+
+
+def require_in_weight_sources(W, what: str, minimum: int = 3) -> None:
+    """Refuse in-weights with fewer than ``minimum`` source columns for the similarity analysis (``ValueError``
+    naming ``what``): with two sources the cosine similarity orders nodes along one angle
+    (:func:`in_weight_geometry`), so its modules and its relation to FC cannot test the claims."""
+    k = np.shape(W)[1]
+    if k < minimum:
+        raise ValueError(f"{what}: in-weights have {k} source column(s); the similarity analysis needs at least "
+                         f"{minimum} (with 2 the cosine similarity is a function of one angle per node; see "
+                         "docs/data.md, 'Human')")
 
 
 # --------------------------------------------------------------------------- the analysis
