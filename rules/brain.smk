@@ -20,6 +20,7 @@ rule brain_analysis:
         seed=config["seed"],
         gamma=config["analysis"]["gamma"],
         distance=lambda wc: brain_dataset_cfg(wc.dataset)["distance"],
+        spatial_null_claim=lambda wc: brain_dataset_cfg(wc.dataset)["spatial_null_claim"],
         **BRAIN_ANALYSIS,
     wildcard_constraints:
         dataset="[a-z][a-z0-9_]*",

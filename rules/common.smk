@@ -99,9 +99,7 @@ def brain_dataset_cfg(name):
     if name not in BRAIN_DATASETS:
         raise ValueError(f"config brain.datasets: no data set named {name!r} (have {sorted(BRAIN_DATASETS)})")
     entry = BRAIN_DATASETS[name]
-    settings = dict(BRAIN["sources"][entry["source"]])
-    if "root" in settings and not Path(settings["root"]).is_absolute():   # vendored data: a folder of the repository
-        settings["root"] = str(Path(workflow.basedir) / settings["root"])  # (also when run with --directory elsewhere)
+    settings = brain_dataset.resolve_settings(entry["source"], BRAIN["sources"][entry["source"]], workflow.basedir)
     return {**entry, "settings": settings, "where": f"brain.sources.{entry['source']}"}
 
 

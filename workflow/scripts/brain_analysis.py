@@ -19,4 +19,5 @@ res = brain.thalamocortical_analysis(
     hist_bins=p.hist_bins, surrogate_kw=p.surrogates, labels=data.get("labels"), max_plot=p.max_plot_nodes,
     concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]})
 res["distance"] = np.array(p.distance)
+res["spatial_null_claim"] = np.array(p.spatial_null_claim)
 io.save_npz(snakemake.output[0], **res)

@@ -38,7 +38,7 @@ import numpy as np
 
 from modbound.core.io import atomic_path
 
-__all__ = ["MARKS", "Source", "SOURCES", "register", "get_source", "source_inputs", "build", "expected_nodes",
+__all__ = ["MARKS", "Source", "SOURCES", "register", "get_source", "resolve_settings", "source_inputs", "build", "expected_nodes",
            "save_dataset", "load_dataset", "save_npy", "is_synthetic", "mark_of", "provenance", "analysis_weights",
            "map_coords", "configured_file"]
 
@@ -60,6 +60,7 @@ class Source:
     build: Callable[[Mapping, Mapping, int], dict]
     n_nodes: Callable[[Mapping], int | None]
     doc: str = ""
+    repo_paths: tuple[str, ...] = ()   # settings that name a folder of the repository (relative to its root)
 
 
 SOURCES: dict[str, Source] = {}
@@ -76,6 +77,16 @@ def get_source(name: str) -> Source:
     if name not in SOURCES:
         raise ValueError(f"unknown brain data source {name!r} (have {sorted(SOURCES)})")
     return SOURCES[name]
+
+
+def resolve_settings(source: str, settings: Mapping, base: str | os.PathLike) -> dict:
+    """``settings`` with the source's repository paths (e.g. the vendored ``data`` folder) made absolute against
+    ``base`` (the repository root), so that a workflow run from another working directory finds them."""
+    out = dict(settings)
+    for key in get_source(source).repo_paths:
+        if out.get(key) and not Path(out[key]).is_absolute():
+            out[key] = str(Path(base) / out[key])
+    return out
 
 
 def source_inputs(source: str, settings: Mapping, where: str) -> dict:
@@ -171,8 +182,11 @@ def analysis_weights(dataset: Mapping, group: str = "thalamus") -> np.ndarray:
 
 
 def map_coords(dataset: Mapping) -> tuple[np.ndarray, str, str]:
-    """2-D node positions for cortical maps, with axis labels: the flat map where the data set has one, else the
-    first two coordinates (medio-lateral, antero-posterior)."""
+    """2-D node positions for cortical maps, with axis labels: the data set's own map (``map_xy`` with ``map_labels``),
+    or its flat map, else the first two coordinates (medio-lateral, antero-posterior)."""
+    if "map_xy" in dataset:
+        labels = [str(v) for v in dataset["map_labels"]] if "map_labels" in dataset else ["x (mm)", "y (mm)"]
+        return np.asarray(dataset["map_xy"]), labels[0], labels[1]
     if "flat" in dataset:
         return np.asarray(dataset["flat"]), "flat map x (mm)", "flat map y (mm)"
     c = np.asarray(dataset["coords"])
@@ -329,6 +343,23 @@ def _allen_voxel(settings: Mapping, inputs: Mapping, seed: int) -> dict:
     return data
 
 
+def _allen_gozzi_inputs(settings: Mapping, where: str) -> dict:
+    from modbound.datasets import allen_gozzi
+    root = Path(settings["root"])
+    if not (root / "SHA256SUMS").is_file():
+        raise ValueError(f"config {where}.root = {str(root)!r}: no vendored data there (no SHA256SUMS)")
+    files = [*allen_gozzi.FILES, *allen_gozzi.fc_files(root)]
+    return {"vendored": [str(root / f) for f in files]}
+
+
+def _allen_gozzi(settings: Mapping, inputs: Mapping, seed: int) -> dict:
+    from modbound.datasets import allen_gozzi
+    return allen_gozzi.prepare(settings["root"], hemisphere=settings["hemisphere"])
+
+
+register(Source("allen_gozzi", "REAL", _allen_gozzi_inputs, _allen_gozzi, lambda s: 25,
+                "vendored Allen regional model + Gozzi-lab awake-mouse FC in 25 isocortical parcels",
+                repo_paths=("root",)))
 register(Source("synthetic_mouse", "SYNTHETIC", _no_inputs, _synthetic_mouse, lambda s: s["n_nodes"],
                 "generated mouse cortex sheet with 11 subcortical source groups and several mice"))
 register(Source("synthetic_human", "SYNTHETIC", _no_inputs, _synthetic_human, lambda s: s["n_vertices"],
@@ -337,6 +368,7 @@ register(Source("hcp", "REAL", _hcp_inputs, _hcp, lambda s: s["n_vertices"],
                 "user HCP S1200 dense FC and thalamocortical SC (an HCP account is needed)"))
 register(Source("enigma_hcp", "REAL", lambda s, w: _enigma().source_inputs(s, w),
                 lambda s, i, seed: _enigma().build_source(s, i, seed), lambda s: 200,
-                "vendored HCP group FC/SC at Schaefer-400 parcels, thalamus 2 regions (ENIGMA toolbox; datasets.enigma)"))
+                "vendored HCP group FC/SC at Schaefer-400 parcels, thalamus 2 regions (ENIGMA toolbox; datasets.enigma)",
+                repo_paths=("root",)))
 register(Source("allen_voxel", "REAL", _allen_voxel_inputs, _allen_voxel, lambda s: None,
                 "Knox et al. 2018 Allen voxel model (downloaded) and user rs-fMRI"))

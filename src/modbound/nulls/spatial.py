@@ -39,7 +39,8 @@ from modbound.core.checks import as_partition
 from modbound.core.io import atomic_path
 
 __all__ = ["write_distance_memmap", "euclidean_rows", "geodesic_rows", "matrix_rows", "load_distance_memmap",
-           "partition_map", "surrogate_maps", "partition_surrogates", "neighbour_agreement"]
+           "partition_map", "surrogate_maps", "partition_surrogates", "contiguous_partitions", "distance_residual",
+           "neighbour_agreement"]
 
 _BLOCK_ROWS = 256
 
@@ -218,8 +219,10 @@ def partition_map(ci, W: np.ndarray) -> np.ndarray:
 
 def surrogate_maps(x, distmat, index, n: int, seed: int, *, knn: int = 1000, ns: int = 500,
                    pv: float = 70, nh: int = 25, deltas=(0.3, 0.5, 0.7, 0.9), kernel: str = "exp",
-                   resample: bool = True) -> np.ndarray:
-    """``n`` variogram-matched surrogates of map ``x`` (brainsmash ``Sampled``), shape (n, N).
+                   resample: bool = True, generator: str = "sampled") -> np.ndarray:
+    """``n`` variogram-matched surrogates of map ``x`` (brainsmash ``Sampled``; ``generator="base"``: brainsmash's
+    dense ``Base`` on the full distance matrix, with ``pv``, ``nh``, ``kernel`` and its own default deltas),
+    shape (n, N).
 
     ``distmat``/``index`` are the memory-mapped sorted distance files (or arrays). ``knn`` and
     ``ns`` are capped at N - 1 and N. Deterministic for a given ``seed`` (``n_jobs=1``).
@@ -232,6 +235,18 @@ def surrogate_maps(x, distmat, index, n: int, seed: int, *, knn: int = 1000, ns:
         raise ValueError(f"surrogate_maps: need at least 4 nodes, got {N}")
     D, I = (load_distance_memmap(distmat, index, N) if isinstance(distmat, (str, os.PathLike))  # noqa: E741
             else (distmat, index))
+    if generator == "base":
+        from brainsmash.mapgen.base import Base
+
+        full = np.empty((N, N))
+        full[np.arange(N)[:, None], np.asarray(I)] = np.asarray(D)
+        full = (full + full.T) / 2
+        with _row_stack_guard():
+            gen = Base(x, full, kernel=kernel, pv=pv, nh=nh, resample=resample, seed=int(seed), n_jobs=1)
+            surr = gen(int(n))
+        return np.atleast_2d(np.asarray(surr, dtype=np.float64))
+    if generator != "sampled":
+        raise ValueError(f"surrogate_maps: generator must be 'sampled' or 'base', got {generator!r}")
     knn = int(min(knn, N - 1))
     ns = int(min(ns, N))
     # Sampled only uses columns 1..knn: copy those (2 x N x (knn + 1) x 4 bytes) out of the memmaps
@@ -263,6 +278,80 @@ def partition_surrogates(ci, x, surrogates: np.ndarray) -> np.ndarray:
         rank[np.argsort(s, kind="stable")] = np.arange(x.size)
         out[k] = ci[by_x[rank]]
     return out
+
+
+def contiguous_partitions(ci, index, n: int, seed: int, *, k: int = 6, max_tries: int = 1000) -> np.ndarray:
+    """``n`` random spatially contiguous partitions with the module sizes of ``ci`` (a null for few nodes).
+
+    Each module grows from a random free seed node by adding, one at a time, a random free node adjacent to it
+    in the symmetrised ``k``-nearest-neighbour graph (``index``: sorted-distance index, column 0 = the node
+    itself), largest module first; an attempt that gets stuck (no free neighbour) is restarted, up to
+    ``max_tries`` times per partition. The last module takes the nodes left, which need not be contiguous.
+    Returns int64 (n, N). Deterministic for a given ``seed``.
+    """
+    ci = as_partition(ci, np.asarray(index).shape[0], name="ci")
+    N = ci.size
+    nb = np.asarray(index)[:, 1:k + 1]
+    adj = np.zeros((N, N), dtype=bool)
+    adj[np.repeat(np.arange(N), nb.shape[1]), nb.ravel()] = True
+    adj |= adj.T
+    sizes = np.bincount(ci)
+    order = np.argsort(-sizes, kind="stable")
+    rng = np.random.default_rng(seed)
+    out = np.empty((int(n), N), dtype=np.int64)
+    for r in range(int(n)):
+        for _ in range(max_tries):
+            lab = np.full(N, -1)
+            ok = True
+            for m in order[:-1]:
+                free = np.flatnonzero(lab < 0)
+                cur = [int(rng.choice(free))]
+                lab[cur[0]] = m
+                while len(cur) < sizes[m]:
+                    front = np.flatnonzero(adj[cur].any(0) & (lab < 0))
+                    if front.size == 0:
+                        ok = False
+                        break
+                    j = int(rng.choice(front))
+                    lab[j] = m
+                    cur.append(j)
+                if not ok:
+                    break
+            if ok:
+                lab[lab < 0] = order[-1]
+                out[r] = lab
+                break
+        else:
+            raise ValueError(f"contiguous_partitions: no contiguous partition with module sizes {sizes.tolist()} "
+                             f"found in {max_tries} tries (k = {k})")
+    return out
+
+
+def distance_residual(fc, distmat, index, n_bins: int = 10) -> np.ndarray:
+    """``fc`` minus its trend with distance: the off-diagonal pairs are put in ``n_bins`` bins of equal pair counts
+    by distance, the trend is the mean FC per bin linearly interpolated between the bins' mean distances (flat
+    beyond the first and last), and each pair's FC minus the trend at its distance is returned (diagonal 0,
+    symmetric, float64). For few nodes, where a variogram-matched null cannot be drawn: a partition that still
+    induces modularity on the residual does so beyond what distance explains."""
+    fc = np.asarray(fc, dtype=np.float64)
+    N = fc.shape[0]
+    D, I = (load_distance_memmap(distmat, index, N) if isinstance(distmat, (str, os.PathLike))  # noqa: E741
+            else (distmat, index))
+    dist = np.empty((N, N))
+    dist[np.arange(N)[:, None], np.asarray(I)] = np.asarray(D)
+    dist = (dist + dist.T) / 2
+    iu = np.triu_indices(N, 1)
+    d, f = dist[iu], fc[iu]
+    if d.size < 2 * n_bins:
+        raise ValueError(f"distance_residual: {d.size} pairs are too few for {n_bins} distance bins")
+    order = np.argsort(d, kind="stable")
+    chunks = np.array_split(order, n_bins)
+    xs = np.array([d[c].mean() for c in chunks])
+    ys = np.array([f[c].mean() for c in chunks])
+    trend = np.interp(dist, xs, ys)
+    out = fc - trend
+    np.fill_diagonal(out, 0.0)
+    return (out + out.T) / 2
 
 
 def neighbour_agreement(partitions, index, k: int = 6) -> np.ndarray:
