@@ -59,3 +59,23 @@ rule brain_source_groups:
         ENV
     script:
         f"{SCRIPTS}/brain_source_groups.py"
+
+
+rule brain_in_weights:
+    """What a data set's thalamic in-weights can express (cosine-similarity geometry: sources, rank, nodes without
+    in-weight; modbound.analyses.brain.in_weight_geometry): which claims its data can judge (Figs 4k-o, S9)."""
+    input:
+        W="resources/brain/{dataset}/W.npy",
+        dataset="resources/brain/{dataset}/dataset.npz",
+    output:
+        "results/analysis/brain_in_weights/{dataset}.json",
+    wildcard_constraints:
+        dataset="[a-z][a-z0-9_]*",
+    log:
+        "logs/brain/brain_in_weights_{dataset}.log",
+    resources:
+        mem_mb=lambda wc: 1000 + brain_nodes(wc.dataset) ** 2 * 8 // 2**20,
+    conda:
+        ENV
+    script:
+        f"{SCRIPTS}/brain_in_weights.py"

@@ -10,8 +10,7 @@ import pytest
 
 from conftest import ROOT
 from modbound import figures
-from modbound.core import io
-from modbound.core import stats as stats_mod
+from modbound.core import io, stats as stats_mod
 from modbound.models import random_rnn
 from modbound.reporting import registry
 from modbound.core.io import load_config

@@ -220,6 +220,14 @@ def test_tiny_end_to_end_brain_figures(tiny_run, tmp_path):
             assert (tiny_run / f"results/figures/{fig}.{ext}").stat().st_size > 10_000
     human = json.loads((stats_dir / "fig4_human.json").read_text())
     assert human["n_nodes"] == 300 and human["spatial_null"]["n"] == 10
+    # the real parcel-level data set judges what it can: each human paper claim has a REAL row, untested with why
+    for fig, n in (("fig4_human", 3), ("figS9", 2)):
+        stats = json.loads((stats_dir / f"{fig}.json").read_text())
+        real = [c for c in stats["claims"] if c.get("data", "").startswith("REAL, parcel level")]
+        assert len(real) == n and all(c["verdict"] == "untested" and "one angle per node" in c["detail"]
+                                      for c in real), fig
+        assert stats["real_data"]["n_sources"] == 2 and not stats["real_data"]["testable"], fig
+        assert claims_md.count("REAL, parcel level") >= n
     assert (tiny_run / "resources/brain/human/distmat.npy").exists()
     _run_tiny(tmp_path, "results/stats/fig4_human.json", "results/stats/figS10.json")
     for name in ("fig4_human.json", "figS10.json"):

@@ -12,6 +12,7 @@ p = snakemake.params
 name = snakemake.wildcards.dataset
 data = brain_dataset.load_dataset(Path(snakemake.input.dataset).parent)
 W = brain_dataset.analysis_weights(data, "thalamus")   # thalamic sources only (other groups are for Fig S10)
+brain.require_in_weight_sources(W, f"data set {name} ({data['resolution']}; config brain.datasets.{name})")
 res = brain.thalamocortical_analysis(
     W, data["fc"], snakemake.input.distmat, snakemake.input.index, gamma=p.gamma, louvain_runs=p.louvain_runs,
     n_surrogates=p.n_surrogates, null=p.null_model, seed=seeding.derive_seed(p.seed, "brain", name, "analysis"),

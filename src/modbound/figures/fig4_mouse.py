@@ -110,6 +110,12 @@ def _module_map(ax, xy, ci, title, size, names=None):
 
 
 def plot(data, stats_: dict):
+    return _draw(data, stats_)
+
+
+def _draw(data, stats_: dict, note: str = ""):
+    """The figure of either species; ``note``: a further sentence for the stamp (the human figure: what real data
+    could judge)."""
     res, dataset = data["analysis"], data["dataset"]
     species = stats_["species"]
     L = _LETTERS[species]
@@ -181,5 +187,5 @@ def plot(data, stats_: dict):
 
     plotting.stamp(fig, plotting.data_note(stats_) + ".\n" + plotting.scale_note(
         stats_["scale"], f"{stats_['n_nodes']} cortical nodes, {stats_['louvain_runs']} Louvain runs, "
-        f"{sn_['n']} brainsmash surrogates, {stats_['distance']} distances"))
+        f"{sn_['n']} brainsmash surrogates, {stats_['distance']} distances") + (f"\n{note}" if note else ""))
     return fig

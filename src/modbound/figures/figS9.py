@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.datasets import brain_dataset
-from modbound.reporting import claims, plotting
+from modbound.reporting import claims, plotting, real_data
 from modbound.core import stats as st
 
 SENSORY = ("Visual", "Somatomotor")
@@ -87,7 +87,19 @@ def stats(data, *, scale: str, master_seed: int, measure: str) -> dict:
         statistic=t["t"] if t["t"] is not None else float("nan"), p=t["p"], n=int(sens.sum() + other.sum()),
         direction="greater", detail=f"sensory {t['mean_a']:.3f} vs other {t['mean_b']:.3f}; sensory systems "
                                     f"rank {ranks} of {K}" + ("; SYNTHETIC data" if synth else ""), paper="s9.sensory"))
+    if "real_check" in data:
+        out["real_data"], rows = real_data.rows(data["real_check"], REAL_CLAIMS)
+        out["claims"] += rows
     return out
+
+
+#: the claims of Fig S9 judged on the real parcel-level data set: (row id, statement, paper claim id)
+REAL_CLAIMS = (
+    ("figS9.real_within_systems", "human: thalamocortical in-weight similarity is higher within each Yeo-7 system "
+     "than between it and the others", "s9.concentrated"),
+    ("figS9.real_sensory_concentration_highest", "human: within-system concentration of thalamocortical similarity "
+     "is highest in primary sensory systems (visual, somatomotor)", "s9.sensory"),
+)
 
 
 def plot(data, stats_: dict):
@@ -173,7 +185,8 @@ def plot(data, stats_: dict):
             f"t = {raw['t']:.1f}, {plotting.format_p(raw['p'])}." if raw["t"] is not None else "")
     plotting.stamp(fig, plotting.data_note(stats_, " (generator: focal 'core' projections into visual/somatomotor "
                                                    "cortex, diffuse elsewhere)") + ".\n" + plotting.scale_note(
-        stats_["scale"], f"{stats_['n_nodes']} vertices") + " " + stats_["note"] + ".\n" + note)
+        stats_["scale"], f"{stats_['n_nodes']} vertices") + " " + stats_["note"] + ".\n" + note
+        + (f"\n{real_data.note(stats_)}" if stats_.get("real_data") else ""))
     return fig
 
 

@@ -39,7 +39,7 @@ from modbound.core.checks import as_partition
 from modbound.core.io import atomic_path
 from modbound.nulls.base import NullModel
 
-__all__ = ["VariogramSurrogates", "write_distance_memmap", "euclidean_rows", "geodesic_rows", "load_distance_memmap",
+__all__ = ["VariogramSurrogates", "write_distance_memmap", "euclidean_rows", "geodesic_rows", "matrix_rows", "load_distance_memmap",
            "partition_map", "surrogate_maps", "partition_surrogates", "contiguous_partitions", "distance_residual",
            "neighbour_agreement"]
 
@@ -91,6 +91,24 @@ def geodesic_rows(coords: np.ndarray, faces: np.ndarray):
             raise ValueError("surface graph is disconnected: geodesic distance undefined for some "
                              "pairs (use distance: euclidean)")
         return d
+    return rows
+
+
+def matrix_rows(D, name: str = "distances"):
+    """Row function for :func:`write_distance_memmap` from a precomputed distance matrix (e.g. geodesic
+    distances between parcel centroids): square, finite, non-negative, symmetric, zero diagonal and positive off
+    it (``ValueError`` naming ``name`` otherwise)."""
+    D = np.asarray(D, dtype=np.float64)
+    if D.ndim != 2 or D.shape[0] != D.shape[1]:
+        raise ValueError(f"{name}: expected a square distance matrix, got shape {D.shape}")
+    off = ~np.eye(D.shape[0], dtype=bool)
+    if not np.all(np.isfinite(D)) or np.any(np.diag(D) != 0) or np.any(D[off] <= 0):
+        raise ValueError(f"{name}: distances must be finite, 0 on the diagonal and positive off it")
+    if np.abs(D - D.T).max() > 1e-6 * max(float(D.max()), 1.0):
+        raise ValueError(f"{name}: distance matrix is not symmetric")
+
+    def rows(start: int, stop: int) -> np.ndarray:
+        return D[start:stop]
     return rows
 
 
