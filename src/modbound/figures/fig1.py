@@ -130,7 +130,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
         cl.append(claims.claim(
             f"{figure}.module_{cid}_tracks_output", f"{lab} module mean activity correlates with its output unit",
             test=r["test"], statistic=_nan_t(r), p=r["p"], n=r["n"],
-            direction="greater", detail=f"mean r = {r['mean']}; {entry['n_matched']} of {n} networks matched",
+            direction="greater", detail=f"mean r = {r['mean']:.3f}; {entry['n_matched']} of {n} networks matched",
             paper="fig1.output_corr" if task == "pdm" else "s2.output_corr"))
         le = entry["lesion"]
         t = le["ttest_same_vs_other"]
@@ -169,7 +169,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
                 f"{figure}.module_{cid}_tracks_cumulative_input",
                 f"{lab} module mean activity {'rises' if c == 1 else 'falls'} with cumulative (stim1 - stim2) input",
                 test=rc["test"], statistic=_nan_t(rc), p=rc["p"], n=rc["n"],
-                direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']}",
+                direction="greater" if c == 1 else "less", detail=f"mean r = {rc['mean']:.3f}",
                 paper="fig1.track_input"))
             toward = 1.0 if c == 1 else -1.0   # r with the cumulative input toward this module's stimulus
             ch, _ = claims.strength_claim(
@@ -196,7 +196,7 @@ def stats(data, *, scale: str, strength: dict, figure: str = "fig1") -> dict:
             cl.append(claims.claim(
                 f"{figure}.choice_modules_anticorrelated", "the two choice modules' mean activities are "
                 "anti-correlated", test=t["test"], statistic=_nan_t(t), p=t["p"], n=t["n"], direction="less",
-                detail=f"mean r = {out['r_between_choice_modules']['mean']}", paper="fig1.anticorrelated"))
+                detail=f"mean r = {out['r_between_choice_modules']['mean']:.3f}", paper="fig1.anticorrelated"))
         inter = lesions.lesion_crossover(lesion, control)
         t = st.ttest_1samp(inter, 0.0)
         out["lesion_crossover"] = {**st.describe(inter), "ttest": t}
