@@ -371,3 +371,15 @@ def test_strength_readings_live_in_config_only():
                 src = ast.unparse(thr)
                 assert "strength" in src or src.isupper() or src in {"thr", "high", "same", "majority"}, \
                     f"{path.name}:{node.lineno}: threshold {src} not from config paper_strength"
+
+
+def test_claims_header_counts_rows_by_kind_of_data():
+    """REAL, SYNTHETIC and SUBSTITUTE rows (and rows on the networks trained here) are counted apart."""
+    assert claims.data_kind("") == claims.data_kind(None) == "networks trained here"
+    assert claims.data_kind("REAL, region level: 25 isocortical parcels") == "REAL"
+    assert claims.data_kind("SYNTHETIC") == "SYNTHETIC"
+    assert claims.data_kind("SUBSTITUTE (MiniLM for GPT-2)") == "SUBSTITUTE"
+    rows = [{"verdict": "supported", "data": d} for d in ("", "REAL, parcel level", "REAL, region level", "SYNTHETIC")]
+    head = claims.header_section(rows)
+    assert "Rows by data: networks trained here: 1, REAL: 2, SYNTHETIC: 1" in head
+    assert "SUBSTITUTE:" not in head.split("Rows by data:")[1]

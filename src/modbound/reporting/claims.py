@@ -29,7 +29,7 @@ import yaml
 from modbound.core import stats as _st
 
 __all__ = ["claim", "t_claim", "untested", "collect", "spread", "to_markdown", "load_paper_claims",
-           "check_paper_ids", "coverage", "substitute", "is_real", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
+           "check_paper_ids", "coverage", "substitute", "is_real", "data_kind", "DATA_KINDS", "strength_claim", "validate_stats", "ALPHA", "TESTED_VERDICTS",
            "CLAIM_KEYS", "check_row", "registered_figure", "check_figure_rows", "robustness", "robustness_markdown", "fmt_number", "md_cell", "data_mark",
            "VERDICT_SHORT", "VERDICTS", "strength_cell", "effect_cell", "strength_readings_markdown", "VERDICT_MEANING", "strength_verdict", "flip_thresholds", "effect_text"]
 
@@ -345,6 +345,19 @@ def data_mark(st: Mapping[str, Any]) -> str:
     return ""
 
 
+DATA_KINDS = ("networks trained here", "REAL", "SYNTHETIC", "SUBSTITUTE")
+
+
+def data_kind(mark: str | None) -> str:
+    """The kind of a row's data mark (:func:`data_mark`), counted apart in claims.md: no mark (networks trained
+    here, the paper's kind of inputs), REAL (vendored real data), SYNTHETIC (generated data) or SUBSTITUTE."""
+    mark = str(mark or "")
+    for kind in DATA_KINDS[1:]:
+        if mark.startswith(kind):
+            return kind
+    return DATA_KINDS[0]
+
+
 def is_real(mark: str | None) -> bool:
     """Whether a row's data mark (:func:`data_mark`) stands for the paper's kind of inputs: no mark, or REAL (a real
     data set, with its resolution)."""
@@ -485,6 +498,7 @@ def header_section(rows: list[Mapping[str, Any]], cov: Mapping[str, Any] | None 
     """Title, with the paper's claims (``cov``, :func:`coverage`) the coverage line, how to read the verdicts and
     data marks, and the count of rows by verdict."""
     counts = Counter(r["verdict"] for r in rows)
+    marks = Counter(data_kind(r.get("data")) for r in rows)
     return "\n".join([
         "# Claims of the paper, as reproduced by this run",
         "",
@@ -500,6 +514,8 @@ def header_section(rows: list[Mapping[str, Any]], cov: Mapping[str, Any] | None 
         " and the method on other inputs, not the paper: *opposite* there does not say the paper is wrong.",
         "",
         "Summary of rows: " + (", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) or "no claims"),
+        "",
+        "Rows by data: " + (", ".join(f"{k}: {marks[k]}" for k in DATA_KINDS if marks[k]) or "no claims"),
     ])
 
 
