@@ -318,8 +318,8 @@ def plot(data, stats_: dict):
     if task == "pdm":
         h2, n2 = ax2.get_legend_handles_labels()
         handles, names_ = handles + h2, names_ + n2
-    ax.legend(handles, names_, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(3, len(handles)),
-              borderaxespad=0.2)
+    ax.legend(handles, names_, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=min(2, len(handles)),
+              borderaxespad=0.2, fontsize=5)
     plotting.panel_label(ax, "c")
 
     ax = fig.add_subplot(top[3])
