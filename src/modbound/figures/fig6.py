@@ -166,8 +166,8 @@ def plot(data, stats_: dict):
                        zorder=4, label=name)
     _pc_labels(ax, res)
     n_end = {c: int(np.sum(code == c)) for c in END_MARKERS}
-    ax.set_title(f"net {vf['network']} after {lr['long_steps'] + lr['period_steps']} steps:\n"
-                 f"fixed (x) {n_end[0]}, orbit (o) {n_end[1]}, neither (^) {n_end[2]}", fontsize=6.5)
+    ax.set_title(f"net {vf['network']}, end after {lr['long_steps'] + lr['period_steps']} steps:\n"
+                 f"fixed (x) {n_end[0]}, orbit (o) {n_end[1]},\nneither (^) {n_end[2]}", fontsize=6.5)
     plotting.panel_label(ax, "b")
 
     ax = fig.add_subplot(top[2])
