@@ -392,7 +392,7 @@ def test_dataset_roundtrip_and_inconsistency(tmp_path):
     (tmp_path / "m" / "dataset.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match=r"m/dataset\.npz: cannot read"):
         brain_dataset.load_dataset(tmp_path / "m")
-    with pytest.raises(ValueError, match=r"nowhere/dataset\.npz: file not found"):
+    with pytest.raises(FileNotFoundError, match=r"nowhere/dataset\.npz: file not found"):
         brain_dataset.load_dataset(tmp_path / "nowhere")
 
 

@@ -121,12 +121,13 @@ def test_claims_rule_fails_naming_the_stats_file_that_lost_claims(tmp_path, wher
 # ---- (3) every load names its file -------------------------------------------------------------------------------
 
 def _dataset(folder):
-    from modbound.analyses import brain
+    from modbound.datasets import brain_dataset
 
     rng = np.random.default_rng(0)
     fc = np.corrcoef(rng.normal(size=(30, 40)))
-    brain.save_dataset(folder, W=rng.random((30, 4)), fc=fc, coords=rng.normal(size=(30, 3)),
-                       description="synthetic test", labels=np.arange(30))
+    brain_dataset.save_dataset(folder, W=rng.random((30, 4)), fc=fc, coords=rng.normal(size=(30, 3)),
+                               description="synthetic test", mark="SYNTHETIC", resolution="30 test nodes",
+                               labels=np.arange(30))
     return folder
 
 
@@ -138,7 +139,7 @@ def _truncate(path):
 @pytest.mark.parametrize("name", ["W.npy", "fc.npy", "dataset.npz"])
 @pytest.mark.parametrize("mmap", [False, True])
 def test_a_truncated_brain_dataset_file_is_named(tmp_path, name, mmap):
-    from modbound.analyses import brain
+    from modbound.datasets import brain_dataset as brain
 
     folder = _dataset(tmp_path / "mouse")
     assert brain.load_dataset(folder, mmap=mmap)["fc"].shape == (30, 30)
@@ -148,7 +149,7 @@ def test_a_truncated_brain_dataset_file_is_named(tmp_path, name, mmap):
 
 
 def test_a_missing_brain_matrix_is_named(tmp_path):
-    from modbound.analyses import brain
+    from modbound.datasets import brain_dataset as brain
 
     folder = _dataset(tmp_path / "mouse")
     (folder / "fc.npy").unlink()
@@ -161,7 +162,7 @@ def test_brain_distances_names_a_truncated_dataset(tmp_path):
     _truncate(folder / "dataset.npz")
     smk = SimpleNamespace(input=SimpleNamespace(dataset=str(folder / "dataset.npz")),
                           output=SimpleNamespace(distmat=str(tmp_path / "d/distmat.npy")),
-                          params=SimpleNamespace(distance="euclidean"), wildcards=SimpleNamespace(species="mouse"),
+                          params=SimpleNamespace(distance="euclidean"), wildcards=SimpleNamespace(dataset="mouse"),
                           log=[str(tmp_path / "log")])
     code = (ROOT / "workflow/scripts/brain_distances.py").read_text()
     setup = io.setup_logging
@@ -199,7 +200,7 @@ def test_variant_names_of_other_runs_are_refused(name):
     (("variants",), {"vv\n": {"figures": [], "config": {}}}),
     (("ensembles",), {"pdm\n": {"task": "pdm", "n_models": 2, "n_steps": 2}}),
     (("figure_ensembles", "fig1"), "pdm\n"),
-    (("brain", "mouse", "allen", "files", "weights", "name"), "w.csv.gz\n"),
+    (("brain", "sources", "allen_voxel", "files", "weights", "name"), "w.csv.gz\n"),
 ])
 def test_names_ending_in_a_newline_are_refused(path, value):
     from modbound.reporting import variants

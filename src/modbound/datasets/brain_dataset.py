@@ -29,13 +29,13 @@ that names the file when it is missing, unreadable or inconsistent.
 from __future__ import annotations
 
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from modbound.core import io
 from modbound.core.io import atomic_path
 
 __all__ = ["MARKS", "Source", "SOURCES", "register", "get_source", "resolve_settings", "source_inputs", "build", "expected_nodes",
@@ -224,12 +224,9 @@ def save_dataset(folder: str | os.PathLike, *, W, fc, coords, description: str, 
 
 
 def _read_npy(path: Path, mmap: bool) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: file not found (brain data set)") from None
-    except (ValueError, OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot read as a .npy array ({err})") from None
+    """One matrix of a data set through :func:`modbound.core.io.load_npy` (missing, truncated or non-numeric: the
+    error names the file)."""
+    return io.load_npy(path, f"brain data set {path.stem}", mmap_mode="r" if mmap else None)
 
 
 def load_dataset(folder: str | os.PathLike, mmap: bool = False) -> dict:
@@ -237,14 +234,7 @@ def load_dataset(folder: str | os.PathLike, mmap: bool = False) -> dict:
     no provenance, shapes that disagree)."""
     folder = Path(folder)
     path = folder / "dataset.npz"
-    out: dict[str, Any] = {}
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            out.update({k: z[k] for k in z.files})
-    except FileNotFoundError:
-        raise ValueError(f"{path}: file not found (brain data set)") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
-        raise ValueError(f"{path}: cannot read the brain data set ({err})") from None
+    out: dict[str, Any] = dict(io.load_npz(path))   # missing, truncated or corrupted: named (modbound.core.io)
     for key in ("description", "mark", "resolution", "name", "source"):
         if key in out:
             out[key] = str(out[key])

@@ -39,6 +39,12 @@ def manifest(root: str | os.PathLike) -> dict[str, str]:
 _VERIFIED: dict[tuple[str, float, int], str] = {}
 
 
+def clear_cache() -> None:
+    """Forget the manifests read and the files verified in this process (after a manifest or file was changed)."""
+    _manifest.cache_clear()
+    _VERIFIED.clear()
+
+
 def verified(root: str | os.PathLike, relpath: str) -> Path:
     """``root/relpath`` after checking its SHA-256 against the manifest (checked once per process and file
     state). Raises ``ValueError`` naming the file when it is missing, unlisted or differs."""

@@ -110,10 +110,10 @@ def _module_map(ax, xy, ci, title, size, names=None):
 
 
 def plot(data, stats_: dict):
-    return _draw(data, stats_)
+    return draw(data, stats_)
 
 
-def _draw(data, stats_: dict, note: str = ""):
+def draw(data, stats_: dict, note: str = ""):
     """The figure of either species; ``note``: a further sentence for the stamp (the human figure: what real data
     could judge)."""
     res, dataset = data["analysis"], data["dataset"]
