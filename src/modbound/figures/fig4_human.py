@@ -46,4 +46,4 @@ REAL_CLAIMS = (
 
 
 def plot(data, stats_: dict):
-    return fig4_mouse.draw(data, stats_, note=real_data.note(stats_))
+    return fig4_mouse.plot(data, stats_)

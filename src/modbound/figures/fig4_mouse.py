@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from modbound.datasets import brain_dataset
-from modbound.reporting import claims, plotting
+from modbound.reporting import claims, plotting, real_data
 from modbound.core import stats as st
 
 _LETTERS = {"mouse": "fghij", "human": "klmno"}
@@ -110,12 +110,9 @@ def _module_map(ax, xy, ci, title, size, names=None):
 
 
 def plot(data, stats_: dict):
-    return draw(data, stats_)
-
-
-def draw(data, stats_: dict, note: str = ""):
-    """The figure of either species; ``note``: a further sentence for the stamp (the human figure: what real data
-    could judge)."""
+    """The figure of either species (Fig 4k-o draws with it too); the stamp adds, where the stats carry a real-data
+    check (the human figure), what the real data could judge (:func:`modbound.reporting.real_data.note`)."""
+    note = real_data.note(stats_)
     res, dataset = data["analysis"], data["dataset"]
     species = stats_["species"]
     L = _LETTERS[species]
