@@ -169,6 +169,11 @@ def test_summary_opens_with_prose_from_the_claims_and_one_sentence_per_outcome()
         assert f"- *{o}*: {report.OUTCOME_MEANING[o]}" in summary
         assert f"\n| {o} | " in summary
     assert summary.index("**What reproduces.**") < summary.index("- *supported*") < summary.index("| outcome |")
+    # REAL, SYNTHETIC and SUBSTITUTE rows counted apart (and the rows on the networks trained here)
+    kinds = {k: sum(claims.data_kind(claims.data_mark(st)) == k for st in stats.values() for _ in st["claims"])
+             for k in claims.DATA_KINDS}
+    assert kinds["SYNTHETIC"] and kinds["SUBSTITUTE"] and kinds["networks trained here"]
+    assert "Claim rows by kind of data: " + ", ".join(f"{k} {n}" for k, n in kinds.items()) in summary
     # the row: its effect, its test, our reading and the thresholds at which the verdict would change
     cells = [c.strip() for c in re.split(r"(?<!\\)\|", _row_line(md, "module tracks input highly"))[1:-1]]
     assert cells[3] == "weaker than stated" and cells[7] == "mean r 0.443 (median 0.435; judged: mean)"

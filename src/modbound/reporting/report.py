@@ -488,8 +488,10 @@ def opening(summ: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: int) -> list[str]:
+def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> list[str]:
     c = cov["counts"]
+    n_rows = len(rows)
+    kinds = Counter(_claims.data_kind(r.get("data")) for r in rows)
     lines = [
         "## Summary",
         "",
@@ -504,6 +506,10 @@ def _summary_section(summ: Mapping[str, Any], cov: Mapping[str, Any], n_rows: in
         *(f"- *{o}*: {OUTCOME_MEANING[o]}" for o in OUTCOMES),
         "",
         *_outcome_table(summ),
+        "",
+        "Claim rows by kind of data: " + ", ".join(f"{k} {kinds[k]}" for k in _claims.DATA_KINDS) + " (REAL:"
+        " vendored real data at the resolution each row states; SYNTHETIC: generated data; SUBSTITUTE: a stand-in"
+        " for the paper's data or model).",
     ]
     lines += [
         "",
@@ -650,7 +656,7 @@ def build(doc: Mapping[str, Any], stats: Mapping[str, Mapping[str, Any]],
     if companion is not None:
         validate_claims_json(companion, paper_claims, figures, companion_path)
         meta = {**meta, "companion": companion_meta(companion, companion_path, meta.get("companion_sha256", "unknown"))}
-    sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], len(rows))]
+    sections = [_header(meta, doc), _summary_section(summ, doc["coverage"], rows)]
     if companion is not None:
         scale = meta["companion"]["scale"]
         # keyed without spaces: claims.json files made before ids lost their spaces ("fig1.lesion_stim 1_module")
