@@ -244,10 +244,11 @@ def plot(data, stats_: dict):
         plotting.band(ax, x, res[f"k_{kind}"], color=KIND_COLORS[kind], label=kind)
     ax.plot(x, np.minimum(2.0 ** x, stats_["n_outputs"]), color="0.4", ls=":", lw=0.8, label="2^N_in (max N_out)")
     ax.set_yscale("log")
+    ax.set_ylim(top=10 * float(stats_["n_outputs"]))   # headroom above the curves for the legend
     ax.xaxis.set_major_locator(plotting.plt.MaxNLocator(integer=True))
     ax.set_xlabel("number of inputs N_in")
     ax.set_ylabel("number of modules")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.12), fontsize=5)
+    ax.legend(loc="upper left", ncols=2, fontsize=5)
     ax.set_title("number of modules")
     plotting.panel_label(ax, "k")
 
@@ -259,18 +260,19 @@ def plot(data, stats_: dict):
         ax.set_xlabel("number of inputs N_in")
         ax.set_ylabel("Q on output correlation")
         ax.set_title(KINDS[kind])
-        ax.legend(loc="lower left", fontsize=5)
+        ax.legend(loc="upper right", fontsize=5)
         plotting.panel_label(ax, letter)
 
     ax = fig.add_subplot(rows[2][3])
     for kind in KINDS:
         plotting.band(ax, x, res[f"ari_{kind}"], color=KIND_COLORS[kind], label=kind)
-    ax.set_ylim(-0.05, 1.05)
+    ax.set_ylim(-0.05, 1.3)   # headroom above the bands for the legend
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlabel("number of inputs N_in")
     ax.set_ylabel("ARI with Louvain partition")
     ax.set_title("agreement with\ncorrelation modules")
     plotting.panel_label(ax, "l")
-    ax.legend(loc="upper right", fontsize=5)
+    ax.legend(loc="upper center", ncols=3, fontsize=5)
 
     plotting.stamp(fig, plotting.scale_note(
         stats_["scale"], f"{stats_['n_seeds_per_n_in']} random networks per N_in (bands: mean ± sd), "
