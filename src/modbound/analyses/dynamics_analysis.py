@@ -86,16 +86,22 @@ def within_minus_between(S: np.ndarray, partition: np.ndarray) -> float:
 
 
 def initial_states(act, index: np.ndarray, steps: np.ndarray, n: int, noise: float, *, seed: int, ensemble: str,
-                    analysis: str, spread: bool = False) -> np.ndarray:
+                   analysis: str, spread: bool = False, return_steps: bool = False):
     """``n`` recorded states (analysed steps) plus noise per network ``[len(index), n, H]``, drawn at random
     (:func:`modbound.analyses.dynamics.sample_states`) or, with ``spread``, one per equal stratum of the analysed steps
     (:func:`modbound.analyses.dynamics.spread_states`), with ``derive_seed(seed, "dynamics", ensemble, analysis, m)``
-    for network m."""
+    for network m. With ``return_steps`` (random draws only), also each state's recorded step, an index into the
+    analysed steps ``[len(index) * n]``."""
+    if return_steps and spread:
+        raise ValueError("initial_states: return_steps is for random draws (spread=False)")
     draw = dy.spread_states if spread else dy.sample_states
-    return np.concatenate([
-        draw(act.hidden[m][None, steps], n, noise,
-             np.random.default_rng(derive_seed(seed, "dynamics", ensemble, analysis, int(m))))
-        for m in index])
+    extra = {"return_index": True} if return_steps else {}
+    draws = [draw(act.hidden[m][None, steps], n, noise,
+                  np.random.default_rng(derive_seed(seed, "dynamics", ensemble, analysis, int(m))), **extra)
+             for m in index]
+    if return_steps:
+        return np.concatenate([d[0] for d in draws]), np.concatenate([d[1] for d in draws])
+    return np.concatenate(draws)
 
 
 def _live_correlation(act, m: int, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,11 +139,9 @@ def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_init
     """
     index = select_networks(act, n_networks)
     steps = analysed_steps(act.trials, drop_first_trial)
-    draws = [dy.sample_states(act.hidden[m][None, steps], n_inits, init_noise,
-                              np.random.default_rng(derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m))),
-                              return_index=True) for m in index]  # as initial_states, with the steps drawn
-    h0 = np.concatenate([d[0] for d in draws])
-    init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[np.concatenate([d[1] for d in draws])]]
+    h0, drawn = initial_states(act, index, steps, n_inits, init_noise, seed=seed, ensemble=ensemble,
+                               analysis="fixed_points", return_steps=True)
+    init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[drawn]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
                                   n_steps=n_steps, lr=lr, tol=speed_tol, dtype=_torch_dtype(dtype, "fixed_points"))
     return {"states": states, "q": q, "init": h0, "init_period": init_period.astype(np.int8),
