@@ -3,6 +3,7 @@
 # compute rules write results/analysis/brain*/<data set>.npz, the
 # plot rules (rules/figures.smk) only read them.
 
+BRAIN_THREADS = config["brain"].get("threads") or config["threads"]
 BRAIN_ANALYSIS = {k: BRAIN[k] for k in ("louvain_runs", "n_surrogates", "null_model", "hist_bins", "max_plot_nodes", "surrogates", "systems")}
 
 
@@ -29,9 +30,9 @@ rule brain_analysis:
     benchmark:
         "results/benchmarks/brain/analysis_{dataset}.tsv"
     priority: 50  # end of the longest chain at full size (see brain_prepare)
-    threads: config["threads"]
+    threads: BRAIN_THREADS   # Louvain restarts side by side
     resources:
-        mem_mb=lambda wc: 3000 + brain_nodes(wc.dataset) ** 2 * 16 // 2**20,
+        mem_mb=lambda wc: 3000 + brain_nodes(wc.dataset) ** 2 * 16 // 2**20 + 1024 * (BRAIN_THREADS - 1),  # 1 GiB table per run
         runtime=120,
     conda:
         ENV

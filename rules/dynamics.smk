@@ -22,6 +22,7 @@ rule dynamics_fixed_points:
         cfg=DYN["fixed_points"],
         **DYN_COMMON,
     threads: DYN_THREADS
+    priority: 10  # on the longest chain of the RNN figures (training -> fixed points -> nullclines): before the sweeps
     resources:
         mem_mb=2000,
         runtime=10 + DYN["n_networks"] * DYN["fixed_points"]["n_inits"] * DYN["fixed_points"]["n_steps"] // 2_000_000,
@@ -128,6 +129,7 @@ rule dynamics_nullclines:
         **DYN_COMMON,
         **DYN_ANALYSIS,
     threads: DYN_THREADS
+    priority: 10  # the longest job after the trainings (see dynamics_fixed_points): start it as soon as it can
     resources:
         mem_mb=2000,
         runtime=30,

@@ -228,6 +228,16 @@ def test_same_seed_same_result_different_seed_can_differ():
     assert any(not np.array_equal(others[0], p) for p in others[1:])
 
 
+def test_threads_give_the_same_runs_in_the_same_order():
+    W = sparse_factor_corr(200, seed=5)
+    one = louvain(W, n_runs=6, seed=7, return_all=True)
+    two = louvain(W, n_runs=6, seed=7, return_all=True, threads=2)
+    np.testing.assert_array_equal(one.partitions, two.partitions)
+    np.testing.assert_array_equal(one.q_runs, two.q_runs)
+    np.testing.assert_array_equal(one.partition, two.partition)
+    assert len({p.tobytes() for p in one.partitions}) > 1  # the runs differ, so an order mix-up would show
+
+
 # ------------------------------------------------------------ consensus
 
 def test_agreement_hand_example():
@@ -318,6 +328,8 @@ def test_bad_arguments_raise():
         louvain(W, method="fastest")
     with pytest.raises(ValueError, match="n_runs"):
         louvain(W, n_runs=0)
+    with pytest.raises(ValueError, match="threads"):
+        louvain(W, threads=0)
 
 
 # ------------------------------------------------------------------ merged kernels: same floats as before

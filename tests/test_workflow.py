@@ -297,6 +297,22 @@ def test_dry_run_with_replicate_seeds_plans_each_seed_in_its_own_folder(tmp_path
     assert out.count("rule claims:") == 1
 
 
+def test_brain_threads_set_the_brain_analysis_jobs_threads_and_memory(tmp_path):
+    cfg = tmp_path / "threads.yaml"
+    cfg.write_text(yaml.safe_dump({"brain": {"threads": 2}}))
+    plans = {}
+    for extra in ([], [str(cfg)]):
+        proc = run_snakemake("-n", "--cores", "2", "--snakefile", str(ROOT / "Snakefile"), "--directory",
+                             str(tmp_path), "--configfile", str(ROOT / "configs/test.yaml"), *extra)
+        out = proc.stdout + proc.stderr
+        job = out[out.index("rule brain_analysis:"):]
+        job = job[:job.index("\n[")]  # up to the next job's time stamp
+        plans[bool(extra)] = job
+    assert "threads: 2" in plans[True] and "threads:" not in plans[False]
+    mem = {k: int(v.split("mem_mb=")[1].split(",")[0]) for k, v in plans.items()}
+    assert mem[True] == mem[False] + 1024  # a second Louvain run's node-to-module table
+
+
 def test_replicate_seed_equal_to_master_seed_is_refused(tmp_path):
     cfg = _replicates_config(tmp_path, [0])
     proc = run_snakemake("-n", "--configfile", str(ROOT / "configs/test.yaml"), str(cfg), check=False)

@@ -17,7 +17,8 @@ res = brain.thalamocortical_analysis(
     W, data["fc"], snakemake.input.distmat, snakemake.input.index, gamma=p.gamma, louvain_runs=p.louvain_runs,
     n_surrogates=p.n_surrogates, null=p.null_model, seed=seeding.derive_seed(p.seed, "brain", name, "analysis"),
     hist_bins=p.hist_bins, surrogate_kw=p.surrogates, labels=data.get("labels"), max_plot=p.max_plot_nodes,
-    concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]})
+    concentration_kw={"n_bins": p.systems["distance_bins"], "reference": p.systems["reference"]},
+    threads=snakemake.threads)
 res["distance"] = np.array(p.distance)
 res["spatial_null_claim"] = np.array(p.spatial_null_claim)
 io.save_npz(snakemake.output[0], **res)

@@ -225,7 +225,8 @@ def require_in_weight_sources(W, what: str, minimum: int = 3) -> None:
 def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = GAMMA, louvain_runs: int = LOUVAIN_RUNS,
                              n_surrogates: int = N_SURROGATES, null: str = BRAIN_NULL, seed: int = 0, hist_bins: int = 40,
                              surrogate_kw: dict | None = None, labels=None, max_plot: int = 400,
-                             concentration_kw: dict | None = None, timings: dict | None = None) -> dict:
+                             concentration_kw: dict | None = None, timings: dict | None = None,
+                             threads: int = 1) -> dict:
     """Figs 4g-j / 4l-o: similarity modules of thalamocortical in-weights induced on cortical FC.
 
     Parameters
@@ -239,6 +240,7 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = GAMMA, lou
     labels : optional [N] system labels (1..K, 0 = none) for the Fig S9 concentration analysis.
     concentration_kw : keywords of :func:`distance_matched_concentration` (``n_bins``, ``reference``).
     timings : optional dict, filled with the wall time (s) of each step (for benchmarks).
+    threads : Louvain runs done side by side (:func:`modbound.core.modularity.louvain`; same result for any value).
 
     Returns a dict of arrays (ready for ``io.save_npz``); the big matrices are not returned, only
     their module-ordered samples of at most ``max_plot`` nodes.
@@ -261,7 +263,7 @@ def thalamocortical_analysis(W, fc, distmat, index, *, gamma: float = GAMMA, lou
     S = cosine_similarity(W, dtype=np.float32, name="W")
     lap("similarity")
     log.info("similarity %d x %d (%d sources); Louvain x %d", N, N, W.shape[1], louvain_runs)
-    lv = mod.louvain(S, gamma=gamma, n_runs=louvain_runs, seed=seed)
+    lv = mod.louvain(S, gamma=gamma, n_runs=louvain_runs, seed=seed, threads=threads)
     ci = lv.partition
     lap("louvain")
     obj = mod.objective(fc, gamma, "negative_asym")

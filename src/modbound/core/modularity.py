@@ -53,6 +53,7 @@ point.
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +78,7 @@ _ASYM_RTOL = 1e-6     # asymmetry (relative to max |W|) above which we warn
 # numba kernels (C-contiguous float32 or float64 matrices, int64 labels)
 # --------------------------------------------------------------------------
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _asymmetry(W):
     """Return (max |W_ij - W_ji|, max |W_ij|), visiting W in cache-friendly tiles."""
     n = W.shape[0]
@@ -93,7 +94,7 @@ def _asymmetry(W):
     return asym, big
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def _signed_degrees(W):
     """Row sums of the positive and negative parts: (k+, k-), float64."""
     n = W.shape[0]
@@ -111,7 +112,7 @@ def _signed_degrees(W):
     return kp, kn
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def _within_sums(W, labels):
     """Sums of W+ and W- over same-module pairs (i, j), diagonal included.
 
@@ -141,7 +142,7 @@ def signed_weight(w, ap, an):
     return ap * w if w > 0 else an * w
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best_module(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size):
     """Module that node ``u`` should be in: the one with the largest gain.
 
@@ -170,7 +171,7 @@ def _best_module(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size):
     return b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _shift(u, b, kp, kn, labels, Kp, Kn, size):
     """Put node ``u`` in module ``b``, updating the module sums and sizes."""
     a = labels[u]
@@ -183,7 +184,7 @@ def _shift(u, b, kp, kn, labels, Kp, Kn, size):
     labels[u] = b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _relocate(u, b, M, ap, an, kp, kn, labels, Kp, Kn, size, Ht):
     """:func:`_shift` that also updates the node-to-module table ``Ht``."""
     a = labels[u]
@@ -194,7 +195,7 @@ def _relocate(u, b, M, ap, an, kp, kn, labels, Kp, Kn, size, Ht):
     _shift(u, b, kp, kn, labels, Kp, Kn, size)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sweep_scan(M, ap, an, selfw, cp, cn, kp, kn, order, labels, Kp, Kn, size, h):
     """Louvain pass over ``order`` computing each node's module sums from its row.
 
@@ -214,7 +215,7 @@ def _sweep_scan(M, ap, an, selfw, cp, cn, kp, kn, order, labels, Kp, Kn, size, h
     return n_moves
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sweep_sums(M, ap, an, selfw, cp, cn, kp, kn, order, labels, Kp, Kn, size, Ht, col):
     """Louvain pass over ``order`` with a table of node-to-module sums.
 
@@ -233,7 +234,7 @@ def _sweep_sums(M, ap, an, selfw, cp, cn, kp, kn, order, labels, Kp, Kn, size, H
     return n_moves
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _kl_pass(M, ap, an, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, Ht, patience):
     """One Kernighan-Lin pass (Newman 2006, PNAS 103:8577) over the modules.
 
@@ -282,7 +283,7 @@ def _kl_pass(M, ap, an, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, Ht, patienc
     return best_len
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grouped_sums(M, ap, an, rows, cols, k_rows, k_cols):
     """``out[a, b] = sum_{rows[j] == a, cols[i] == b} f(M_ji)`` (float64 k_rows x k_cols), added in
     the order of the entries of ``M`` (row by row)."""
@@ -306,7 +307,7 @@ def aggregate(M, ap, an, labels, k):
     return _grouped_sums(M, ap, an, labels, labels, k, k)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _aggregate_sums(Ht, labels, k):
     """Module-level matrix from the node-to-module table: ``A_cd = sum_{i in d} Ht[c, i]``."""
     A = np.zeros((k, k))
@@ -316,7 +317,7 @@ def _aggregate_sums(Ht, labels, k):
     return A
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _agreement_fill(P, tau, out):
     """out_ij = fraction of rows of P with P[r, i] == P[r, j] (i != j), 0 if < tau."""
     r, n = P.shape
@@ -624,15 +625,24 @@ def louvain_run(W, obj, rng) -> np.ndarray:
         kl = True
 
 
-def _runs(W, obj, rngs) -> tuple[np.ndarray, np.ndarray]:
-    """Partitions (n_runs, N) and their Q for one Louvain run per generator."""
-    parts = np.stack([louvain_run(W, obj, rng) for rng in rngs])
+def _runs(W, obj, rngs, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Partitions (n_runs, N) and their Q for one Louvain run per generator.
+
+    Runs are independent (each draws only from its own generator), so ``threads`` > 1 runs them side by side
+    in threads (the numba kernels release the GIL) with the same result, in the same order.
+    """
+    if threads <= 1 or len(rngs) < 2:
+        parts = [louvain_run(W, obj, rng) for rng in rngs]
+    else:
+        with ThreadPoolExecutor(max_workers=min(threads, len(rngs))) as pool:
+            parts = list(pool.map(lambda rng: louvain_run(W, obj, rng), rngs))
+    parts = np.stack(parts)
     return parts, np.array([obj.q(W, p) for p in parts])
 
 
 def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOUVAIN_RUNS,
             seed: int | None = 0, method: str = "best",
-            return_all: bool = False) -> LouvainResult:
+            return_all: bool = False, threads: int = 1) -> LouvainResult:
     """Maximise modularity of a dense signed matrix with multi-level Louvain.
 
     Each of ``n_runs`` independent runs starts from singletons and visits
@@ -667,6 +677,9 @@ def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOU
         extra N x N float32 matrix).
     return_all : bool
         Keep every run's partition in ``result.partitions``.
+    threads : int
+        Runs done side by side (threads; the same result for any value). Each
+        running run holds its own node-to-module table (up to 1 GiB).
 
     Returns
     -------
@@ -676,11 +689,13 @@ def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOU
         raise ValueError(f"method must be 'best' or 'consensus', got {method!r}")
     if int(n_runs) < 1:
         raise ValueError(f"n_runs must be >= 1, got {n_runs}")
+    if int(threads) < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
     n_runs = int(n_runs)
     W = symmetric_matrix(W)
     obj = objective(W, gamma, B)
     rng = np.random.default_rng(seed)
-    parts, q_runs = _runs(W, obj, rng.spawn(n_runs))
+    parts, q_runs = _runs(W, obj, rng.spawn(n_runs), int(threads))
     if method == "best":
         partition = parts[int(np.argmax(q_runs))]
     else:
