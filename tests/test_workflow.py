@@ -297,6 +297,17 @@ def test_dry_run_with_replicate_seeds_plans_each_seed_in_its_own_folder(tmp_path
     assert out.count("rule claims:") == 1
 
 
+@pytest.mark.parametrize("overlay, seeds, variants", [("configs/master_only.yaml", False, False),
+                                                     ("configs/no_variants.yaml", True, False)])
+def test_paper_overlays_plan_their_seeds_and_no_variants(tmp_path, overlay, seeds, variants):
+    proc = run_snakemake("-n", "--quiet", "rules", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(tmp_path),
+                         "--configfile", str(ROOT / "configs/paper.yaml"), str(ROOT / overlay))
+    out = proc.stdout + proc.stderr
+    assert "train_ensemble" in out and "claims" in out
+    assert all((f"seed{s}_train_ensemble" in out) == seeds for s in (1, 2, 3, 4)), out
+    assert ("variant_" in out) == variants, out
+
+
 def test_brain_threads_set_the_brain_analysis_jobs_threads_and_memory(tmp_path):
     cfg = tmp_path / "threads.yaml"
     cfg.write_text(yaml.safe_dump({"brain": {"threads": 2}}))
