@@ -136,10 +136,10 @@ def _reproduction_run_time() -> dict:
     row = next(line for line in (ROOT / "REPRODUCTION.md").read_text().splitlines() if line.startswith("| run time |"))
     m = re.search(r"\| run time \| ((?:\d+ h )?\d+ min \d+ s) elapsed for the whole run at commit `([0-9a-f]{40})`", row)
     started = re.search(r"started (\d{4}-\d{2}-\d{2}) ", row)
-    jobs = re.search(r"Job time: (\d+ h \d+ min \d+ s), measured as the sum of the wall-clock seconds in the (\d+) ",
+    jobs = re.search(r"Job time: ((?:\d+ h )?\d+ min \d+ s), measured as the sum of the wall-clock seconds in the (\d+) ",
                      row)
     assert m and started and jobs, row
-    # the report writes "0 h 43 min 32 s" where the table writes "43 min 32 s"
+    # reports made before 2026-12-05 wrote "0 h 43 min 32 s" where the table writes "43 min 32 s"
     return {"elapsed": re.sub(r"^0 h ", "", m.group(1)), "commit": m.group(2), "date": started.group(1), "job_time": jobs.group(1),
             "job_files": int(jobs.group(2))}
 

@@ -399,7 +399,7 @@ def test_tiny_run_report_with_a_companion_run_and_the_measured_run_time(tiny_run
                   "--config", "report={companion: other/claims.json}", "--configfile", str(ROOT / "configs/test.yaml"))
     md = (work / "REPRODUCTION.md").read_text()
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
-    assert re.search(r"\| run time \| 0 h 01 min 01 s elapsed for the whole run at commit `(unknown|[0-9a-f]{40}(-dirty)?)`", md)
+    assert re.search(r"\| run time \| 1 min 01 s elapsed for the whole run at commit `(unknown|[0-9a-f]{40}(-dirty)?)`", md)
     assert head  # the tiny run's checkout is a git work tree in CI too
     assert "| companion run | `claims.json` (sha256 `" in md and "at scale **test**, master seeds 0" in md
     doc = json.loads((work / "results/claims.json").read_text())

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from modbound.reporting import claims as _claims
+from modbound.reporting import run_times
 
 __all__ = ["CLAIMS_JSON_KEYS", "OUTCOMES", "OUTCOME_MEANING", "opening", "REPORT_OUTPUTS", "git_commit", "config_sources", "config_digest", "run_config_digest",
            "benchmark_time", "rule_times", "compare_rule_times", "palette_png", "write_run_time", "read_run_time", "validate_claims_json",
@@ -169,8 +170,7 @@ def benchmark_time(run_dirs: Mapping[str, str | os.PathLike]) -> dict[str, Any] 
 
 
 def _duration(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600} h {s % 3600 // 60:02d} min {s % 60:02d} s"
+    return run_times.fmt_duration(seconds)  # the one way the docs write a run time ("43 min 32 s", "1 h 30 min 06 s")
 
 
 #: what ``results/run_time.json`` holds (written by :func:`write_run_time`, ``make paper``)
