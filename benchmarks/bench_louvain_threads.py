@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -49,7 +50,7 @@ def main() -> None:
     if not (np.array_equal(one.partitions, many.partitions) and np.array_equal(one.q_runs, many.q_runs)):
         raise SystemExit(f"partitions differ between 1 and {args.threads} threads")
     out = {"platform": platform.platform(), "n": args.n, "runs": args.runs, "same_partitions": True,
-           "load_average": list(__import__("os").getloadavg()), "rows": rows}
+           "load_average": list(os.getloadavg()), "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=2))
     print("| N | restarts | threads | wall s | CPU s | best Q |\n|---|---|---|---|---|---|")

@@ -691,11 +691,11 @@ def louvain(W, gamma: float = GAMMA, B: str = "negative_asym", n_runs: int = LOU
         raise ValueError(f"n_runs must be >= 1, got {n_runs}")
     if int(threads) < 1:
         raise ValueError(f"threads must be >= 1, got {threads}")
-    n_runs = int(n_runs)
+    n_runs, threads = int(n_runs), int(threads)
     W = symmetric_matrix(W)
     obj = objective(W, gamma, B)
     rng = np.random.default_rng(seed)
-    parts, q_runs = _runs(W, obj, rng.spawn(n_runs), int(threads))
+    parts, q_runs = _runs(W, obj, rng.spawn(n_runs), threads)
     if method == "best":
         partition = parts[int(np.argmax(q_runs))]
     else:

@@ -169,10 +169,6 @@ def benchmark_time(run_dirs: Mapping[str, str | os.PathLike]) -> dict[str, Any] 
             "runs": runs}
 
 
-def _duration(seconds: float) -> str:
-    return run_times.fmt_duration(seconds)  # the one way the docs write a run time ("43 min 32 s", "1 h 30 min 06 s")
-
-
 #: what ``results/run_time.json`` holds (written by :func:`write_run_time`, ``make paper``)
 RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command", "config_sha256")
 
@@ -396,8 +392,8 @@ _INPUT_NAMES = {"real": "the paper's kind of inputs", "substitute": "SUBSTITUTE/
 def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
     bench = meta.get("run_time")
     if bench:
-        per_run = "; ".join(f"{run} {_duration(r['seconds'])} ({r['jobs']} jobs)" for run, r in bench["runs"].items())
-        run_time = (f"{_duration(bench['seconds'])}, measured as the sum of the wall-clock seconds in the {bench['jobs']}"
+        per_run = "; ".join(f"{run} {run_times.fmt_duration(r['seconds'])} ({r['jobs']} jobs)" for run, r in bench["runs"].items())
+        run_time = (f"{run_times.fmt_duration(bench['seconds'])}, measured as the sum of the wall-clock seconds in the {bench['jobs']}"
                     f" Snakemake `benchmark:` files found when the report was written ({per_run}). Only rules with a"
                     " `benchmark:` directive (training, analyses; not the plot rules) are counted, and jobs that ran"
                     " in parallel are each counted in full: this is job time, not the elapsed time of the run.")
@@ -409,7 +405,7 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         other = (f" at commit `{ran_at}`" + (" (the report was written at the commit above; `git diff` of the two"
                                               " commits shows what changed after the run)"
                                               if ran_at != meta.get("commit") else "")) if ran_at else ""
-        run_time = (f"{_duration(elapsed['seconds'])} elapsed for the whole run{other} (started {elapsed['started']},"
+        run_time = (f"{run_times.fmt_duration(elapsed['seconds'])} elapsed for the whole run{other} (started {elapsed['started']},"
                     f" `--cores {elapsed['cores']}`, `{md_cell(elapsed['command'])}`; `results/run_time.json`)."
                     f" Job time: {run_time}")
     configs = ", ".join(f"`{c}`" for c in meta.get("configs", [])) or "unknown"
