@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from modbound.core import io, seeding
+from modbound.core import device as compute_device
 from modbound.reporting import registry, variants, report as modbound_report   # not `report`: that is Snakemake's report() (rules/figures.smk)
 from modbound.datasets import brain_dataset
 
@@ -25,6 +26,11 @@ for _name in config["brain"]["datasets"]:
 # read these variables when a job's process starts (jobs inherit this environment; on SLURM each job loads the
 # workflow again and sets them before it runs).
 os.environ.update(seeding.cpu_code_path_env(config["cpu_code_path"]))
+
+# Where torch computes RNN training and the slow-point and nullcline searches (config device, modbound.core.device):
+# checked where the job runs (a login node may have no GPU); a GPU device asks SLURM for one GPU for those jobs.
+DEVICE = config["device"]
+GPUS = 1 if compute_device.is_gpu(DEVICE) else 0
 
 # Python env for every rule (--sdm conda); same pins as requirements.lock.
 ENV = "../envs/modbound.yaml"

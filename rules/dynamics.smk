@@ -20,11 +20,13 @@ rule dynamics_fixed_points:
     params:
         n_networks=DYN["n_networks"],
         cfg=DYN["fixed_points"],
+        device=DEVICE,
         **DYN_COMMON,
     threads: DYN_THREADS
     priority: 10  # on the longest chain of the RNN figures (training -> fixed points -> nullclines): before the sweeps
     resources:
         mem_mb=2000,
+        gpu=GPUS,
         runtime=10 + DYN["n_networks"] * DYN["fixed_points"]["n_inits"] * DYN["fixed_points"]["n_steps"] // 2_000_000,
     log:
         "logs/dynamics/fixed_points_{ensemble}.log",
@@ -126,12 +128,14 @@ rule dynamics_nullclines:
         cfg=DYN["nullclines"],
         init_noise=DYN["fixed_points"]["init_noise"],
         speed_tol=DYN["fixed_points"]["speed_tol"],
+        device=DEVICE,
         **DYN_COMMON,
         **DYN_ANALYSIS,
     threads: DYN_THREADS
     priority: 10  # the longest job after the trainings (see dynamics_fixed_points): start it as soon as it can
     resources:
         mem_mb=2000,
+        gpu=GPUS,
         runtime=30,
     log:
         "logs/dynamics/nullclines_{ensemble}.log",

@@ -11,10 +11,12 @@ rule train_ensemble:
         rnn=config["rnn"],
         tasks=config["tasks"],
         seed=config["seed"],
+        device=DEVICE,
     priority: 20  # most figures wait on a trained ensemble: train before the independent sweeps
     threads: config["threads"]
     resources:
         mem_mb=4000,
+        gpu=GPUS,
         runtime=lambda wc: 30 + ensemble_cfg(wc.ensemble)["n_models"] * ensemble_cfg(wc.ensemble)["n_steps"] // 2000,
     log:
         "logs/train_ensemble/{ensemble}.log",

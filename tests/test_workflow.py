@@ -62,6 +62,7 @@ def _bad_config(tmp_path, mutate):
         (lambda c: c["ensembles"]["pdm"].__setitem__("task", "foo"), "task"),
         (lambda c: c["analysis"].__setitem__("n_perm", "many"), "n_perm"),
         (lambda c: c.__setitem__("typo_key", 1), "typo_key"),
+        (lambda c: c.__setitem__("device", "gpu"), "device"),
     ],
 )
 def test_bad_config_value_fails_naming_the_key(tmp_path, mutate, needle):
@@ -322,6 +323,22 @@ def test_brain_threads_set_the_brain_analysis_jobs_threads_and_memory(tmp_path):
     assert "threads: 2" in plans[True] and "threads:" not in plans[False]
     mem = {k: int(v.split("mem_mb=")[1].split(",")[0]) for k, v in plans.items()}
     assert mem[True] == mem[False] + 1024  # a second Louvain run's node-to-module table
+
+
+def test_gpu_device_asks_for_a_gpu_for_training_and_the_searches_only(tmp_path):
+    """config device: cuda gives the trainings, slow-point and nullcline jobs the resource gpu=1 (the SLURM executor's
+    GPU request) and their device parameter; every other job, and every job under the default cpu, asks for none."""
+    cfg = tmp_path / "gpu.yaml"
+    cfg.write_text(yaml.safe_dump({"device": "cuda"}))
+    gpu_rules = {"train_ensemble", "dynamics_fixed_points", "dynamics_nullclines"}
+    for extra, gpus in (([], 0), ([str(cfg)], 1)):
+        proc = run_snakemake("-n", "--cores", "2", "--snakefile", str(ROOT / "Snakefile"), "--directory",
+                             str(tmp_path), "--configfile", str(ROOT / "configs/test.yaml"), *extra)
+        jobs = (proc.stdout + proc.stderr).split("\nrule ")[1:]
+        asked = {job.split(":")[0] for job in jobs if "gpu=1" in job}
+        planned = {job.split(":")[0] for job in jobs}
+        assert gpu_rules <= planned
+        assert asked == (gpu_rules if gpus else set())
 
 
 def test_replicate_seed_equal_to_master_seed_is_refused(tmp_path):

@@ -15,4 +15,4 @@ io.save_npz(snakemake.output[0], **dynamics_analysis.fixed_points(
     act, ensemble=snakemake.wildcards.ensemble, n_networks=p.n_networks, x=p.inputs[manifest["task"]],
     alpha=ensembles.manifest_alpha(manifest), n_inits=cfg["n_inits"], init_noise=cfg["init_noise"],
     n_steps=cfg["n_steps"], lr=cfg["lr"], seed=p.seed, drop_first_trial=p.drop_first_trial,
-    speed_tol=cfg["speed_tol"], dtype=cfg["dtype"]))
+    speed_tol=cfg["speed_tol"], dtype=cfg["dtype"], device=p.device))

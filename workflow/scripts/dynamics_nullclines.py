@@ -16,4 +16,4 @@ io.save_npz(snakemake.output[0], **dynamics_analysis.nullcline_analysis(
     alpha=ensembles.manifest_alpha(manifest), x=p.inputs[manifest["task"]],
     n_samples=cfg["n_samples"], init_noise=p.init_noise, n_steps=cfg["n_steps"], lr=cfg["lr"],
     speed_tol=p.speed_tol, gamma=p.gamma, louvain_runs=p.louvain_runs, n_perm=p.n_perm, null=p.null_model, seed=p.seed,
-    drop_first_trial=p.drop_first_trial, dtype=cfg["dtype"], stop_converged=cfg["stop_converged"]))
+    drop_first_trial=p.drop_first_trial, dtype=cfg["dtype"], stop_converged=cfg["stop_converged"], device=p.device))

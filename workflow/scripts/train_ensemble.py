@@ -14,4 +14,5 @@ ensembles.train(
     master_seed=snakemake.params.seed,
     models_dir=snakemake.output.models,
     manifest_path=snakemake.output.manifest,
+    device=snakemake.params.device,
 )

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from modbound.core import device as device_mod
 from modbound.core.similarity import cosine_similarity, upper  # noqa: F401  alias for the figures (modbound.core.similarity.upper); remove when unused
 
 __all__ = [
@@ -115,7 +116,7 @@ def _state(h, dtype=DTYPE) -> torch.Tensor:
 def input_drive(w: Mapping[str, torch.Tensor], x) -> torch.Tensor:
     """``W_in x + b``: ``[M, N, H]`` for x ``[M, N, I]``, ``[M, 1, H]`` for x ``[I]`` or ``[N, I]`` shared."""
     W_in = w["W_in"]
-    x = torch.as_tensor(x).to(W_in.dtype)
+    x = torch.as_tensor(x).to(device=W_in.device, dtype=W_in.dtype)
     if x.dim() == 1:
         x = x[None, None]
     elif x.dim() == 2:
@@ -241,10 +242,10 @@ def _descend(W_rec: torch.Tensor, drive: torch.Tensor, h0: torch.Tensor, weight:
     out = h0.clone()
     per_state_drive = drive.shape[1] != 1                  # else [M, 1, H], one input for every state
     weight = weight.expand(M, N, H)
-    idx = torch.arange(N).expand(M, N)                     # position in ``out`` of each packed state
+    idx = torch.arange(N, device=h0.device).expand(M, N)   # position in ``out`` of each packed state
     h, dr, c = h0.clone(), drive, weight
     m, v = torch.zeros_like(h), torch.zeros_like(h)
-    moving = torch.ones((M, N), dtype=torch.bool)
+    moving = torch.ones((M, N), dtype=torch.bool, device=h0.device)
     Wt = W_rec.transpose(1, 2)
     b1, b2 = betas
     for t in range(1, n_steps + 1):
@@ -284,7 +285,8 @@ def _descend(W_rec: torch.Tensor, drive: torch.Tensor, h0: torch.Tensor, weight:
 
 def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int, lr: float,
                    free_unit=None, dtype: torch.dtype = DTYPE, tol: float | None = None,
-                   check_every: int = CHECK_EVERY) -> tuple[np.ndarray, np.ndarray]:
+                   check_every: int = CHECK_EVERY, device: str | torch.device | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Gradient descent (Adam) on ``q(h) = 1/2 sum_j c_j (F_j(h, x) - h_j)^2`` from every initial state.
 
     ``h0 [M, N, H]``; ``c_j = 1`` for all units (fixed/slow points), or, with ``free_unit [N]`` (ints),
@@ -300,22 +302,26 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
     packed together so that stopped ones cost nothing, and the descent ends when none moves. Without ``tol``
     every state takes all ``n_steps`` (``torch.optim.Adam``); with it the same Adam update is computed directly
     (analytic gradient, :func:`_descend`), which gives the same states up to rounding until a state stops.
+
+    ``device`` (config ``device``; None = cpu, :mod:`modbound.core.device`): where the descent runs; the returned
+    states and their float64 ``q`` are computed back on the CPU.
     """
-    w64 = {k: v.to(DTYPE) for k, v in w.items()}
-    w = {k: v.to(dtype) for k, v in w.items()}
-    h0 = _state(h0, dtype)
+    dev = device_mod.resolve(device, "minimise_speed: device")
+    w64 = {k: v.to(device="cpu", dtype=DTYPE) for k, v in w.items()}
+    w = {k: v.to(device=dev, dtype=dtype) for k, v in w.items()}
+    h0 = _state(h0, dtype).to(dev)
     drive = input_drive(w, x).detach()
     if free_unit is None:
-        weight = torch.ones((), dtype=h0.dtype)
+        weight = torch.ones((), dtype=h0.dtype, device=dev)
     else:
         free = torch.as_tensor(np.asarray(free_unit), dtype=torch.long)
         if free.shape != (h0.shape[1],):
             raise ValueError(f"free_unit must have one entry per state ({h0.shape[1]}), got {tuple(free.shape)}")
-        weight = 1.0 - torch.nn.functional.one_hot(free, h0.shape[2]).to(h0.dtype)[None]
+        weight = (1.0 - torch.nn.functional.one_hot(free, h0.shape[2]).to(h0.dtype)[None]).to(dev)
 
     if tol is not None:
         h = _descend(w["W_rec"], drive, h0, weight, alpha, n_steps=int(n_steps), lr=lr,
-                     stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(DTYPE)
+                     stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(device="cpu", dtype=DTYPE)
     else:
         def speed(h):
             delta = torch.relu(preactivation(w["W_rec"], drive, h, alpha)) - h
@@ -327,27 +333,29 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
             opt.zero_grad(set_to_none=True)
             speed(h).sum().backward()
             opt.step()
-        h = h.detach().to(DTYPE)
+        h = h.detach().to(device="cpu", dtype=DTYPE)
     with torch.no_grad():
         delta = torch.relu(preactivation(w64["W_rec"], input_drive(w64, x), h, alpha)) - h
-        q = 0.5 * (weight.to(DTYPE) * delta * delta).sum(-1)
+        q = 0.5 * (weight.to(device="cpu", dtype=DTYPE) * delta * delta).sum(-1)
     return h.numpy(), q.numpy()
 
 
 def nullcline_samples(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int,
-                      lr: float, dtype: torch.dtype = DTYPE, tol: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      lr: float, dtype: torch.dtype = DTYPE, tol: float | None = None,
+                      device: str | torch.device | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Samples of the higher-order nullcline of every unit (every unit but ``i`` stationary).
 
     ``h0 [M, S, H]``: the same S initial states are used for every unit's nullcline. Returns
     ``(samples [M, H, S, H], q [M, H, S])``: ``samples[m, i, s]`` is a state where ``F_j(h) = h_j`` for all
     ``j != i`` (approximately: ``q`` is the remaining ``1/2 sum_{j != i} (F_j - h_j)^2``, in float64). ``dtype``:
-    the precision of the descent; ``tol``: samples below it stop (:func:`minimise_speed`).
+    the precision of the descent; ``tol``: samples below it stop; ``device``: where it runs (:func:`minimise_speed`).
     """
     h0 = _state(h0, w["W_rec"].dtype)
     M, S, H = h0.shape
     start = h0[:, None].expand(M, H, S, H).reshape(M, H * S, H)
     free = np.repeat(np.arange(H), S)
-    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free, dtype=dtype, tol=tol)
+    h, q = minimise_speed(w, x, start, alpha, n_steps=n_steps, lr=lr, free_unit=free, dtype=dtype, tol=tol,
+                          device=device)
     return h.reshape(M, H, S, H), q.reshape(M, H, S)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from modbound.core import activity as act_mod, modularity, stats as st, settings
+from modbound.core import device as device_mod
 from modbound.analyses import dynamics as dy
 from modbound.models import ensembles
 from modbound import nulls
@@ -126,24 +127,26 @@ def _torch_dtype(dtype: str, where: str) -> torch.dtype:
 
 def fixed_points(act, *, ensemble: str, n_networks: int, x, alpha: float, n_inits: int, init_noise: float,
                  n_steps: int, lr: float, seed: int, drop_first_trial: bool = True, speed_tol: float | None = None,
-                 dtype: str = "float64") -> dict[str, np.ndarray]:
+                 dtype: str = "float64", device: str = "cpu") -> dict[str, np.ndarray]:
     """Slow/fixed points of each selected network under the constant input ``x``.
 
     Initial states: ``n_inits`` recorded states (analysed steps) plus noise (:func:`modbound.analyses.dynamics.sample_states`),
     drawn with ``derive_seed(seed, "dynamics", ensemble, "fixed_points", m)`` for network m. With ``speed_tol``,
     a state stops once it is a slow point (:func:`modbound.analyses.dynamics.minimise_speed`'s ``tol``); ``dtype``:
-    the precision of the descent ('float32' or 'float64').
+    the precision of the descent ('float32' or 'float64'); ``device``: where it runs (config ``device``).
     Returns ``states [n, n_inits, H]``, ``q [n, n_inits]`` (1/2 |F(h) - h|^2), ``init``, ``init_period
     [n, n_inits]`` (the task period, an index into :data:`modbound.models.tasks.PERIODS`, of the recorded step each start
     was drawn from: Fig 5b keeps the slow points reached from the stimulus period), ``x``, ``model_index``.
     """
+    device_mod.resolve(device, "config device")  # before any work
     index = select_networks(act, n_networks)
     steps = analysed_steps(act.trials, drop_first_trial)
     h0, drawn = initial_states(act, index, steps, n_inits, init_noise, seed=seed, ensemble=ensemble,
                                analysis="fixed_points", return_steps=True)
     init_period = np.asarray(act.trials.period)[np.flatnonzero(steps)[drawn]]
     states, q = dy.minimise_speed(_weights(act, index), np.asarray(x, dtype=np.float64), h0, alpha,
-                                  n_steps=n_steps, lr=lr, tol=speed_tol, dtype=_torch_dtype(dtype, "fixed_points"))
+                                  n_steps=n_steps, lr=lr, tol=speed_tol, dtype=_torch_dtype(dtype, "fixed_points"),
+                                  device=device)
     return {"states": states, "q": q, "init": h0, "init_period": init_period.astype(np.int8),
             "x": np.asarray(x, dtype=np.float64), "model_index": index,
             "seed_path": np.asarray([derive_seed(seed, "dynamics", ensemble, "fixed_points", int(m)) for m in index])}
@@ -604,7 +607,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
                        init_noise: float, n_steps: int, lr: float, speed_tol: float, gamma: float,
                        louvain_runs: int, n_perm: int, seed: int, null: str = NULL,
                        drop_first_trial: bool = True, dtype: str = "float64",
-                       stop_converged: bool = False) -> dict[str, np.ndarray]:
+                       stop_converged: bool = False, device: str = "cpu") -> dict[str, np.ndarray]:
     """Fig S14: higher-order nullclines of every unit and their similarity, for the first ``n_networks``
     networks of ``fp`` (the output of :func:`fixed_points`: all analysed networks).
 
@@ -613,7 +616,8 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     seed ``derive_seed(seed, "dynamics", ensemble, "nullclines", m)``), the same for every unit's nullcline;
     gradient descent on ``1/2 sum_{j != i} (F_j - h_j)^2`` (:func:`modbound.analyses.dynamics.nullcline_samples`, in
     ``dtype``: 'float32' is ~2.4x faster on CPU, its jitter at q ~ 1e-7 is far below the speed tolerance; with
-    ``stop_converged`` a sample stops once its q is below half ``speed_tol``).
+    ``stop_converged`` a sample stops once its q is below half ``speed_tol``; ``device``: where the descent runs,
+    config ``device``).
     Nullcline similarity = correlation of two nullclines' sampled clouds, paired by initial state, each
     centred on its mean state (:func:`modbound.analyses.dynamics.nullcline_similarity`), between live units; compared
     with the activity correlation (r of upper triangles) and its modules: Louvain on the nullcline similarity
@@ -624,6 +628,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
     (:func:`modbound.core.stats.representative`); it keeps its samples and its kept slow points (``fp``, looked up by
     network).
     """
+    device_mod.resolve(device, "config device")  # before any work
     index = np.asarray(fp["model_index"])[: int(n_networks)]
     w = _weights(act, index)
     steps = analysed_steps(act.trials, drop_first_trial)
@@ -631,7 +636,7 @@ def nullcline_analysis(act, fp: dict, *, ensemble: str, n_networks: int, alpha: 
                          analysis="nullclines", spread=True)
     samples, q = dy.nullcline_samples(w, np.asarray(x, dtype=np.float64), h0, alpha, n_steps=n_steps, lr=lr,
                                       dtype=_torch_dtype(dtype, "nullcline_analysis"),
-                                      tol=speed_tol if stop_converged else None)
+                                      tol=speed_tol if stop_converged else None, device=device)
     directions = dy.nullcline_directions(samples)
     rows, mats = [], []
     for i, m in enumerate(index):

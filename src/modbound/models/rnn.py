@@ -48,6 +48,7 @@ from tqdm.auto import tqdm
 from modbound import __version__
 from modbound.core.io import atomic_path
 from modbound.core import defaults
+from modbound.core import device as device_mod
 from modbound.core.defaults import DT, TAU
 from modbound.models.tasks import Task, TrialSet
 
@@ -337,6 +338,7 @@ def train_ensemble(
     data_seeds: Sequence[int],
     progress: bool = True,
     callback: Callable[[int, CTRNNEnsemble], None] | None = None,
+    device: str | torch.device | None = None,
 ) -> TrainHistory:
     """Train every network of ``model`` in place with Adam on its own data stream.
 
@@ -345,25 +347,34 @@ def train_ensemble(
     gradients and (elementwise) Adam updates of different networks never mix.
     ``callback(k, model)``, if given, runs after the k-th update (k = 1..n_steps),
     e.g. to evaluate learning curves; its time is excluded from ``seconds``.
+
+    ``device`` (config ``device``; None = cpu, :mod:`modbound.core.device`): where the updates run. The data are
+    drawn on the CPU as always and copied over each step; ``model`` is moved there for training (``callback``
+    sees it there) and back to the CPU at the end, also when training fails.
     """
     if len(data_seeds) != model.n_models:
         raise ValueError(f"need one data seed per model: {model.n_models} models, {len(data_seeds)} seeds")
+    dev = device_mod.resolve(device, "train_ensemble: device")
     streams = [task.batches(n_steps, batch_size, seq_len, seed=s) for s in data_seeds]
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = np.empty((model.n_models, n_steps))
     seconds = 0.0
-    for k in tqdm(range(n_steps), desc=f"train {model.n_models} RNNs", disable=not progress):
-        start = time.perf_counter()
-        x, y = _next_batch(streams, model.W_in.dtype)
-        outputs, _ = model(x)
-        per_model = ensemble_loss(outputs, y)
-        optimizer.zero_grad(set_to_none=True)
-        per_model.sum().backward()
-        optimizer.step()
-        losses[:, k] = per_model.detach().cpu().numpy()
-        seconds += time.perf_counter() - start
-        if callback is not None:
-            callback(k + 1, model)
+    model.to(dev)
+    try:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        for k in tqdm(range(n_steps), desc=f"train {model.n_models} RNNs", disable=not progress):
+            start = time.perf_counter()
+            x, y = (t.to(dev) for t in _next_batch(streams, model.W_in.dtype))
+            outputs, _ = model(x)
+            per_model = ensemble_loss(outputs, y)
+            optimizer.zero_grad(set_to_none=True)
+            per_model.sum().backward()
+            optimizer.step()
+            losses[:, k] = per_model.detach().cpu().numpy()
+            seconds += time.perf_counter() - start
+            if callback is not None:
+                callback(k + 1, model)
+    finally:
+        model.to("cpu")
     return TrainHistory(
         loss=losses,
         data_seeds=tuple(int(s) for s in data_seeds),
