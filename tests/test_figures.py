@@ -83,6 +83,47 @@ def test_fig5e_draws_the_example_networks_modules_over_its_weights():
     plt.close(fig)
 
 
+def _points_under_legend(ax) -> int:
+    """How many drawn data points (lines, scatters; not the shaded background) lie at or above the lower edge of
+    the legend of ``ax``, in axes units (the legend spans the top, so any such point is under or beside it)."""
+    from matplotlib.collections import PathCollection
+
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    bottom = ax.transAxes.inverted().transform(ax.get_legend().get_window_extent(renderer))[0, 1]
+    pts = [line.get_xydata() for line in ax.get_lines()]
+    pts += [c.get_offsets() for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    xy = ax.transAxes.inverted().transform(ax.transData.transform(np.concatenate(pts)))
+    return int((xy[:, 1] >= bottom).sum())
+
+
+def test_fig5_legends_of_panels_b_and_d_lie_above_every_trajectory():
+    data, s, fig = _run("fig5")
+    for title in ("stimulus-period", "intact network"):
+        assert _points_under_legend(_axis(fig, title)) == 0, title
+    plt.close(fig)
+
+
+def test_keep_legends_clear_raises_the_axis_only_as_far_as_needed():
+    from modbound.reporting import plotting
+
+    fig = plotting.figure(120, 60)
+    ax, ax2 = fig.subplots(1, 2)
+    x = np.linspace(0, 1, 50)
+    ax.plot(x, x, label="rising to the top right")
+    ax.plot(x, 1 - x, label="falling from the top-left corner")
+    legend = ax.legend(loc="upper left", fontsize=5)
+    ax2.plot(x, 0.1 * x, label="low")
+    legend2 = ax2.legend(loc="upper left", fontsize=5)
+    ax2.set_ylim(0, 1)
+    assert _points_under_legend(ax) > 0  # the test can fail: the data run under the legend
+    plotting.keep_legends_clear(fig, [(ax, legend, 1.0), (ax2, legend2, 0.1)])
+    assert _points_under_legend(ax) == 0 and _points_under_legend(ax2) == 0
+    assert ax.get_ylim()[1] > 1.1 and ax2.get_ylim() == (0, 1)  # raised where needed, left alone elsewhere
+    plt.close(fig)
+
+
 def test_figS12a_colours_the_example_networks_difference_modules():
     data = figures.load_inputs(_paths("figS12"))
     data = _with(data, "analysis", **_example_not_first(data["analysis"]))

@@ -24,9 +24,8 @@ import os
 import numpy as np
 
 from modbound.core import modularity as mod
-from modbound.nulls import spatial as sn, empirical_p
+from modbound.nulls import spatial as sn
 from modbound.core.checks import as_matrix
-from modbound.core.io import atomic_path, load_npy, load_npz
 from modbound import nulls
 from modbound.core.defaults import BRAIN_NULL, GAMMA, LOUVAIN_RUNS, N_SURROGATES
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p

@@ -138,7 +138,9 @@ def _decision_line(ax, res: dict, xlim, ylim) -> None:
     """Decision boundary (out[choice 1] = out[choice 2]) in the PC1-PC2 plane through the mean activity."""
     g = res["pc_components"] @ res["readout_diff"]
     a = float(res["readout_diff"] @ res["pc_mean"] + res["readout_bias"])
-    xs, ys = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    # drawn over three times the limits: the shading still fills the axes when a legend raises their top
+    (x0, x1), (y0, y1) = xlim, ylim
+    xs, ys = np.meshgrid(np.linspace(2 * x0 - x1, 2 * x1 - x0, 600), np.linspace(2 * y0 - y1, 2 * y1 - y0, 600))
     z = a + g[0] * xs + g[1] * ys
     ax.contourf(xs, ys, np.sign(z), levels=[-2, 0, 2], colors=[plotting.STIMULUS_COLORS[1], plotting.STIMULUS_COLORS[0]],
                 alpha=0.08, zorder=0)
@@ -302,9 +304,10 @@ def plot(data, stats_: dict):
         rest = ax.scatter(*other.T, s=4, color="0.55", marker="x", linewidths=0.5, zorder=3)
         pts = ax.scatter(*fixed.T, s=5, color="#d62728", zorder=4)
         handles = [plotting.plt.Line2D([], [], color=c) for c in plotting.STIMULUS_COLORS]
-        ax.legend(handles + [pts, rest], ["stim 1 correct", "stim 2 correct",
-                                          f"slow pts from stimulus period ({len(fixed)})",
-                                          f"other slow pts ({len(other)})"], loc="upper left", fontsize=5)
+        legend = ax.legend(handles + [pts, rest], ["stim 1 correct", "stim 2 correct",
+                                                   f"slow pts from stimulus period ({len(fixed)})",
+                                                   f"other slow pts ({len(other)})"], loc="upper left", fontsize=5)
+        clear = [(ax, legend, float(np.concatenate([scores[:, 1], fixed[:, 1], other[:, 1]]).max()))]
         ax.set_title(f"network {net}: stimulus-period\nactivity, slow points")
         plotting.panel_label(ax, "b")
 
@@ -314,7 +317,7 @@ def plot(data, stats_: dict):
         _decision_line(ax, res, xlim, ylim)
         ax.set_xlim(xlim)
         ax.set_ylim(ylim)
-        ax.set_title("decision boundary (dashed):\nout[choice 1] = out[choice 2]")
+        ax.set_title("decision boundary\n(dashed): out[1] = out[2]")  # output units of choices 1, 2
         plotting.panel_label(ax, "c")
 
         ax = fig.add_subplot(top[3])
@@ -329,7 +332,8 @@ def plot(data, stats_: dict):
         ax.scatter(*traj[0, 0], marker="*", s=50, color="k", zorder=4, label="start")
         ax.set_xlim(xlim)
         ax.set_ylim(ylim)
-        ax.legend(loc="best", fontsize=5)
+        legend = ax.legend(loc="upper left", fontsize=5, markerscale=0.6)
+        clear.append((ax, legend, float(np.concatenate([scores[:, 1], traj[..., 1].ravel()]).max())))
         ax.set_title(f"perturbation trials\n({int(stats_['settings']['n_steps'])} steps, intact network)")
         plotting.panel_label(ax, "d")
 
@@ -351,4 +355,6 @@ def plot(data, stats_: dict):
     plotting.stamp(fig, plotting.scale_note(stats_["scale"], plotting.ensemble_counts(stats_, "PDM")) + f" Modules: {KIND_LABEL[kind]}. Perturbation: stimulus input held at "
         f"{s['amplitude']:g} for {s['n_steps']} steps from the state after fixation; lesions: largest positive "
         f"within-module W_rec, one at a time, up to {K}; curves: mean +- sem.")
+    if figure != "figS12":
+        plotting.keep_legends_clear(fig, clear)  # panels b, d: their legends above every trajectory
     return fig

@@ -125,6 +125,33 @@ def stamp(fig: plt.Figure, text: str, right: float = 0.985) -> None:
         engine.set(rect=(0, bottom, right, 1 - bottom))  # (left, bottom, width, height)
 
 
+def keep_legends_clear(fig: plt.Figure, legends, pad: float = 0.06, rounds: int = 3) -> None:
+    """Raise the top of each axes' y range until none of its data lie under its legend.
+
+    ``legends``: ``(ax, legend, data_top)`` triples, each legend in an upper corner of ``ax`` and ``data_top`` the
+    highest y of the data drawn there. Measured after the layout (call it when the figure is complete, stamp
+    included): the legend's lower edge is read in axes units and the y range raised so that ``data_top`` ends
+    ``pad`` below it (0.06: a big marker's radius on a small panel); the layout is redone and the check repeated, as new tick labels can move the axes. Panels whose
+    data already clear their legend are left alone. Whatever spans the axes (a shaded background) must be drawn
+    beyond the old limits to fill the raised part.
+    """
+    for _ in range(rounds):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        changed = False
+        for ax, legend, data_top in legends:
+            bottom = ax.transAxes.inverted().transform(legend.get_window_extent(renderer))[0, 1]
+            y0, y1 = ax.get_ylim()
+            room = bottom - pad
+            if room <= 0.2:  # a legend taller than the axes: raising the axis cannot help
+                continue
+            if (data_top - y0) / (y1 - y0) > room * (1 + 1e-9):
+                ax.set_ylim(y0, y0 + (data_top - y0) / room)
+                changed = True
+        if not changed:
+            return
+
+
 def scale_note(scale: str, counts: str) -> str:
     """Standard wording for the scale a figure was made at."""
     if scale == "paper":
