@@ -570,6 +570,18 @@ def test_run_time_written_read_and_checked_against_the_reports_config_files(tmp_
             " the commit above; `git diff` of the two commits") in md
     md = _build(meta={**META, "elapsed": {**got, "commit": META["commit"]}})
     assert "| run time | 1 h 02 min 05 s elapsed for the whole run at commit `abc123` (started 1970-01-01 00:16 UTC, `--cores 2`" in md
+    assert "last part of a run made in parts" not in md
+    # a run finished by a later command (Snakemake resumed it): its time is that of the last part, and says so
+    assert report.main([*args[:-4], "--resumed", *args[-4:]]) == 0
+    part = report.read_run_time(out)
+    assert part == {**got, "resumed": True}
+    md = _build(meta={**META, "elapsed": part})
+    assert ("| run time | 1 h 02 min 05 s elapsed for the last part of a run made in parts (it resumed from the outputs"
+            " of earlier parts, whose time is not counted here") in md and "for the whole run" not in md
+    out.write_text(json.dumps({**got, "resumed": "yes"}))
+    with pytest.raises(ValueError, match="run_time.json: key 'resumed' = 'yes'"):
+        report.read_run_time(out)
+    out.write_text(json.dumps(got))
     with pytest.raises(ValueError, match="run_time.json: key 'configfiles'.*another run"):
         report.read_run_time(out, ["configs/paper.yaml"])
     out.write_text(json.dumps({**got, "seconds": -1}))

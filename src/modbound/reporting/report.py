@@ -174,11 +174,14 @@ RUN_TIME_KEYS = ("seconds", "started", "cores", "configfiles", "command", "confi
 
 
 def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int, configfiles: Iterable[str],
-                   command: str, commit: str | None = None, config_sha256: str | None = None) -> dict[str, Any]:
+                   command: str, commit: str | None = None, config_sha256: str | None = None,
+                   resumed: bool = False) -> dict[str, Any]:
     """Write the elapsed time of a whole workflow run (``end - start``, epoch seconds measured around the
     Snakemake command by its caller, e.g. ``make paper``), the commit it ran at (default: the checkout's,
     :func:`git_commit` of the current directory) and the run's :func:`run_config_digest` to ``path`` as JSON,
-    atomically; returns it."""
+    atomically; returns it. ``resumed``: the command finished a run that earlier commands had begun (Snakemake
+    reused their outputs), so the time is that of its last part only; recorded as ``"resumed": true`` and said so
+    in the report (a run made in one go has no such key)."""
     from modbound.core.io import atomic_path
     import datetime
     if not (math.isfinite(start) and math.isfinite(end)) or end < start:
@@ -187,6 +190,8 @@ def write_run_time(path: str | os.PathLike, start: float, end: float, cores: int
            "started": datetime.datetime.fromtimestamp(start, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
            "cores": int(cores), "configfiles": [str(c) for c in configfiles], "command": str(command),
            "commit": str(commit) if commit else git_commit("."), "config_sha256": config_sha256}
+    if resumed:
+        doc["resumed"] = True
     with atomic_path(path) as tmp:
         Path(tmp).write_text(json.dumps(doc, indent=1) + "\n")
     return doc
@@ -210,6 +215,8 @@ def read_run_time(path: str | os.PathLike, configfiles: Iterable[str] | None = N
     missing = [k for k in RUN_TIME_KEYS if k not in doc]
     if missing:
         raise ValueError(f"{path}: missing key(s) {missing}")
+    if not isinstance(doc.get("resumed", False), bool):
+        raise ValueError(f"{path}: key 'resumed' = {doc['resumed']!r} is not true or false")
     sec = doc["seconds"]
     if not isinstance(sec, (int, float)) or isinstance(sec, bool) or not math.isfinite(sec) or sec < 0:
         raise ValueError(f"{path}: key 'seconds' = {sec!r} is not a duration")
@@ -405,7 +412,10 @@ def _header(meta: Mapping[str, Any], doc: Mapping[str, Any]) -> list[str]:
         other = (f" at commit `{ran_at}`" + (" (the report was written at the commit above; `git diff` of the two"
                                               " commits shows what changed after the run)"
                                               if ran_at != meta.get("commit") else "")) if ran_at else ""
-        run_time = (f"{run_times.fmt_duration(elapsed['seconds'])} elapsed for the whole run{other} (started {elapsed['started']},"
+        what = ("for the last part of a run made in parts (it resumed from the outputs of earlier parts, whose time"
+                " is not counted here; the job time below counts every job)" if elapsed.get("resumed")
+                else "for the whole run")
+        run_time = (f"{run_times.fmt_duration(elapsed['seconds'])} elapsed {what}{other} (started {elapsed['started']},"
                     f" `--cores {elapsed['cores']}`, `{md_cell(elapsed['command'])}`; `results/run_time.json`)."
                     f" Job time: {run_time}")
     configs = ", ".join(f"`{c}`" for c in meta.get("configs", [])) or "unknown"
@@ -687,6 +697,8 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("--commit", default=None, help="the commit the run was made at (default: this checkout's)")
     rt.add_argument("--claims", default=None, help="the run's claims.json, whose key run.config_sha256 is recorded "
                                                     "(default: claims.json beside --out)")
+    rt.add_argument("--resumed", action="store_true", help="the command finished a run begun by earlier commands: "
+                                                            "its time is that of the last part only")
     rt.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args(argv)
     command = " ".join(a for a in args.command if a != "--")
@@ -697,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{claims_path}: cannot read the run's merged config sha256 (key run.config_sha256; "
                          f"{type(e).__name__}: {e}): record the run time after the run's claims rule") from None
     write_run_time(args.out, args.start, time.time() if args.end is None else args.end, args.cores, args.configfile,
-                   command, args.commit, digest)
+                   command, args.commit, digest, resumed=args.resumed)
     return 0
 
 
