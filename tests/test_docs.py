@@ -134,20 +134,22 @@ def test_benchmarks_page_holds_the_generated_table():
 def _reproduction_run_time() -> dict:
     """What REPRODUCTION.md's header records of its run (from results/run_time.json and the benchmark files)."""
     row = next(line for line in (ROOT / "REPRODUCTION.md").read_text().splitlines() if line.startswith("| run time |"))
-    m = re.search(r"\| run time \| ((?:\d+ h )?\d+ min \d+ s) elapsed for the whole run at commit `([0-9a-f]{40})`", row)
+    m = re.search(r"\| run time \| ((?:\d+ h )?\d+ min \d+ s) elapsed (for the whole run|for the last part of a run "
+                  r"made in parts \(.*?\)) at commit `([0-9a-f]{40})`", row)
     started = re.search(r"started (\d{4}-\d{2}-\d{2}) ", row)
     jobs = re.search(r"Job time: ((?:\d+ h )?\d+ min \d+ s), measured as the sum of the wall-clock seconds in the (\d+) ",
                      row)
     assert m and started and jobs, row
     # reports made before 2026-12-05 wrote "0 h 43 min 32 s" where the table writes "43 min 32 s"
-    return {"elapsed": re.sub(r"^0 h ", "", m.group(1)), "commit": m.group(2), "date": started.group(1), "job_time": jobs.group(1),
-            "job_files": int(jobs.group(2))}
+    return {"elapsed": re.sub(r"^0 h ", "", m.group(1)), "resumed": m.group(2) != "for the whole run",
+            "commit": m.group(3), "date": started.group(1), "job_time": jobs.group(1), "job_files": int(jobs.group(2))}
 
 
 def test_paper_scale_entry_is_what_the_committed_report_records():
     rec = _reproduction_run_time()
-    run = next(r for r in run_times.load(RUNS)["runs"] if r["id"] == "paper_master")
+    run = next(r for r in run_times.load(RUNS)["runs"] if r.get("report"))  # the run marked as the report's
     assert run_times.fmt_duration(run["seconds"]) == rec["elapsed"]
+    assert bool(run.get("resumed")) == rec["resumed"]
     assert rec["commit"].startswith(str(run["commit"]))
     assert str(run["date"]) == rec["date"]
     assert run_times.fmt_duration(run["job_seconds"]) == rec["job_time"] and run["job_files"] == rec["job_files"]
@@ -189,6 +191,7 @@ def _runs_doc(**run):
     ({"commit": "zzz"}, "key 'commit'"),
     ({"colour": "red"}, "unknown key"),
     ({"date": None}, "key 'date' is required"),
+    ({"resumed": "yes"}, "key 'resumed' = 'yes' is not true or false"),
 ])
 def test_runs_yaml_errors_name_the_file_the_run_and_the_key(tmp_path, change, message):
     path = tmp_path / "runs.yaml"
@@ -214,6 +217,19 @@ def test_record_makes_an_entry_from_a_runs_files(tmp_path):
     path = tmp_path / "runs.yaml"
     path.write_text(yaml.safe_dump(doc))
     assert "**15 min 02 s**" in run_times.table(run_times.load(path))
+    assert "resumed" not in entry
+    # the last part of a run made in parts (report run-time --resumed): the entry and its table row say so
+    report.write_run_time(results / "run_time.json", 1_700_000_000.0, 1_700_000_902.0, 2, ["configs/paper.yaml"],
+                          "snakemake --cores 2 --configfile configs/paper.yaml", commit="0123456789abcdef", resumed=True)
+    part = run_times.record(results, run_id="r", what="a run", machine="m")
+    assert part == {**entry, "resumed": True}
+    path.write_text(yaml.safe_dump({"machines": {"m": "a machine"}, "runs": [{**part, "report": True}]}))
+    assert "the last part of a run made in parts; the run of the committed REPRODUCTION.md" in run_times.table(
+        run_times.load(path))
+    two = {"machines": {"m": "a machine"}, "runs": [{**part, "report": True}, {**entry, "id": "s", "report": True}]}
+    path.write_text(yaml.safe_dump(two))
+    with pytest.raises(ValueError, match=r"key 'report' is true for \['r', 's'\]"):
+        run_times.load(path)
     with pytest.raises(ValueError, match="run_time.json"):
         run_times.record(tmp_path / "nothing", run_id="r", what="w", machine="m")
 

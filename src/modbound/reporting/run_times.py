@@ -28,7 +28,10 @@ BEGIN = "<!-- run-times table: generated from benchmarks/runs.yaml by python -m 
 END = "<!-- end of run-times table -->"
 #: keys every run of ``benchmarks/runs.yaml`` has (``seconds`` null: not measured yet)
 RUN_KEYS = ("id", "what", "command", "date", "commit", "machine", "seconds", "source")
-_OPTIONAL = ("approximate", "jobs", "job_seconds", "job_files", "peak_rss_gb", "note")
+_OPTIONAL = ("approximate", "jobs", "job_seconds", "job_files", "peak_rss_gb", "note", "resumed", "report")
+#: optional keys that are true or false: ``resumed`` (the elapsed time is the last part of a run made in parts,
+#: report run-time --resumed) and ``report`` (the run of the committed REPRODUCTION.md: at most one run has it)
+_FLAGS = ("approximate", "resumed", "report")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -48,7 +51,7 @@ def load(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"{path}: 'machines' must map a name to its description")
     if not isinstance(runs, list) or not runs:
         raise ValueError(f"{path}: 'runs' must be a non-empty list")
-    seen = set()
+    seen, reports = set(), []
     for i, run in enumerate(runs):
         where = f"{path}: runs[{i}]"
         if not isinstance(run, Mapping):
@@ -71,11 +74,18 @@ def load(path: str | Path) -> dict[str, Any]:
             raise ValueError(f"{where}: key 'date' = {run['date']!r} is not YYYY-MM-DD (quote it in YAML)")
         if run["commit"] is not None and not re.fullmatch(r"[0-9a-f]{7,40}", str(run["commit"])):
             raise ValueError(f"{where}: key 'commit' = {run['commit']!r} is not a git commit")
+        for key in _FLAGS:
+            if key in run and not isinstance(run[key], bool):
+                raise ValueError(f"{where}: key {key!r} = {run[key]!r} is not true or false")
+        if run.get("report"):
+            reports.append(run["id"])
         for key in ("seconds", "job_seconds", "peak_rss_gb", "jobs", "job_files"):
             v = run.get(key)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
                                   or v < 0):
                 raise ValueError(f"{where}: key {key!r} = {v!r} is not a non-negative number")
+    if len(reports) > 1:
+        raise ValueError(f"{path}: key 'report' is true for {reports}: one run made the committed report")
     return {"machines": dict(machines), "runs": [dict(r) for r in runs]}
 
 
@@ -108,6 +118,10 @@ def table(doc: Mapping[str, Any]) -> str:
         else:
             elapsed = f"**{fmt_duration(r['seconds'], bool(r.get('approximate')))}**"
         notes = []
+        if r.get("resumed"):
+            notes.append("elapsed: the last part of a run made in parts")
+        if r.get("report"):
+            notes.append("the run of the committed REPRODUCTION.md")
         if r.get("jobs") is not None:
             notes.append(f"{r['jobs']} jobs")
         if r.get("job_seconds") is not None:
@@ -171,6 +185,8 @@ def record(results: str | Path, *, run_id: str, what: str, machine: str, command
              "source": source or f"{results / 'run_time.json'} and the benchmark files"}
     if bench is not None:
         entry.update({"job_seconds": round(bench["seconds"]), "job_files": bench["jobs"]})
+    if rt.get("resumed"):
+        entry["resumed"] = True
     return entry
 
 
