@@ -36,17 +36,22 @@ report: setup
 # The master seed, its four replicate seeds (our replicates of the whole analysis; the paper reports one run) and
 # the variants: a big machine or a cluster, e.g. make paper CORES=32, or make paper SMKFLAGS="--profile profiles/slurm".
 # One small machine: the master seed alone, make paper PAPER_CONFIGS="configs/paper.yaml configs/master_only.yaml",
-# with COMPANION=<claims.json of a five-seed run at reduced scale> for the seed spread (README "How the committed
-# report is made"; run times in docs/benchmarks.md).
+# then its four replicate seeds in the same checkout, make paper PAPER_CONFIGS="configs/paper.yaml
+# configs/no_variants.yaml" RESUMED=1 (README "How the committed report is made"; run times in docs/benchmarks.md);
+# COMPANION=<claims.json of another run> shows that run beside it.
 PAPER_CONFIGS ?= configs/paper.yaml
 COMPANION ?=
+# RESUMED=1: this make paper finishes a run an earlier one began in the same checkout (e.g. seeds 1-4 after the
+# master seed alone): its run_time.json then says the elapsed time is the last part's (report run-time --resumed).
+RESUMED ?=
 PAPER_FLAGS = $(SMKFLAGS) $(if $(COMPANION),--config 'report={companion: $(COMPANION)}')
 paper: setup
 	@$(CHECK_CONFIGS) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 	start=$$(date +%s) && \
 	$(BIN)/snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS) && \
 	$(BIN)/python -m modbound.reporting.report run-time --start $$start --cores $(CORES) --out results/run_time.json \
-		--configfile $(PAPER_CONFIGS) -- snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
+		--configfile $(PAPER_CONFIGS) $(if $(RESUMED),--resumed) \
+		-- snakemake --cores $(CORES) $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 	$(BIN)/snakemake --cores $(CORES) REPRODUCTION.md $(PAPER_FLAGS) --configfile $(PAPER_CONFIGS)
 
 # Unit tests + workflow dry-run + tiny end-to-end (configs/test.yaml); SLURM test: make test-slurm.
