@@ -30,3 +30,15 @@ def tiny_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("tiny")
     run_tiny(workdir)
     return workdir
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test (restored after): small problems are as fast on one, and immune to OpenMP
+    stalls on a busy machine. A module uses it for every test with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

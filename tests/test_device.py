@@ -25,12 +25,7 @@ needs_gpu = pytest.mark.skipif(not GPU, reason="no GPU on this machine")
 no_gpu = pytest.mark.skipif(GPU, reason="this machine has a GPU")
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
 
 
 def test_device_names():

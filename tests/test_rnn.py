@@ -12,13 +12,7 @@ from modbound.models.rnn import PARAM_NAMES, CTRNNEnsemble, CTRNNSequence, decis
 from modbound.models.tasks import make_task
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Small problems: one thread is as fast, and immune to OpenMP stalls on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
 
 
 def _relu(z):
