@@ -119,7 +119,7 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
 
     ``device`` (config ``device``): where the updates run (:mod:`modbound.core.device`); a GPU is recorded in the
     manifest's ``runtime`` (a CPU-trained manifest stays as it was)."""
-    device_mod.resolve(device, "config device")  # before any work: no GPU here stops the job at once
+    dev = device_mod.resolve(device, "config device")  # before any work: no GPU here stops the job at once
     mode = spec.get("init", "random")
     seed_task = ensemble_seeds(master_seed, name, spec["n_models"])["task"]
     task = make_ensemble_task(spec, task_cfg, rnn_cfg, seed_task)
@@ -129,7 +129,7 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
              rnn_cfg["n_hidden"], task, spec["n_steps"], mode)
     history = rnn.train_ensemble(model, task, n_steps=spec["n_steps"], batch_size=rnn_cfg["batch_size"],
                                  seq_len=rnn_cfg["seq_len"], lr=rnn_cfg["lr"], data_seeds=seeds["data"],
-                                 progress=progress, device=device)
+                                 progress=progress, device=dev)
     accuracy = rnn.evaluate(model, task.trials(N_VALIDATION_TRIALS, seed=seeds["validation"]))["accuracy"]
     diverged = rnn.diverged_models(model)
     if diverged:  # training blew up (non-finite weights): a failed network, accuracy 0, excluded downstream
@@ -156,8 +156,7 @@ def train(name: str, spec: Mapping, *, rnn_cfg: Mapping, task_cfg: Mapping, mast
     }
     if mode != "random":  # default manifests stay as they were
         manifest["init"] = mode
-    if device_mod.is_gpu(device):
-        dev = device_mod.resolve(device)
+    if dev.type != "cpu":
         manifest["runtime"].update(device=str(dev), gpu=torch.cuda.get_device_name(dev), cuda=torch.version.cuda)
     if diverged:
         manifest["diverged"] = diverged

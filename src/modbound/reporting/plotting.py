@@ -131,8 +131,8 @@ def keep_legends_clear(fig: plt.Figure, legends, pad: float = 0.06, rounds: int 
     ``legends``: ``(ax, legend, data_top)`` triples, each legend in an upper corner of ``ax`` and ``data_top`` the
     highest y of the data drawn there. Measured after the layout (call it when the figure is complete, stamp
     included): the legend's lower edge is read in axes units and the y range raised so that ``data_top`` ends
-    ``pad`` below it (0.06: a big marker's radius on a small panel); the layout is redone and the check repeated, as new tick labels can move the axes. Panels whose
-    data already clear their legend are left alone. Whatever spans the axes (a shaded background) must be drawn
+    ``pad`` below it (0.06: a big marker's radius on a small panel); the layout is redone and the check repeated,
+    as new tick labels can move the axes. Panels whose data already clear their legend are left alone. Whatever spans the axes (a shaded background) must be drawn
     beyond the old limits to fill the raised part.
     """
     for _ in range(rounds):
