@@ -5,7 +5,8 @@
 Measures, on ``--threads`` CPU threads (default 2):
 
 1. data: building each network's trial pool, and assembling one step's batches for all networks;
-2. speed: seconds per training update of the whole ensemble vs the same updates done network by
+2. speed: seconds per training update of the whole ensemble (inside ``reuse_freed_memory``, as
+   ``train_ensemble`` runs them, and with malloc's defaults) vs the same updates done network by
    network in a Python loop (``--loop-models`` networks x ``--speed-steps`` updates, extrapolated
    linearly to ``--models``), on identical pre-generated data.  Two loops: 1-network
    ``CTRNNEnsemble`` objects (same code), and a per-step ``nn.Linear`` CTRNN trained by autograd
@@ -34,6 +35,7 @@ import torch
 from modbound import __version__
 from torch import nn
 
+from modbound.core.memory import reuse_freed_memory
 from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, train_ensemble
 from modbound.models.tasks import make_task
 
@@ -126,7 +128,10 @@ def time_speed(task, args) -> dict:
     """Ensemble update vs the same updates network by network, on the same data."""
     batches = pregenerate(task, args.models, args.speed_steps + 1)
     ensemble = CTRNNEnsemble(args.models, task.n_input, task.n_output, seeds=range(args.models))
-    ensemble_s = seconds_per_update(ensemble, batches)
+    default_allocator_s = seconds_per_update(ensemble, batches)  # malloc as it is: fresh pages every update
+    ensemble = CTRNNEnsemble(args.models, task.n_input, task.n_output, seeds=range(args.models))
+    with reuse_freed_memory():  # as train_ensemble runs its updates
+        ensemble_s = seconds_per_update(ensemble, batches)
     loop_s = {"single_ensemble": 0.0, "per_step_module": 0.0}
     for m in range(args.loop_models):
         own = [(x[m : m + 1], y[m : m + 1]) for x, y in batches]
@@ -135,7 +140,7 @@ def time_speed(task, args) -> dict:
         torch.manual_seed(m)
         module = PerStepCTRNN(task.n_input, task.n_output)
         loop_s["per_step_module"] += seconds_per_update(module, own, run=lambda model, x: model(x[0]))
-    result = {"ensemble_s_per_update": ensemble_s}
+    result = {"ensemble_s_per_update": ensemble_s, "ensemble_s_per_update_default_allocator": default_allocator_s}
     for name, total in loop_s.items():
         per_model = total / args.loop_models
         result[f"loop_{name}_s_per_model_update"] = per_model
@@ -206,6 +211,8 @@ def markdown(result: dict) -> str:
         ("pool build per network", f"{data['pool_s_per_model']:.3f} s"),
         (f"batch assembly per update ({n} networks)", f"{data['batch_s_per_step'] * 1e3:.1f} ms"),
         (f"ensemble update ({n} networks)", f"{speed['ensemble_s_per_update'] * 1e3:.1f} ms"),
+        (f"ensemble update ({n} networks), malloc's default (no reuse_freed_memory)",
+         f"{speed['ensemble_s_per_update_default_allocator'] * 1e3:.1f} ms"),
     ]
     for name, label in LOOPS.items():
         per_model = speed[f"loop_{name}_s_per_model_update"]

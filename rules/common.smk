@@ -91,6 +91,25 @@ def ensemble_cfg(name):
     return config["ensembles"][name]
 
 
+# Scheduling (priorities; results never depend on them): the ensemble of the nullcline analysis (Fig S14) heads the
+# longest RNN chain (training -> recording -> fixed points -> nullclines: ~1,070 CPU s of the ~4,450 of a paper-scale
+# seed), so its four jobs outrank every other RNN job; recordings (seconds) run as soon as their training ends, since
+# they unlock the dynamics; the other trainings start largest first (networks x updates), so that no long training
+# is left to run alone at the end. The human brain chain (priority 50, rules/data.smk) starts before all of them.
+LONG_CHAIN_PRIORITY = 40
+
+
+def rnn_priority(base):
+    """Priority of an {ensemble} job: LONG_CHAIN_PRIORITY on the nullcline ensemble's chain, else ``base``."""
+    return lambda wc: LONG_CHAIN_PRIORITY if wc.ensemble == config["figure_ensembles"]["figS14"] else base
+
+
+def training_priority(wc):
+    """Trainings: the nullcline ensemble's first, then the others by size (20 + 1 per 50,000 network-updates)."""
+    spec = ensemble_cfg(wc.ensemble)
+    return rnn_priority(20 + min(9, spec["n_models"] * spec["n_steps"] // 50_000))(wc)
+
+
 def rnn_inputs(ensemble):
     return {
         "activity": f"results/rnn/{ensemble}/activity.npz",

@@ -23,7 +23,7 @@ rule dynamics_fixed_points:
         device=DEVICE,
         **DYN_COMMON,
     threads: DYN_THREADS
-    priority: 10  # on the longest chain of the RNN figures (training -> fixed points -> nullclines): before the sweeps
+    priority: rnn_priority(10)  # before the sweeps; on the nullcline ensemble's chain before other trainings
     resources:
         mem_mb=2000,
         gpu=GPUS,
@@ -132,7 +132,7 @@ rule dynamics_nullclines:
         **DYN_COMMON,
         **DYN_ANALYSIS,
     threads: DYN_THREADS
-    priority: 10  # the longest job after the trainings (see dynamics_fixed_points): start it as soon as it can
+    priority: rnn_priority(10)  # the longest job after the trainings (rules/common.smk): start it as soon as it can
     resources:
         mem_mb=2000,
         gpu=GPUS,

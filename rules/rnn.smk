@@ -12,7 +12,7 @@ rule train_ensemble:
         tasks=config["tasks"],
         seed=config["seed"],
         device=DEVICE,
-    priority: 20  # most figures wait on a trained ensemble: train before the independent sweeps
+    priority: training_priority  # most figures wait on a trained ensemble: train before the independent sweeps
     threads: config["threads"]
     resources:
         mem_mb=4000,
@@ -43,6 +43,7 @@ rule record_activity:
         tasks=config["tasks"],
         seed=config["seed"],
     threads: config["threads"]
+    priority: rnn_priority(30)  # seconds; unlocks the dynamics of its ensemble: right after its training
     resources:
         mem_mb=4000,
         runtime=30,

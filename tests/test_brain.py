@@ -552,3 +552,63 @@ def test_distance_matched_concentration_by_brute_force(tmp_path):
         np.testing.assert_allclose(res["concentration"][i], want, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="reference"):
         brain.distance_matched_concentration(S, lab, D, I, reference="nearest")
+
+
+def _vectorised_pair_sums(S, labels, D, I, n_bins, width, block):  # noqa: E741
+    """The numpy version that brain._matched_pair_sums replaced (oracle for its exact sums)."""
+    N, K = S.shape[0], int(labels.max())
+    w_sum, w_cnt = np.zeros((N, n_bins)), np.zeros((N, n_bins))
+    b_sum, b_cnt = np.zeros((K + 1, n_bins)), np.zeros((K + 1, n_bins))
+    for i0 in range(0, N, block):
+        i1 = min(i0 + block, N)
+        b = i1 - i0
+        dist = np.empty((b, N), dtype=np.float32)
+        dist[np.arange(b)[:, None], np.asarray(I[i0:i1])] = np.asarray(D[i0:i1])
+        bins = np.minimum((dist / width).astype(np.int64), n_bins - 1)
+        s = np.asarray(S[i0:i1], dtype=np.float64)
+        li = labels[i0:i1, None]
+        same = (li == labels[None]) & (li > 0)
+        same[np.arange(b), np.arange(i0, i1)] = False
+        rows = np.broadcast_to(np.arange(b)[:, None], (b, N))
+        key = rows[same] * n_bins + bins[same]
+        w_sum[i0:i1] += np.bincount(key, s[same], b * n_bins).reshape(b, n_bins)
+        w_cnt[i0:i1] += np.bincount(key, None, b * n_bins).reshape(b, n_bins)
+        other = (li != labels[None]) & (li > 0) & (labels[None] > 0)
+        key = np.broadcast_to(li, (b, N))[other] * n_bins + bins[other]
+        b_sum += np.bincount(key, s[other], (K + 1) * n_bins).reshape(K + 1, n_bins)
+        b_cnt += np.bincount(key, None, (K + 1) * n_bins).reshape(K + 1, n_bins)
+    return w_sum, w_cnt, b_sum, b_cnt
+
+
+@pytest.mark.parametrize("block", [16, 37, 500])
+def test_matched_pair_sums_give_the_bits_of_the_vectorised_sums(tmp_path, block):
+    # the one-pass kernel must sum the same pairs in the same order (stats byte-identical to the numpy version)
+    rng = np.random.default_rng(11)
+    n, n_bins = 300, 50
+    xyz = rng.random((n, 3)) * 40
+    S = rng.standard_normal((n, n))     # float64: sums of float32 values are exact, so only these see the order
+    lab = rng.integers(0, 6, n)
+    paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), n, tmp_path)
+    D, I = spatial_nulls.load_distance_memmap(paths["distmat"], paths["index"], n)  # noqa: E741
+    dmax = float(np.max(D[:, -1]))
+    width = dmax / n_bins * (1 + 1e-9)
+    K = int(lab.max())
+    w_sum, w_cnt = np.zeros((n, n_bins)), np.zeros((n, n_bins))
+    b_sum, b_cnt = np.zeros((K + 1, n_bins)), np.zeros((K + 1, n_bins))
+    for i0 in range(0, n, block):
+        ps, pc = brain._matched_pair_sums(S[i0:i0 + block], np.asarray(D[i0:i0 + block]),
+                                          np.asarray(I[i0:i0 + block]), lab.astype(np.int64), i0,
+                                          np.float32(width), n_bins, K, w_sum, w_cnt)
+        b_sum += ps
+        b_cnt += pc
+    want = _vectorised_pair_sums(S, lab.astype(np.int64), D, I, n_bins, width, block)
+    for got, ref in zip((w_sum, w_cnt, b_sum, b_cnt), want):
+        assert got.tobytes() == ref.tobytes()
+    S32 = S.astype(np.float32)          # the dtype of the human analysis
+    w32 = np.zeros((n, n_bins)), np.zeros((n, n_bins))
+    got32 = brain._matched_pair_sums(S32, np.asarray(D), np.asarray(I), lab.astype(np.int64), 0, np.float32(width),
+                                     n_bins, K, *w32)
+    want32 = _vectorised_pair_sums(S32, lab.astype(np.int64), D, I, n_bins, width, n)
+    for got, ref in zip((*w32, *got32), want32):
+        assert got.tobytes() == ref.tobytes()
+    assert w_cnt.sum() > 0 and b_cnt.sum() > 0 and (w_cnt > 0).sum(1).max() > 10   # pairs in many bins

@@ -148,6 +148,22 @@ def test_ensemble_training_equals_single_model_training():
     assert history.loss.shape == (3, 50)
 
 
+def test_training_reusing_freed_memory_gives_the_same_networks():
+    # reuse_freed_memory changes where buffers come from, never a value: float32, the bits of every parameter
+    task = make_task("pdm", seed=0)
+    kwargs = {"n_steps": 30, "batch_size": 8, "seq_len": 40, "progress": False, "data_seeds": [5, 6, 7, 8]}
+    runs = []
+    for reuse in (True, False):
+        model = CTRNNEnsemble(4, 3, 3, n_hidden=32, seeds=[1, 2, 3, 4])
+        history = train_ensemble(model, task, reuse_memory=reuse, **kwargs)
+        runs.append((history.loss, {name: getattr(model, name).detach().clone() for name in PARAM_NAMES}))
+    (loss_a, params_a), (loss_b, params_b) = runs
+    assert loss_a.tobytes() == loss_b.tobytes()
+    for name in PARAM_NAMES:
+        assert params_a[name].numpy().tobytes() == params_b[name].numpy().tobytes()
+    assert not torch.equal(params_a["W_rec"], CTRNNEnsemble(4, 3, 3, n_hidden=32, seeds=[1, 2, 3, 4]).W_rec)
+
+
 def test_decision_accuracy_uses_last_decision_step():
     trials = make_task("gng", seed=0).trials(4, seed=0)  # decision = last 5 of 15 steps
     outputs = np.zeros((1, trials.n_steps, 2))

@@ -1,6 +1,7 @@
 """Workflow-level tests: schema validation, lint, dry-runs, and a tiny end-to-end run."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -339,6 +340,28 @@ def test_gpu_device_asks_for_a_gpu_for_training_and_the_searches_only(tmp_path):
         planned = {job.split(":")[0] for job in jobs}
         assert gpu_rules <= planned
         assert asked == (gpu_rules if gpus else set())
+
+
+def test_priorities_put_the_longest_chains_first(tmp_path):
+    """Paper scale (dry-run): the human brain chain first, then the nullcline ensemble's chain (training, recording,
+    fixed points, nullclines) ahead of every other RNN job, recordings right after their training, the other
+    trainings largest first (multitask: 100 x 4,000 updates), the independent sweeps last."""
+    proc = run_snakemake("-n", "--verbose", "--cores", "2", "--snakefile", str(ROOT / "Snakefile"), "--directory",
+                         str(tmp_path), "--configfile", str(ROOT / "configs/paper.yaml"),
+                         str(ROOT / "configs/master_only.yaml"))
+    prio = {}
+    for job in (proc.stdout + proc.stderr).split("\nrule ")[1:]:
+        wildcards = re.search(r"wildcards: ensemble=(\w+)", job)
+        key = (job.split(":")[0], wildcards.group(1) if wildcards else None)
+        prio[key] = int(re.search(r"priority: (\d+)", job).group(1)) if "priority:" in job else 0
+    chain = [("train_ensemble", "pdm"), ("record_activity", "pdm"), ("dynamics_fixed_points", "pdm"),
+             ("dynamics_nullclines", "pdm")]
+    others = [key for key in prio if key[1] is not None and key[1] != "pdm"]
+    assert others and {prio[key] for key in chain} == {40}
+    assert max(prio[key] for key in others) < 40 < prio[("brain_analysis", None)]
+    trainings = {key[1]: prio[key] for key in others if key[0] == "train_ensemble"}
+    assert trainings["multitask"] == max(trainings.values()) > trainings["pdm_random"] > prio[("ffnn_analysis", None)]
+    assert all(prio[("record_activity", e)] > p for e, p in trainings.items())
 
 
 def test_replicate_seed_equal_to_master_seed_is_refused(tmp_path):

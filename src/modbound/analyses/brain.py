@@ -22,6 +22,7 @@ import logging
 import os
 
 import numpy as np
+from numba import njit
 
 from modbound.core import modularity as mod
 from modbound.nulls import spatial as sn
@@ -92,6 +93,44 @@ def system_concentration(S: np.ndarray, labels, block: int = BLOCK) -> dict:
             "n_per_system": count.astype(np.int64), "n_unassigned": int((~has).sum())}
 
 
+@njit(cache=True, nogil=True)
+def _matched_pair_sums(S, D, I, labels, i0, width, n_bins, K, w_sum, w_cnt):  # noqa: E741
+    """One block of rows of :func:`distance_matched_concentration` in one pass over its pairs.
+
+    Rows ``i0 .. i0 + len(S)``: adds each row's within-system similarity sums and counts per distance bin
+    to ``w_sum``/``w_cnt`` (in place) and returns the block's between-system sums and counts per (system of
+    the row, bin). Pairs are visited row by row in column order, every sum in float64 starting from zero, the
+    order in which ``np.bincount`` summed them in the vectorised version this replaces (same bits, tested);
+    one pass and no [block, N] temporaries instead of a dozen (the full human cortex: ~880 million pairs).
+    """
+    n, N = S.shape
+    part_sum = np.zeros((K + 1, n_bins))
+    part_cnt = np.zeros((K + 1, n_bins))
+    row_bin = np.empty(N, dtype=np.int64)
+    for r in range(n):
+        for k in range(N):
+            b = np.int64(np.float32(D[r, k]) / width)
+            row_bin[I[r, k]] = min(b, n_bins - 1)
+        i = i0 + r
+        li = labels[i]
+        if li <= 0:
+            continue
+        for j in range(N):
+            lj = labels[j]
+            if lj <= 0:
+                continue
+            s = np.float64(S[r, j])
+            b = row_bin[j]
+            if lj == li:
+                if j != i:
+                    w_sum[i, b] += s
+                    w_cnt[i, b] += 1.0
+            else:
+                part_sum[li, b] += s
+                part_cnt[li, b] += 1.0
+    return part_sum, part_cnt
+
+
 def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int = 50,  # noqa: E741
                                    reference: str = "between", block: int = BLOCK) -> dict:
     """Per-node within-system similarity in excess of between-system pairs AT THE SAME DISTANCE (Fig S9).
@@ -129,24 +168,13 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
     w_cnt = np.zeros((N, n_bins))
     b_sum = np.zeros((K + 1, n_bins))   # per system, per bin: between-system similarity sum / count
     b_cnt = np.zeros((K + 1, n_bins))
+    width32 = np.float32(width)         # bins as before: float32 distance / float32 width, truncated
     for i0 in range(0, N, block):
         i1 = min(i0 + block, N)
-        b = i1 - i0
-        dist = np.empty((b, N), dtype=np.float32)
-        dist[np.arange(b)[:, None], np.asarray(I[i0:i1])] = np.asarray(D[i0:i1])
-        bins = np.minimum((dist / width).astype(np.int64), n_bins - 1)
-        s = np.asarray(S[i0:i1], dtype=np.float64)
-        li = labels[i0:i1, None]
-        same = (li == labels[None]) & (li > 0)
-        same[np.arange(b), np.arange(i0, i1)] = False
-        rows = np.broadcast_to(np.arange(b)[:, None], (b, N))
-        key = rows[same] * n_bins + bins[same]
-        w_sum[i0:i1] += np.bincount(key, s[same], b * n_bins).reshape(b, n_bins)
-        w_cnt[i0:i1] += np.bincount(key, None, b * n_bins).reshape(b, n_bins)
-        other = (li != labels[None]) & (li > 0) & (labels[None] > 0)
-        key = np.broadcast_to(li, (b, N))[other] * n_bins + bins[other]
-        b_sum += np.bincount(key, s[other], (K + 1) * n_bins).reshape(K + 1, n_bins)
-        b_cnt += np.bincount(key, None, (K + 1) * n_bins).reshape(K + 1, n_bins)
+        part_sum, part_cnt = _matched_pair_sums(np.asarray(S[i0:i1]), np.asarray(D[i0:i1]), np.asarray(I[i0:i1]),
+                                                labels, i0, width32, n_bins, K, w_sum, w_cnt)
+        b_sum += part_sum               # per block, then added: the summation order of the numpy version
+        b_cnt += part_cnt
     with np.errstate(invalid="ignore", divide="ignore"):
         curve_between = np.where(b_cnt > 0, b_sum / b_cnt, np.nan)[1:]
         wk_sum = np.stack([w_sum[labels == k].sum(0) for k in range(1, K + 1)])
