@@ -555,7 +555,7 @@ def test_distance_matched_concentration_by_brute_force(tmp_path):
 
 
 def _vectorised_pair_sums(S, labels, D, I, n_bins, width, block):  # noqa: E741
-    """The numpy version that brain._matched_pair_sums replaced (oracle for its exact sums)."""
+    """The numpy version that brain.matched_pair_sums replaced (oracle for its exact sums)."""
     N, K = S.shape[0], int(labels.max())
     w_sum, w_cnt = np.zeros((N, n_bins)), np.zeros((N, n_bins))
     b_sum, b_cnt = np.zeros((K + 1, n_bins)), np.zeros((K + 1, n_bins))
@@ -581,7 +581,7 @@ def _vectorised_pair_sums(S, labels, D, I, n_bins, width, block):  # noqa: E741
 
 
 @pytest.mark.parametrize("block", [16, 37, 500])
-def test_matched_pair_sums_give_the_bits_of_the_vectorised_sums(tmp_path, block):
+def testmatched_pair_sums_give_the_bits_of_the_vectorised_sums(tmp_path, block):
     # the one-pass kernel must sum the same pairs in the same order (stats byte-identical to the numpy version)
     rng = np.random.default_rng(11)
     n, n_bins = 300, 50
@@ -596,7 +596,7 @@ def test_matched_pair_sums_give_the_bits_of_the_vectorised_sums(tmp_path, block)
     w_sum, w_cnt = np.zeros((n, n_bins)), np.zeros((n, n_bins))
     b_sum, b_cnt = np.zeros((K + 1, n_bins)), np.zeros((K + 1, n_bins))
     for i0 in range(0, n, block):
-        ps, pc = brain._matched_pair_sums(S[i0:i0 + block], np.asarray(D[i0:i0 + block]),
+        ps, pc = brain.matched_pair_sums(S[i0:i0 + block], np.asarray(D[i0:i0 + block]),
                                           np.asarray(I[i0:i0 + block]), lab.astype(np.int64), i0,
                                           np.float32(width), n_bins, K, w_sum, w_cnt)
         b_sum += ps
@@ -606,7 +606,7 @@ def test_matched_pair_sums_give_the_bits_of_the_vectorised_sums(tmp_path, block)
         assert got.tobytes() == ref.tobytes()
     S32 = S.astype(np.float32)          # the dtype of the human analysis
     w32 = np.zeros((n, n_bins)), np.zeros((n, n_bins))
-    got32 = brain._matched_pair_sums(S32, np.asarray(D), np.asarray(I), lab.astype(np.int64), 0, np.float32(width),
+    got32 = brain.matched_pair_sums(S32, np.asarray(D), np.asarray(I), lab.astype(np.int64), 0, np.float32(width),
                                      n_bins, K, *w32)
     want32 = _vectorised_pair_sums(S32, lab.astype(np.int64), D, I, n_bins, width, n)
     for got, ref in zip((*w32, *got32), want32):

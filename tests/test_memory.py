@@ -1,5 +1,6 @@
 """modbound.core.memory: glibc's allocator set for a block and set back, also when the block fails."""
 
+import platform
 import sys
 
 import numpy as np
@@ -40,10 +41,8 @@ def test_reuse_freed_memory_disabled_or_without_glibc_touches_nothing(monkeypatc
         assert applied is False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
-def test_reuse_freed_memory_applies_on_this_linux():
-    if memory._glibc() is None:
-        pytest.skip("not glibc")
+@pytest.mark.skipif(not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
+def test_reuse_freed_memory_applies_on_glibc():
     with memory.reuse_freed_memory() as applied:
         assert applied is True
         a = np.ones(12_000_000)            # 96 MB: from the heap now, freed memory kept

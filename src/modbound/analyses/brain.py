@@ -32,7 +32,7 @@ from modbound.core.defaults import BRAIN_NULL, GAMMA, LOUVAIN_RUNS, N_SURROGATES
 from modbound.core.similarity import BLOCK, cosine_similarity, pair_stats, pearson_p
 
 __all__ = [
-    "module_order_sample", "system_concentration", "distance_matched_concentration", "thalamocortical_analysis", "source_group_r",
+    "module_order_sample", "system_concentration", "distance_matched_concentration", "matched_pair_sums", "thalamocortical_analysis", "source_group_r",
     "in_weight_geometry", "require_in_weight_sources",
 ]
 
@@ -94,7 +94,7 @@ def system_concentration(S: np.ndarray, labels, block: int = BLOCK) -> dict:
 
 
 @njit(cache=True, nogil=True)
-def _matched_pair_sums(S, D, I, labels, i0, width, n_bins, K, w_sum, w_cnt):  # noqa: E741
+def matched_pair_sums(S, D, I, labels, i0, width, n_bins, K, w_sum, w_cnt):  # noqa: E741
     """One block of rows of :func:`distance_matched_concentration` in one pass over its pairs.
 
     Rows ``i0 .. i0 + len(S)``: adds each row's within-system similarity sums and counts per distance bin
@@ -171,7 +171,7 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
     width32 = np.float32(width)         # bins as before: float32 distance / float32 width, truncated
     for i0 in range(0, N, block):
         i1 = min(i0 + block, N)
-        part_sum, part_cnt = _matched_pair_sums(np.asarray(S[i0:i1]), np.asarray(D[i0:i1]), np.asarray(I[i0:i1]),
+        part_sum, part_cnt = matched_pair_sums(np.asarray(S[i0:i1]), np.asarray(D[i0:i1]), np.asarray(I[i0:i1]),
                                                 labels, i0, width32, n_bins, K, w_sum, w_cnt)
         b_sum += part_sum               # per block, then added: the summation order of the numpy version
         b_cnt += part_cnt
