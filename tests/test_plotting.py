@@ -68,3 +68,24 @@ def test_colour_bar_is_beside_its_panel_and_its_label_clear_of_the_next():
         label = cax.yaxis.label.get_window_extent(r)
         assert label.x1 < axes[axes.index(ax) + 1].get_tightbbox(r).x0, "colour-bar label runs into the next panel"
     plt.close(fig)
+
+
+def test_label_beside_the_observed_line_stays_inside_its_axes(tmp_path):
+    # Fig S14f at paper scale: the observed Q just right of the middle, so the label went to the left of the line and
+    # ran over the y axis; save() moves it to the other side (or wraps it) once the layout is done
+    fig = plotting.figure(45, 40)
+    ax = fig.add_subplot(1, 1, 1)
+    q_null = np.random.default_rng(0).normal(0.07, 0.02, 1000)
+    q_null[:2] = [0.0, 0.2]
+    plotting.null_panel(ax, q_null, 0.104, 0.1, label="nullcline modules")
+    text = next(t for t in ax.texts if t.get_gid() == plotting.LINE_LABEL)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    before = text.get_window_extent(renderer)
+    assert before.x0 < ax.get_window_extent(renderer).x0        # the fixture does run out on the left
+    plotting.save(fig, tmp_path / "f.pdf", tmp_path / "f.png")
+    fig.canvas.draw()
+    t, a = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert a.x0 <= t.x0 and t.x1 <= a.x1
+    assert text.get_position()[0] == 0.104                      # still beside the line
+    plt.close(fig)

@@ -159,8 +159,57 @@ def scale_note(scale: str, counts: str) -> str:
     return f"REDUCED SCALE ('{scale}' config: {counts}); paper scale: configs/paper.yaml."
 
 
+LINE_LABEL = "modbound-line-label"  # gid of a label written beside a vertical line (see fit_line_labels)
+
+
+def _outside(text, ax, renderer) -> float:
+    """How far (display units) ``text`` runs out of ``ax`` to the left or right; 0 when it fits."""
+    t, a = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+    return max(a.x0 - t.x0, 0.0) + max(t.x1 - a.x1, 0.0)
+
+
+def _padded(content: str, ha: str) -> str:
+    """Each line of a line label with one space on the side of the line."""
+    return "\n".join(f" {line}" if ha == "left" else f"{line} " for line in content.split("\n"))
+
+
+def fit_line_labels(fig: plt.Figure) -> None:
+    """Keep every label written beside a vertical line (gid ``LINE_LABEL``) inside its axes, measured after layout.
+
+    A label that runs out of its axes is tried on the other side of its line, then wrapped onto two lines on either
+    side; it takes the first placement that fits, else the one that runs out least. :func:`save` calls it.
+    """
+    labels = [(ax, t) for ax in fig.axes for t in ax.texts if t.get_gid() == LINE_LABEL]
+    if not labels:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax, text in labels:
+        if _outside(text, ax, renderer) == 0:
+            continue
+        words = text.get_text().strip()
+        wrapped = words.replace(" ", "\n", 1)
+        tried = []
+        for content in (words, wrapped):
+            for ha in (("left", "right") if text.get_ha() == "right" else ("right", "left")):
+                text.set_text(_padded(content, ha))
+                text.set_ha(ha)
+                over = _outside(text, ax, renderer)
+                tried.append((over, content, ha))
+                if over == 0:
+                    break
+            else:
+                continue
+            break
+        over, content, ha = min(tried, key=lambda item: item[0])
+        text.set_text(_padded(content, ha))
+        text.set_ha(ha)
+
+
 def save(fig: plt.Figure, pdf: str | os.PathLike, png: str | os.PathLike | None = None) -> None:
-    """Save ``fig`` as PDF (and PNG) atomically, with metadata that keeps bytes reproducible."""
+    """Save ``fig`` as PDF (and PNG) atomically, with metadata that keeps bytes reproducible; labels beside lines
+    are kept inside their axes first (:func:`fit_line_labels`)."""
+    fit_line_labels(fig)
     for path, kw in ((pdf, {"metadata": {"CreationDate": None, "Creator": "modbound"}}), (png, {})):
         if path is None:
             continue
@@ -331,8 +380,9 @@ def null_panel(ax, q_null: np.ndarray, q_obs: float, p: float, label: str = "obs
     ax.set_ylim(0, top)
     lo, hi = ax.get_xlim()
     right = q_obs < (lo + hi) / 2
-    ax.text(q_obs, 0.9 * top, (f" {label}" if right else f"{label} "), ha="left" if right else "right",
-            va="center", fontsize=5.5, color=CONDITION_COLORS["observed"])
+    text = ax.text(q_obs, 0.9 * top, (f" {label}" if right else f"{label} "), ha="left" if right else "right",
+                   va="center", fontsize=5.5, color=CONDITION_COLORS["observed"])
+    text.set_gid(LINE_LABEL)  # save() moves it to the other side, or wraps it, if it runs out of the axes
     ax.set_title(f"{q_null.size} label permutations\n{format_p(p)}")
     if letter is not None:
         panel_label(ax, letter)
