@@ -6,8 +6,8 @@ them again. glibc's ``malloc`` serves every block above its mmap threshold (at m
 :func:`reuse_freed_memory` tells glibc, for the duration of a ``with`` block, to serve large blocks from the heap
 and not to give freed heap memory back (``mallopt(M_MMAP_MAX, 0)`` and a high ``M_TRIM_THRESHOLD``), so the next
 update reuses the pages of the last. It changes where memory comes from, never a computed value (the trained
-networks are byte-identical, tests/test_rnn.py); its speed-up is measured by ``benchmarks/bench_rnn.py``
-(``--default-allocator`` for the comparison). The process keeps its peak heap until the block ends; on leaving it
+networks are byte-identical, tests/test_rnn.py); ``benchmarks/bench_rnn.py`` times an update with and without it
+(docs/benchmarks.md has what it saves in a paper-scale run). The process keeps its peak heap until the block ends; on leaving it
 glibc's documented defaults are set again (trimming then uses the fixed default threshold, not glibc's
 self-adjusting one). Elsewhere than Linux with glibc it does nothing.
 """
