@@ -132,8 +132,8 @@ def keep_legends_clear(fig: plt.Figure, legends, pad: float = 0.06, rounds: int 
     highest y of the data drawn there. Measured after the layout (call it when the figure is complete, stamp
     included): the legend's lower edge is read in axes units and the y range raised so that ``data_top`` ends
     ``pad`` below it (0.06: a big marker's radius on a small panel); the layout is redone and the check repeated,
-    as new tick labels can move the axes. Panels whose data already clear their legend are left alone. Whatever spans the axes (a shaded background) must be drawn
-    beyond the old limits to fill the raised part.
+    as new tick labels can move the axes. Panels whose data already clear their legend are left alone. Whatever
+    spans the axes (a shaded background) must be drawn beyond the old limits to fill the raised part.
     """
     for _ in range(rounds):
         fig.canvas.draw()
@@ -188,20 +188,20 @@ def fit_line_labels(fig: plt.Figure) -> None:
         if _outside(text, ax, renderer) == 0:
             continue
         words = text.get_text().strip()
-        wrapped = words.replace(" ", "\n", 1)
-        tried = []
-        for content in (words, wrapped):
-            for ha in (("left", "right") if text.get_ha() == "right" else ("right", "left")):
+        sides = ("left", "right") if text.get_ha() == "right" else ("right", "left")
+        best = None
+        for content in (words, words.replace(" ", "\n", 1)):
+            for ha in sides:
                 text.set_text(_padded(content, ha))
                 text.set_ha(ha)
                 over = _outside(text, ax, renderer)
-                tried.append((over, content, ha))
+                if best is None or over < best[0]:
+                    best = (over, content, ha)
                 if over == 0:
                     break
-            else:
-                continue
-            break
-        over, content, ha = min(tried, key=lambda item: item[0])
+            if best[0] == 0:
+                break
+        _, content, ha = best
         text.set_text(_padded(content, ha))
         text.set_ha(ha)
 
