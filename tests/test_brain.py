@@ -256,6 +256,39 @@ def test_distance_memmap_is_brainsmash_layout(tmp_path):
         spatial_nulls.load_distance_memmap(unsorted, paths["index"])
 
 
+class _AdviceLog:
+    """Stands in for a memmap's mapping: records the madvise calls made on it."""
+
+    def __init__(self, log, name):
+        self.log, self.name = log, name
+
+    def madvise(self, option, *args):
+        self.log.append((self.name, option))
+
+
+@pytest.mark.skipif(not hasattr(__import__("mmap"), "MADV_SEQUENTIAL"), reason="no madvise on this platform")
+def test_whole_rows_reads_ahead_inside_the_block_only(tmp_path, monkeypatch):
+    """The distance memmaps open without read-ahead (the surrogates read row starts); a pass over whole rows
+    (Fig S9's distance-matched sums) asks for sequential read-ahead and gives it back, also on error."""
+    import mmap
+
+    xyz = _grid(5)
+    paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
+    D, I = spatial_nulls.load_distance_memmap(paths["distmat"], paths["index"], len(xyz))  # noqa: E741
+    log = []
+    for name, a in (("D", D), ("I", I)):
+        monkeypatch.setattr(a, "_mmap", _AdviceLog(log, name))
+    with pytest.raises(RuntimeError, match="inside"):
+        with spatial_nulls.whole_rows(D, I, np.zeros((3, 3))):   # a plain array is left alone
+            assert log == [("D", mmap.MADV_SEQUENTIAL), ("I", mmap.MADV_SEQUENTIAL)]
+            raise RuntimeError("inside")
+    assert log[2:] == [("D", mmap.MADV_RANDOM), ("I", mmap.MADV_RANDOM)]
+    log.clear()
+    S = np.eye(len(xyz), dtype=np.float32)
+    brain.distance_matched_concentration(S, np.arange(len(xyz)) % 3, D, I, n_bins=3)
+    assert [option for _, option in log] == [mmap.MADV_SEQUENTIAL] * 2 + [mmap.MADV_RANDOM] * 2
+
+
 def test_geodesic_rows_follow_mesh_edges():
     xyz = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], float)
     faces = np.array([[0, 1, 2], [0, 2, 3]])

@@ -169,12 +169,13 @@ def distance_matched_concentration(S: np.ndarray, labels, D, I, *, n_bins: int =
     b_sum = np.zeros((K + 1, n_bins))   # per system, per bin: between-system similarity sum / count
     b_cnt = np.zeros((K + 1, n_bins))
     width32 = np.float32(width)         # bins as before: float32 distance / float32 width, truncated
-    for i0 in range(0, N, block):
-        i1 = min(i0 + block, N)
-        part_sum, part_cnt = matched_pair_sums(np.asarray(S[i0:i1]), np.asarray(D[i0:i1]), np.asarray(I[i0:i1]),
-                                                labels, i0, width32, n_bins, K, w_sum, w_cnt)
-        b_sum += part_sum               # per block, then added: the summation order of the numpy version
-        b_cnt += part_cnt
+    with sn.whole_rows(D, I):           # memmaps: read ahead (one pass over whole rows)
+        for i0 in range(0, N, block):
+            i1 = min(i0 + block, N)
+            part_sum, part_cnt = matched_pair_sums(np.asarray(S[i0:i1]), np.asarray(D[i0:i1]), np.asarray(I[i0:i1]),
+                                                    labels, i0, width32, n_bins, K, w_sum, w_cnt)
+            b_sum += part_sum           # per block, then added: the summation order of the numpy version
+            b_cnt += part_cnt
     with np.errstate(invalid="ignore", divide="ignore"):
         curve_between = np.where(b_cnt > 0, b_sum / b_cnt, np.nan)[1:]
         wk_sum = np.stack([w_sum[labels == k].sum(0) for k in range(1, K + 1)])
