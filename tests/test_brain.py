@@ -320,6 +320,24 @@ def test_row_stack_guard_works_without_np_row_stack(monkeypatch, tmp_path):
     np.testing.assert_array_equal(np.sort(a, axis=1), np.sort(np.tile(x, (3, 1)), axis=1))   # resampled values
 
 
+@pytest.mark.parametrize("kernel, resample", [("exp", True), ("gaussian", False), ("invdist", True)])
+def test_surrogates_are_brainsmash_sampled_to_the_bit(tmp_path, monkeypatch, kernel, resample):
+    """surrogate_maps keeps the kernel and variogram weights between smoothing steps (nulls.spatial.sampled_generator);
+    its surrogates are those of brainsmash's own Sampled, bit for bit."""
+    from brainsmash.mapgen.sampled import Sampled
+
+    xyz = _grid(12)
+    paths = spatial_nulls.write_distance_memmap(spatial_nulls.euclidean_rows(xyz), len(xyz), tmp_path)
+    D, I = spatial_nulls.load_distance_memmap(paths["distmat"], paths["index"], len(xyz))  # noqa: E741
+    x = np.sin(xyz[:, 0] / 3) + np.random.default_rng(4).normal(0, 0.3, len(xyz))
+    ours = spatial_nulls.surrogate_maps(x, D, I, 4, seed=9, knn=60, ns=80, kernel=kernel, resample=resample)
+    monkeypatch.setattr(np, "row_stack", np.vstack, raising=False)     # brainsmash 0.11 calls it
+    theirs = Sampled(x, np.ascontiguousarray(D[:, :61]), np.ascontiguousarray(I[:, :61]), ns=80, pv=70, nh=25,
+                     knn=60, deltas=np.array([0.3, 0.5, 0.7, 0.9]), kernel=kernel, resample=resample, seed=9,
+                     n_jobs=1)(4)
+    assert np.array_equal(ours, theirs)
+
+
 def _spatial_example(tmp_path, related: bool, n_side=16, seed=0, null="variogram"):
     """Grid cortex. W: smooth fields. FC: driven by W (related) or spatial noise only (unrelated)."""
     rng = np.random.default_rng(seed)

@@ -545,10 +545,29 @@ class LouvainResult:
     n_runs: int
 
 
+@njit(cache=True, nogil=True)
 def _compact(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Relabel to 0..k-1 in sorted order; return (labels, the k used old labels)."""
-    used, inv = np.unique(labels, return_inverse=True)
-    return inv.astype(np.int64).reshape(-1), used
+    """Relabel non-negative int labels to 0..k-1 in sorted order; return (labels, the k used old labels).
+
+    What ``np.unique(labels, return_inverse=True)`` gives, by counting instead of sorting (a Louvain run
+    on a small matrix calls this thousands of times).
+    """
+    rank = np.zeros(labels.max() + 1, dtype=np.int64)
+    for v in labels:
+        rank[v] = 1
+    k = 0
+    for v in range(rank.size):
+        if rank[v]:
+            rank[v] = k
+            k += 1
+        else:
+            rank[v] = -1
+    used = np.empty(k, dtype=np.int64)
+    out = np.empty(labels.size, dtype=np.int64)
+    for i in range(labels.size):
+        out[i] = rank[labels[i]]
+        used[out[i]] = labels[i]
+    return out, used
 
 
 def _module_totals(labels, kp, kn, K):
