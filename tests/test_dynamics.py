@@ -350,33 +350,6 @@ def test_spread_states_draw_one_state_per_stratum_of_the_recording():
         dy.spread_states(ramp[0], n, 0.0, np.random.default_rng(0))
 
 
-def test_descent_reuses_freed_memory_and_gets_the_same_states(monkeypatch):
-    """The descent runs inside core.memory.reuse_freed_memory (like training): allocator settings only, the states
-    are the same to the bit with and without it, with a tolerance (direct Adam) and without (torch.optim.Adam)."""
-    import contextlib
-
-    w, _, _, fixed = _linear_network()
-    h0 = fixed[:, None] + np.random.default_rng(5).normal(scale=1.0, size=(2, 8, 5))
-    for tol in (1e-4, None):
-        runs = [dy.minimise_speed(w, np.zeros(1), h0, n_steps=400, lr=0.05, tol=tol, reuse_memory=reuse)
-                for reuse in (True, False)]
-        for a, b in zip(*runs):
-            assert a.tobytes() == b.tobytes()
-    seen = []
-    real = dy.reuse_freed_memory
-
-    @contextlib.contextmanager
-    def spy(enabled=True):
-        seen.append(enabled)
-        with real(enabled) as applied:
-            yield applied
-
-    monkeypatch.setattr(dy, "reuse_freed_memory", spy)
-    dy.minimise_speed(w, np.zeros(1), h0, n_steps=10, lr=0.05, tol=1e-4)
-    dy.minimise_speed(w, np.zeros(1), h0, n_steps=10, lr=0.05, reuse_memory=False)
-    assert seen == [True, False]
-
-
 def _fake_activity(M=3, H=6, seed=0):
     """An Activity of ``M`` random (untrained) networks run on PDM trials: enough for nullcline_analysis."""
     from modbound.models import ensembles

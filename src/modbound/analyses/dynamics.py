@@ -39,7 +39,6 @@ import numpy as np
 import torch
 
 from modbound.core import device as device_mod
-from modbound.core.memory import reuse_freed_memory
 from modbound.core.similarity import cosine_similarity, upper  # noqa: F401  alias for the figures (modbound.core.similarity.upper); remove when unused
 
 __all__ = [
@@ -286,8 +285,8 @@ def _descend(W_rec: torch.Tensor, drive: torch.Tensor, h0: torch.Tensor, weight:
 
 def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, n_steps: int, lr: float,
                    free_unit=None, dtype: torch.dtype = DTYPE, tol: float | None = None,
-                   check_every: int = CHECK_EVERY, device: str | torch.device | None = None,
-                   reuse_memory: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                   check_every: int = CHECK_EVERY, device: str | torch.device | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Gradient descent (Adam) on ``q(h) = 1/2 sum_j c_j (F_j(h, x) - h_j)^2`` from every initial state.
 
     ``h0 [M, N, H]``; ``c_j = 1`` for all units (fixed/slow points), or, with ``free_unit [N]`` (ints),
@@ -306,9 +305,6 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
 
     ``device`` (config ``device``; None = cpu, :mod:`modbound.core.device`): where the descent runs; the returned
     states and their float64 ``q`` are computed back on the CPU.
-
-    ``reuse_memory``: the descent runs inside :func:`modbound.core.memory.reuse_freed_memory` (each step's
-    temporaries reuse the last step's pages; same states, faster on CPU); False leaves the allocator alone.
     """
     dev = device_mod.resolve(device, "minimise_speed: device")
     w64 = {k: v.to(device="cpu", dtype=DTYPE) for k, v in w.items()}
@@ -323,22 +319,21 @@ def minimise_speed(w: Mapping[str, torch.Tensor], x, h0, alpha: float = 1.0, *, 
             raise ValueError(f"free_unit must have one entry per state ({h0.shape[1]}), got {tuple(free.shape)}")
         weight = (1.0 - torch.nn.functional.one_hot(free, h0.shape[2]).to(h0.dtype)[None]).to(dev)
 
-    with reuse_freed_memory(reuse_memory):
-        if tol is not None:
-            h = _descend(w["W_rec"], drive, h0, weight, alpha, n_steps=int(n_steps), lr=lr,
-                         stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(device="cpu", dtype=DTYPE)
-        else:
-            def speed(h):
-                delta = torch.relu(preactivation(w["W_rec"], drive, h, alpha)) - h
-                return 0.5 * (weight * delta * delta).sum(-1)
+    if tol is not None:
+        h = _descend(w["W_rec"], drive, h0, weight, alpha, n_steps=int(n_steps), lr=lr,
+                     stop=STOP_FRACTION * float(tol), check_every=int(check_every)).to(device="cpu", dtype=DTYPE)
+    else:
+        def speed(h):
+            delta = torch.relu(preactivation(w["W_rec"], drive, h, alpha)) - h
+            return 0.5 * (weight * delta * delta).sum(-1)
 
-            h = h0.clone().requires_grad_(True)
-            opt = torch.optim.Adam([h], lr=lr)
-            for _ in range(int(n_steps)):
-                opt.zero_grad(set_to_none=True)
-                speed(h).sum().backward()
-                opt.step()
-            h = h.detach().to(device="cpu", dtype=DTYPE)
+        h = h0.clone().requires_grad_(True)
+        opt = torch.optim.Adam([h], lr=lr)
+        for _ in range(int(n_steps)):
+            opt.zero_grad(set_to_none=True)
+            speed(h).sum().backward()
+            opt.step()
+        h = h.detach().to(device="cpu", dtype=DTYPE)
     with torch.no_grad():
         delta = torch.relu(preactivation(w64["W_rec"], input_drive(w64, x), h, alpha)) - h
         q = 0.5 * (weight.to(device="cpu", dtype=DTYPE) * delta * delta).sum(-1)
