@@ -142,6 +142,26 @@ def signed_weight(w, ap, an):
     return ap * w if w > 0 else an * w
 
 
+@njit(inline="always")
+def _staying(u, a, to_a, selfw, cp, cn, kp, kn, Kp, Kn):
+    """``(xp, xn, stay)`` of node ``u`` in module ``a``: its degree terms ``cp kp_u``, ``cn kn_u`` and the gain of
+    staying, ``B_ua`` with ``u`` taken out of ``a`` (``to_a = sum_{j in a} f(M_uj)``, self weight included)."""
+    xp = cp * kp[u]
+    xn = cn * kn[u]
+    return xp, xn, to_a - selfw[u] - xp * (Kp[a] - kp[u]) + xn * (Kn[a] - kn[u])
+
+
+@njit(inline="always")
+def _isolated(b, best, a, size):
+    """Module ``b`` chosen by gain, or an empty module when every gain, staying included, is negative and ``u``
+    shares ``a`` with others (an empty module is worth 0)."""
+    if best < 0.0 and size[a] > 1:
+        empty = np.argmin(size)
+        if size[empty] == 0:
+            return empty
+    return b
+
+
 @njit(cache=True, nogil=True)
 def _best_module(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size):
     """Module that node ``u`` should be in: the one with the largest gain.
@@ -153,10 +173,8 @@ def _best_module(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size):
     ``_MOVE_TOL``; an empty module (isolating ``u``) is worth 0.
     """
     a = labels[u]
-    xp = cp * kp[u]
-    xn = cn * kn[u]
-    best = (to_module[a] - selfw[u] - xp * (Kp[a] - kp[u])
-            + xn * (Kn[a] - kn[u]) + _MOVE_TOL)
+    xp, xn, stay = _staying(u, a, to_module[a], selfw, cp, cn, kp, kn, Kp, Kn)
+    best = stay + _MOVE_TOL
     b = a
     for c in range(size.size):
         if size[c] > 0 and c != a:
@@ -164,11 +182,7 @@ def _best_module(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size):
             if g > best:
                 best = g
                 b = c
-    if best < 0.0 and size[a] > 1:
-        empty = np.argmin(size)
-        if size[empty] == 0:
-            b = empty
-    return b
+    return _isolated(b, best, a, size)
 
 
 @njit(cache=True, nogil=True)
@@ -203,10 +217,8 @@ def _best_listed(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, live
     the ascending scan of :func:`_best_module` picks), staying in ``a`` unless a gain beats staying.
     """
     a = labels[u]
-    xp = cp * kp[u]
-    xn = cn * kn[u]
-    best = (to_module[a] - selfw[u] - xp * (Kp[a] - kp[u])
-            + xn * (Kn[a] - kn[u]) + _MOVE_TOL)
+    xp, xn, stay = _staying(u, a, to_module[a], selfw, cp, cn, kp, kn, Kp, Kn)
+    best = stay + _MOVE_TOL
     b = a
     for k in range(n_live):
         c = live[k]
@@ -215,11 +227,7 @@ def _best_listed(u, to_module, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, live
             if g > best or (g == best and b != a and c < b):
                 best = g
                 b = c
-    if best < 0.0 and size[a] > 1:
-        empty = np.argmin(size)
-        if size[empty] == 0:
-            b = empty
-    return b
+    return _isolated(b, best, a, size)
 
 
 @njit(cache=True, nogil=True)
@@ -307,10 +315,7 @@ def _kl_pass(M, ap, an, selfw, cp, cn, kp, kn, labels, Kp, Kn, size, Ht, patienc
         for u in range(n):
             if free[u]:
                 a = labels[u]
-                xp = cp * kp[u]
-                xn = cn * kn[u]
-                stay = (Ht[a, u] - selfw[u]
-                        - xp * (Kp[a] - kp[u]) + xn * (Kn[a] - kn[u]))
+                xp, xn, stay = _staying(u, a, Ht[a, u], selfw, cp, cn, kp, kn, Kp, Kn)
                 for c in range(size.size):
                     if size[c] > 0 and c != a:
                         g = Ht[c, u] - xp * Kp[c] + xn * Kn[c] - stay
