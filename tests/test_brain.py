@@ -16,6 +16,7 @@ from modbound.datasets import allen, brain_dataset, brain_synthetic, download, h
 from modbound.analyses import brain
 from modbound.core import similarity
 from modbound.nulls import spatial as spatial_nulls
+from modbound.core import io
 from modbound.core.io import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -499,7 +500,7 @@ def _tiny_allen_project(tmp_path, corrupt_sha=False):
     allen_cfg = cfg["brain"]["sources"]["allen_voxel"]
     allen_cfg["mirror"] = str(pub)
     for key in ("weights", "nodes"):
-        digest = download.verify_sha256(pub / allen_cfg["files"][key]["name"], None)
+        digest = io.verify_sha256(pub / allen_cfg["files"][key]["name"], None)
         allen_cfg["files"][key]["sha256"] = ("0" * 64) if (corrupt_sha and key == "nodes") else digest
     allen_cfg.update(voxel_groups=str(tmp_path / "groups.csv"), fmri=fmri)
     cfg["brain"]["datasets"]["mouse"]["source"] = "allen_voxel"

@@ -379,7 +379,50 @@ def test_claims_header_counts_rows_by_kind_of_data():
     assert claims.data_kind("REAL, region level: 25 isocortical parcels") == "REAL"
     assert claims.data_kind("SYNTHETIC") == "SYNTHETIC"
     assert claims.data_kind("SUBSTITUTE (MiniLM for GPT-2)") == "SUBSTITUTE"
+    with pytest.raises(ValueError, match="unknown data mark 'generated'"):  # never counted as the paper's inputs
+        claims.data_kind("generated")
+    with pytest.raises(ValueError, match="unknown data mark"):
+        claims.is_real("generated")
     rows = [{"verdict": "supported", "data": d} for d in ("", "REAL, parcel level", "REAL, region level", "SYNTHETIC")]
     head = claims.header_section(rows)
     assert "Rows by data: networks trained here: 1, REAL: 2, SYNTHETIC: 1" in head
     assert "SUBSTITUTE:" not in head.split("Rows by data:")[1]
+
+
+def test_verify_sha256_is_the_one_checksum_test_and_names_the_file(tmp_path):
+    f = tmp_path / "HCP_tiny.dconn.nii"
+    f.write_bytes(b"abc")
+    digest = io.sha256(f)
+    assert io.verify_sha256(f, None) == digest and io.verify_sha256(f, "") == digest
+    assert io.verify_sha256(f, digest.upper()) == digest  # case-insensitive
+    with pytest.raises(ValueError, match=rf"HCP_tiny\.dconn\.nii: checksum mismatch \(sha256 {digest}, "
+                                         rf"expected f{{64}}\); restore it$"):
+        io.verify_sha256(f, "f" * 64, "restore it")
+    with pytest.raises(ValueError, match=r"expected f{64}\)$"):  # no hint: nothing appended
+        io.verify_sha256(f, "f" * 64)
+
+
+def test_ensemble_checkpoint_and_vendored_file_mismatches_say_where_the_checksum_is(tmp_path):
+    """Both callers of :func:`io.verify_sha256` name the file, the listing that holds its checksum, and what to do."""
+    from modbound.datasets import vendored
+    from modbound.models import ensembles
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models/model_000.safetensors").write_bytes(b"weights")
+    manifest = {"ensemble": "pdm", "task": "pdm", "n_models": 1, "seeds": {"init": [1]}, "rnn": {},
+                "files": [{"path": "model_000.safetensors", "sha256": "0" * 64}]}
+    io.write_json(tmp_path / "manifest.json", manifest)
+    with pytest.raises(ValueError, match=r"model_000\.safetensors: checksum mismatch .*; the value of "
+                                         r".*manifest\.json: file corrupted or replaced"):
+        ensembles.load(tmp_path / "manifest.json")
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "a.csv").write_text("1,2\n")
+    (root / "SHA256SUMS").write_text(f"{'0' * 64}  a.csv\n")
+    vendored.clear_cache()
+    try:
+        with pytest.raises(ValueError, match=r"a\.csv: checksum mismatch .*; the value in .*SHA256SUMS: changed or "
+                                             r"truncated, restore it with git checkout"):
+            vendored.verified(root, "a.csv")
+    finally:
+        vendored.clear_cache()

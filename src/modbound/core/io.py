@@ -184,6 +184,20 @@ def sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def verify_sha256(path: str | os.PathLike, expected: str | None, hint: str = "") -> str:
+    """SHA-256 of ``path``; ``ValueError`` naming the file if it differs from ``expected``.
+
+    The one checksum test of the library (vendored data, pinned downloads, checkpoints). ``expected`` is compared
+    case-insensitively; ``None`` or ``""`` only computes the digest. ``hint`` (e.g. what to do about it) is appended
+    to the error message.
+    """
+    got = sha256(path)
+    if expected and got.lower() != expected.lower():
+        raise ValueError(f"{path}: checksum mismatch (sha256 {got}, expected {expected})"
+                         + (f"; {hint}" if hint else ""))
+    return got
+
+
 def setup_logging(log_path: str | os.PathLike | None = None, level: int = logging.INFO) -> logging.Logger:
     """Log to ``log_path`` (the rule's ``log:`` file) and stderr; return the 'modbound' logger."""
     handlers: list[logging.Handler] = [logging.StreamHandler()]

@@ -287,10 +287,10 @@ def _hcp_inputs(settings: Mapping, where: str) -> dict:
 
 
 def _hcp(settings: Mapping, inputs: Mapping, seed: int) -> dict:
-    from modbound.datasets import brain_synthetic, download, hcp
+    from modbound.datasets import brain_synthetic, hcp
     for key in ("dconn", "sc"):
         if settings[f"{key}_sha256"]:
-            download.verify_sha256(inputs[key], settings[f"{key}_sha256"])
+            io.verify_sha256(inputs[key], settings[f"{key}_sha256"])
     keep = None
     if settings["n_vertices"] < hcp.HCP_N_LEFT:
         keep = brain_synthetic.farthest_point_sample(hcp.hcp_geometry()["coords"], settings["n_vertices"])

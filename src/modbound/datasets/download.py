@@ -1,7 +1,7 @@
 """Checked downloads: one downloader and one checksum test for every fetched or pinned file.
 
-:func:`fetch` serves the Allen voxel-model files (rule ``brain_fetch_allen``); :func:`verify_sha256`
-checks a file against its pinned SHA-256 (HCP files, classifier checkpoints). The digest itself is :func:`modbound.core.io.sha256`.
+:func:`fetch` serves the Allen voxel-model files (rule ``brain_fetch_allen``). A file already on disk is checked
+against its pinned SHA-256 with :func:`modbound.core.io.verify_sha256` (HCP files, vendored data, checkpoints).
 """
 
 from __future__ import annotations
@@ -15,25 +15,12 @@ from pathlib import Path
 
 from modbound.core import io
 
-__all__ = ["fetch", "verify_sha256"]
+__all__ = ["fetch"]
 
 log = logging.getLogger("modbound.datasets.download")
 
 _SCHEMES = ("http://", "https://")
 _LOCAL = "file://"   # a local mirror (config brain.mouse.allen.mirror): only with fetch(..., local=True)
-
-
-def verify_sha256(path: str | os.PathLike, expected: str | None, hint: str = "") -> str:
-    """SHA-256 of ``path``; ``ValueError`` naming the file if it differs from ``expected``.
-
-    ``expected`` is compared case-insensitively; ``None`` or ``""`` only computes the digest.
-    ``hint`` (e.g. what to do about it) is appended to the error message.
-    """
-    got = io.sha256(path)
-    if expected and got.lower() != expected.lower():
-        raise ValueError(f"{path}: checksum mismatch (sha256 {got}, expected {expected})"
-                         + (f"; {hint}" if hint else ""))
-    return got
 
 
 def fetch(url: str, dest: str | os.PathLike, sha256: str | None = None, *, size: int | None = None,

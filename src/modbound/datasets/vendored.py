@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from modbound.core.io import sha256
+from modbound.core.io import verify_sha256
 
 MANIFEST = "SHA256SUMS"
 
@@ -58,9 +58,7 @@ def verified(root: str | os.PathLike, relpath: str) -> Path:
     st = path.stat()
     key = (str(path), st.st_mtime, st.st_size)
     if _VERIFIED.get(key) != expected:
-        got = sha256(path)
-        if got != expected:
-            raise ValueError(f"{path}: SHA-256 {got} differs from {expected} in {root / MANIFEST} "
-                             f"(changed or truncated; restore it with git checkout)")
+        verify_sha256(path, expected, f"the value in {root / MANIFEST}: changed or truncated, restore it with "
+                      "git checkout")
         _VERIFIED[key] = expected
     return path

@@ -33,7 +33,6 @@ from torch import nn
 
 from modbound.core import io
 from modbound.datasets import mnist
-from modbound.datasets.download import verify_sha256
 from modbound.core.seeding import derive_seed
 
 __all__ = [
@@ -176,7 +175,7 @@ def load_classifier(path: str | os.PathLike, *, sha256: str | None = None) -> Di
 
     path = Path(path)
     if sha256 is not None:
-        verify_sha256(path, sha256, "checkpoint changed or corrupted")
+        io.verify_sha256(path, sha256, "checkpoint changed or corrupted")
     try:
         state = safetensors.torch.load_file(str(path))
     except Exception as err:  # safetensors raises its own error types

@@ -202,10 +202,7 @@ def load(manifest_path: str | Path, models_dir: str | Path | None = None) -> tup
         path = models_dir / entry["path"]
         if not path.exists():
             raise FileNotFoundError(f"{path}: checkpoint listed in {manifest_path} is missing")
-        digest = io.sha256(path)
-        if digest != entry["sha256"]:
-            raise ValueError(f"{path}: checksum mismatch (sha256 {digest[:12]}..., manifest "
-                             f"{manifest_path} says {entry['sha256'][:12]}...): file corrupted or replaced")
+        io.verify_sha256(path, entry["sha256"], f"the value of {manifest_path}: file corrupted or replaced")
         files.append(path)
     return manifest, rnn.load_ensemble(files, diverged=manifest.get("diverged", ()))
 

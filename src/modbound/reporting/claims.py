@@ -350,18 +350,21 @@ DATA_KINDS = ("networks trained here", "REAL", "SYNTHETIC", "SUBSTITUTE")
 
 def data_kind(mark: str | None) -> str:
     """The kind of a row's data mark (:func:`data_mark`), counted apart in claims.md: no mark (networks trained
-    here, the paper's kind of inputs), REAL (vendored real data), SYNTHETIC (generated data) or SUBSTITUTE."""
+    here, the paper's kind of inputs), REAL (vendored real data), SYNTHETIC (generated data) or SUBSTITUTE.
+    ``ValueError`` for any other mark (a claims row not written by :func:`collect`), rather than count it as one."""
     mark = str(mark or "")
+    if not mark:
+        return DATA_KINDS[0]
     for kind in DATA_KINDS[1:]:
         if mark.startswith(kind):
             return kind
-    return DATA_KINDS[0]
+    raise ValueError(f"unknown data mark {mark!r}: expected none or one starting with {', '.join(DATA_KINDS[1:])}")
 
 
 def is_real(mark: str | None) -> bool:
     """Whether a row's data mark (:func:`data_mark`) stands for the paper's kind of inputs: no mark, or REAL (a real
-    data set, with its resolution)."""
-    return not mark or str(mark).startswith("REAL")
+    data set, with its resolution): :func:`data_kind` is one of the first two :data:`DATA_KINDS`."""
+    return data_kind(mark) in DATA_KINDS[:2]
 
 
 def collect(stats: Mapping[str, Mapping[str, Any]], seed: int | None = None) -> list[dict[str, Any]]:
