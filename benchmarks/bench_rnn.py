@@ -12,6 +12,8 @@ Measures, on ``--threads`` CPU threads (default 2):
    ``CTRNNEnsemble`` objects (same code), and a per-step ``nn.Linear`` CTRNN trained by autograd
    (the usual single-model design of the gyyang tutorial);
 3. scaling: seconds per ensemble update for the ensemble sizes in ``--scaling``;
+   parts: where one ensemble update's time goes (batch assembly, forward, loss, backward, Adam), beside the
+   time of the recurrent products alone (what no reordering of the same float32 arithmetic can avoid);
 4. full run: ``train_ensemble`` of ``--models`` networks for ``--steps`` updates, with decision
    accuracy on ``--eval-trials`` test trials after each step in ``--eval-at`` (``--steps 0``
    skips it; a shorter run's time is extrapolated to 2000 steps).
@@ -36,7 +38,7 @@ from modbound import __version__
 from torch import nn
 
 from modbound.core.memory import reuse_freed_memory
-from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, train_ensemble
+from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, next_batch, train_ensemble
 from modbound.models.tasks import make_task
 
 OUT = Path(__file__).resolve().parent / "out" / "rnn.json"
@@ -193,6 +195,47 @@ def full_run(task, args, pool_s_per_model: float) -> dict:
     }
 
 
+def time_parts(task, args) -> dict:
+    """Median seconds of each part of an ensemble update (as ``train_ensemble`` runs it, batch assembly from the
+    networks' own streams included) and of its recurrent products alone: ``T`` forward ``[B, H] x [H, H]``
+    products per network and two in the backward pass (``g_t A`` and the ``dL/dA`` accumulation)."""
+    streams = [task.batches(args.speed_steps + 1, seed=s) for s in range(args.models)]
+    model = CTRNNEnsemble(args.models, task.n_input, task.n_output, seeds=range(args.models))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    parts = {name: [] for name in ("batch", "forward", "loss", "backward", "adam")}
+    with reuse_freed_memory():
+        for k in range(args.speed_steps + 1):
+            clock = [time.perf_counter()]
+            x, y = next_batch(streams, torch.float32)
+            clock.append(time.perf_counter())
+            outputs, _ = model(x)
+            clock.append(time.perf_counter())
+            loss = ensemble_loss(outputs, y).sum()
+            clock.append(time.perf_counter())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            clock.append(time.perf_counter())
+            optimizer.step()
+            clock.append(time.perf_counter())
+            if k:  # the first update warms up
+                for name, a, b in zip(parts, clock, clock[1:]):
+                    parts[name].append(b - a)
+        seq_len, batch = x.shape[1], x.shape[2]
+        h = torch.zeros(args.models, batch, model.n_hidden)
+        a = model.W_rec.detach().transpose(1, 2).contiguous()
+        products = []
+        for _ in range(5):
+            start = time.perf_counter()
+            for _ in range(seq_len):
+                torch.bmm(h, a)
+            products.append(time.perf_counter() - start)
+    result = {f"{name}_s": float(np.median(t)) for name, t in parts.items()}
+    one_pass = float(np.median(products))
+    flops = 2 * args.models * batch * model.n_hidden ** 2 * seq_len
+    result.update(recurrent_products_s=3 * one_pass, recurrent_gflops_per_s=flops / one_pass / 1e9)
+    return result
+
+
 def timed_phase(result: dict, name: str, function, *args):
     """Run one benchmark phase, recording the 1-minute load average around it."""
     before = os.getloadavg()[0]
@@ -219,6 +262,12 @@ def markdown(result: dict) -> str:
         rows.append((f"loop update, {label} (1 network)", f"{per_model * 1e3:.1f} ms"))
         rows.append((f"speed-up ensemble vs loop of {label}", f"{speed[f'speedup_vs_loop_{name}']:.1f}x"))
     rows += [(f"ensemble update ({m} networks)", f"{s * 1e3:.1f} ms") for m, s in result["scaling"].items()]
+    parts = result["parts"]
+    rows.append((f"update parts ({n} networks): batch / forward / loss / backward / Adam",
+                 " / ".join(f"{parts[f'{k}_s'] * 1e3:.1f}" for k in ("batch", "forward", "loss", "backward", "adam"))
+                 + " ms"))
+    rows.append(("its recurrent products alone (3 per step and network)",
+                 f"{parts['recurrent_products_s'] * 1e3:.1f} ms ({parts['recurrent_gflops_per_s']:.0f} GFLOP/s)"))
     if "full_run" in result:
         run, steps = result["full_run"], result["args"]["steps"]
         rows.append((f"train {n} x {steps} updates", f"{run['train_s']:.0f} s"))
@@ -251,6 +300,7 @@ def main() -> None:
     result["data"] = timed_phase(result, "data", time_data, task, args.models, args.speed_steps)
     result["speed"] = timed_phase(result, "speed", time_speed, task, args)
     result["scaling"] = timed_phase(result, "scaling", time_scaling, task, args)
+    result["parts"] = timed_phase(result, "parts", time_parts, task, args)
     print(markdown(result), flush=True)
     if args.steps > 0:
         pool_s = result["data"]["pool_s_per_model"]

@@ -322,7 +322,7 @@ def ensemble_loss(outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return ce.reshape(n_models, -1).mean(dim=1)
 
 
-def _next_batch(streams, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+def next_batch(streams, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     """Stack one batch from each network's stream: x ``[M, T, B, I]``, y ``[M, T, B]``."""
     xs, ys = zip(*(next(stream) for stream in streams))
     return torch.from_numpy(np.stack(xs)).to(dtype), torch.from_numpy(np.stack(ys))
@@ -369,7 +369,7 @@ def train_ensemble(
             optimizer = torch.optim.Adam(model.parameters(), lr=lr)
             for k in tqdm(range(n_steps), desc=f"train {model.n_models} RNNs", disable=not progress):
                 start = time.perf_counter()
-                x, y = (t.to(dev) for t in _next_batch(streams, model.W_in.dtype))
+                x, y = (t.to(dev) for t in next_batch(streams, model.W_in.dtype))
                 outputs, _ = model(x)
                 per_model = ensemble_loss(outputs, y)
                 optimizer.zero_grad(set_to_none=True)
