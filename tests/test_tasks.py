@@ -197,3 +197,36 @@ def test_pool_sample_matches_naive_concatenation():
         window = rows[offset[col] : offset[col] + 70]
         np.testing.assert_array_equal(x[:, col], trials.x[window])
         np.testing.assert_array_equal(y[:, col], trials.y[window])
+
+
+def _sample_by_searchsorted(pool, rng, batch_size, seq_len):
+    """The vectorised numpy assembly TrialPool.sample used before its numba kernel (the oracle)."""
+    n_pick = -(-(seq_len + pool.max_length) // pool.min_length)
+    picked = rng.integers(len(pool.lengths), size=(batch_size, n_pick))
+    lengths = pool.lengths[picked]
+    offset = (rng.random(batch_size) * lengths[:, 0]).astype(np.int64)
+    span = n_pick * pool.max_length
+    column_start = np.arange(batch_size)[:, None] * span
+    ends = (np.cumsum(lengths, axis=1) + column_start).ravel()
+    position = (column_start + offset[:, None] + np.arange(seq_len)).ravel()
+    slot = np.searchsorted(ends, position, side="right")
+    within = position - (ends - lengths.ravel())[slot]
+    index = (pool.starts[picked.ravel()[slot]] + within).reshape(batch_size, seq_len).T
+    return pool.x[index], pool.y[index]
+
+
+@pytest.mark.parametrize("name", ["pdm", "gng", "multitask"])
+def test_pool_sample_draws_the_batches_of_the_searchsorted_assembly(name):
+    """The same random draws give the same batches, to the bit and dtype, as the numpy assembly it replaced (so
+    trained networks do not change); many draws, batch sizes and window lengths (shorter and longer than a trial)."""
+    from modbound.models.tasks import TrialPool
+
+    pool = TrialPool(make_task(name, seed=1).trials(40, seed=2))
+    for k, (batch_size, seq_len) in enumerate([(16, 100), (1, 5), (7, 250), (3, 1), (16, 100)] * 4):
+        rng, oracle = np.random.default_rng(k), np.random.default_rng(k)
+        x, y = pool.sample(rng, batch_size, seq_len)
+        x0, y0 = _sample_by_searchsorted(pool, oracle, batch_size, seq_len)
+        assert x.dtype == x0.dtype and y.dtype == y0.dtype and x.shape == x0.shape and y.shape == y0.shape
+        np.testing.assert_array_equal(x, x0)
+        np.testing.assert_array_equal(y, y0)
+        assert rng.random() == oracle.random()  # the same number of draws

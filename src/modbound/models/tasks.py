@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from modbound.core.defaults import DT
 
@@ -334,18 +335,32 @@ class TrialPool:
         """
         n_pick = -(-(seq_len + self.max_length) // self.min_length)
         picked = rng.integers(len(self.lengths), size=(batch_size, n_pick))
-        lengths = self.lengths[picked]
-        offset = (rng.random(batch_size) * lengths[:, 0]).astype(np.int64)
-        # Lay the columns' concatenations end to end, `span` apart, and locate every
-        # wanted position in the flat list of trial ends with one searchsorted.
-        span = n_pick * self.max_length
-        column_start = np.arange(batch_size)[:, None] * span
-        ends = (np.cumsum(lengths, axis=1) + column_start).ravel()
-        position = (column_start + offset[:, None] + np.arange(seq_len)).ravel()
-        slot = np.searchsorted(ends, position, side="right")
-        within = position - (ends - lengths.ravel())[slot]
-        index = (self.starts[picked.ravel()[slot]] + within).reshape(batch_size, seq_len).T
-        return self.x[index], self.y[index]
+        start_at = rng.random(batch_size)
+        return _windows(self.x, self.y, self.starts, self.lengths, picked, start_at, seq_len)
+
+
+@njit(cache=True)
+def _windows(x, y, starts, lengths, picked, start_at, seq_len):
+    """Column b of the batch: the steps ``offset_b .. offset_b + seq_len - 1`` of pool trials ``picked[b]`` laid end
+    to end, ``offset_b = floor(start_at[b] * length of picked[b, 0])``; returns ``(x [seq_len, batch, n_in],
+    y [seq_len, batch])`` copied from the pool's steps (one pass, no index arrays)."""
+    batch_size = picked.shape[0]
+    x_out = np.empty((seq_len, batch_size, x.shape[1]), dtype=x.dtype)
+    y_out = np.empty((seq_len, batch_size), dtype=y.dtype)
+    for b in range(batch_size):
+        k = 0
+        trial = picked[b, 0]
+        within = np.int64(start_at[b] * lengths[trial])
+        for i in range(seq_len):
+            while within >= lengths[trial]:  # on to the next picked trial
+                within -= lengths[trial]
+                k += 1
+                trial = picked[b, k]
+            row = starts[trial] + within
+            x_out[i, b, :] = x[row]
+            y_out[i, b] = y[row]
+            within += 1
+    return x_out, y_out
 
 
 def cumulative_delta_input(x: np.ndarray, trial: np.ndarray) -> np.ndarray:
