@@ -9,7 +9,8 @@ default config's inputs, or any other). Each search runs twice on the same input
 * after: a state stops once ``q < speed_tol / 2`` (moving states packed together, analytic gradient), fixed
   points in ``dynamics.fixed_points.dtype``.
 
-Printed (markdown): CPU seconds of each (``time.process_time``, one torch thread), and how the results differ:
+Run as a command, it uses the config's ``cpu_code_path`` (as the workflow's jobs do; it starts itself again with it
+set). Printed (markdown): CPU seconds of each (``time.process_time``, one torch thread), and how the results differ:
 the fraction of states below ``speed_tol``, median ``q``, the largest state difference, and for the nullclines
 the per-network statistics of Fig S14 (r with the correlation, induced Q, ARI).
 """
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from modbound.analyses import dynamics_analysis as da
-from modbound.core import io
+from modbound.core import io, seeding
 from modbound.models import ensembles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,8 +41,10 @@ def main(argv=None) -> None:
     ap.add_argument("--configfile", nargs="*", default=[])
     ap.add_argument("--part", choices=["fixed_points", "nullclines", "both"], default="both")
     args = ap.parse_args(argv)
-    torch.set_num_threads(1)
     cfg = io.load_config(ROOT / "config.yaml", *args.configfile)
+    if argv is None:  # as a command: the jobs' CPU code path (config cpu_code_path)
+        seeding.restart_with_cpu_code_path(cfg["cpu_code_path"])
+    torch.set_num_threads(1)
     dyn, an = cfg["dynamics"], cfg["analysis"]
     folder = Path(args.results) / "rnn" / args.ensemble
     act = ensembles.load_activity(folder / "activity.npz")

@@ -2,7 +2,8 @@
 
     python benchmarks/bench_rnn.py --models 100 --steps 2000
 
-Measures, on ``--threads`` CPU threads (default 2):
+Measures, on ``--threads`` CPU threads (default 2), with torch's and MKL's code path ``--code-path`` (default: the
+one the workflow's jobs use, config.yaml's ``cpu_code_path``; the command starts itself again with it set):
 
 1. data: building each network's trial pool, and assembling one step's batches for all networks;
 2. speed: seconds per training update of the whole ensemble (inside ``reuse_freed_memory``, as
@@ -35,6 +36,8 @@ import numpy as np
 import torch
 
 from modbound import __version__
+from modbound.core import seeding
+from modbound.core.io import load_config
 from torch import nn
 
 from modbound.core.memory import reuse_freed_memory
@@ -42,6 +45,7 @@ from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, next_bat
 from modbound.models.tasks import make_task
 
 OUT = Path(__file__).resolve().parent / "out" / "rnn.json"
+DEFAULT_CODE_PATH = load_config(Path(__file__).resolve().parents[1] / "config.yaml")["cpu_code_path"]
 PAPER_STEPS = 2000
 
 
@@ -73,6 +77,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=2000, help="updates of the full run (0: skip it)")
     parser.add_argument("--task", default="pdm", choices=["pdm", "gng", "multitask"])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--code-path", default=DEFAULT_CODE_PATH, choices=sorted(seeding.CPU_CODE_PATHS),
+                        help="torch's and MKL's CPU code path (default: config.yaml's cpu_code_path, as the jobs)")
     parser.add_argument("--speed-steps", type=int, default=20, help="timed updates per speed measurement")
     parser.add_argument("--loop-models", type=int, default=10, help="networks timed in the per-model loop")
     parser.add_argument("--scaling", type=int, nargs="*", default=[1, 10, 20, 50])
@@ -282,6 +288,7 @@ def markdown(result: dict) -> str:
 
 def main() -> None:
     args = parse_args()
+    seeding.restart_with_cpu_code_path(args.code_path)
     torch.set_num_threads(args.threads)
     task = make_task(args.task, seed=args.seed)
     result = {
@@ -293,6 +300,8 @@ def main() -> None:
             "python": platform.python_version(),
             "machine": platform.machine(),
             "torch_threads": torch.get_num_threads(),
+            "cpu_code_path": args.code_path,
+            "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "cpu_count": os.cpu_count(),
         },
         "load_average": {},

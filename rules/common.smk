@@ -24,8 +24,11 @@ for _name in config["brain"]["datasets"]:
 
 # The same CPU code path for every job on every x86 machine (config cpu_code_path, docs/faults.md): torch and MKL
 # read these variables when a job's process starts (jobs inherit this environment; on SLURM each job loads the
-# workflow again and sets them before it runs).
-os.environ.update(seeding.cpu_code_path_env(config["cpu_code_path"]))
+# workflow again and sets them before it runs). 'native' removes any the shell had set.
+_code_path_env = seeding.with_cpu_code_path(config["cpu_code_path"], os.environ)
+for _var in set(os.environ) - set(_code_path_env):
+    del os.environ[_var]
+os.environ.update(_code_path_env)
 
 # Where torch computes RNN training and the slow-point and nullcline searches (config device, modbound.core.device):
 # checked where the job runs (a login node may have no GPU); a GPU device asks SLURM for one GPU for those jobs.

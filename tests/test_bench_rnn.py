@@ -1,5 +1,9 @@
 """benchmarks/bench_rnn.py's breakdown of an ensemble update, on a tiny ensemble (fast; times are not checked)."""
 import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -38,3 +42,17 @@ def test_update_parts_cover_the_update_and_its_recurrent_products():
                                        ("loop_{}_s_per_model_update", "speedup_vs_loop_{}")}},
                           "scaling": {}, "parts": parts, "load_average": {}})
     assert "update parts (3 networks): batch / forward / loss / backward / Adam" in row
+
+
+def test_the_benchmark_runs_on_the_jobs_cpu_code_path(tmp_path):
+    """Started without the code-path variables, the command starts itself again with config.yaml's (as the jobs);
+    its numbers are then those of the jobs' code path, and it says so."""
+    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "MKL_CBWR")}
+    out = tmp_path / "rnn.json"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks/bench_rnn.py"), "--models", "2", "--steps", "0",
+                    "--threads", "1", "--speed-steps", "1", "--loop-models", "1", "--scaling", "1", "--out", str(out)],
+                   env=env, check=True, capture_output=True, timeout=300)
+    environment = json.loads(out.read_text())["environment"]
+    assert environment["cpu_code_path"] == "avx2"
+    if environment["machine"] == "x86_64":  # torch then runs its AVX2 kernels (or lower, on an older CPU)
+        assert environment["torch_cpu_capability"] in ("AVX2", "DEFAULT", "NO AVX")

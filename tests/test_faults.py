@@ -391,6 +391,28 @@ def test_cpu_code_paths_and_what_a_run_records():
     assert _config()["cpu_code_path"] == "avx2"      # the default (config.yaml)
 
 
+def test_a_code_path_environment_sets_its_variables_and_native_clears_them(monkeypatch):
+    from modbound.core import seeding
+
+    shell = {"PATH": "/bin", "ATEN_CPU_CAPABILITY": "avx512", "MKL_CBWR": "AUTO"}
+    assert seeding.with_cpu_code_path("avx2", shell) == {"PATH": "/bin", "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"}
+    assert seeding.with_cpu_code_path("native", shell) == {"PATH": "/bin"}   # the CPU's own choice, not the shell's
+    assert seeding.with_cpu_code_path("default", {"PATH": "/bin"}) == {
+        "PATH": "/bin", "ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
+    assert shell == {"PATH": "/bin", "ATEN_CPU_CAPABILITY": "avx512", "MKL_CBWR": "AUTO"}   # a copy
+    with pytest.raises(ValueError, match="'avx512' is not one of"):
+        seeding.with_cpu_code_path("avx512", shell)
+    calls = []
+    monkeypatch.setattr(seeding.os, "execve", lambda exe, argv, env: calls.append(env))
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "avx2")
+    monkeypatch.setenv("MKL_CBWR", "AVX2")
+    seeding.restart_with_cpu_code_path("avx2")
+    assert calls == []                               # already fixed: no restart
+    monkeypatch.delenv("MKL_CBWR")
+    seeding.restart_with_cpu_code_path("avx2")
+    assert len(calls) == 1 and calls[0]["MKL_CBWR"] == "AVX2" and calls[0]["ATEN_CPU_CAPABILITY"] == "avx2"
+
+
 def test_a_variant_cannot_set_the_cpu_code_path():
     from modbound.reporting import variants
 

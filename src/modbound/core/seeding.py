@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["derive_seed", "derive_seeds", "CPU_CODE_PATHS", "cpu_code_path_env", "runtime_info"]
+__all__ = ["derive_seed", "derive_seeds", "CPU_CODE_PATHS", "cpu_code_path_env", "with_cpu_code_path",
+           "restart_with_cpu_code_path", "runtime_info"]
 
 
 def _key(part: int | str) -> int:
@@ -56,6 +58,29 @@ def cpu_code_path_env(name: str) -> dict[str, str]:
     if name not in CPU_CODE_PATHS:
         raise ValueError(f"config cpu_code_path: {name!r} is not one of {sorted(CPU_CODE_PATHS)}")
     return dict(CPU_CODE_PATHS[name])
+
+
+def with_cpu_code_path(name: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``environ`` that fixes the CPU code path ``name``: its variables set, and for 'native' the
+    variables of the other paths removed (so a value left in the shell cannot choose the path instead)."""
+    wanted = cpu_code_path_env(name)
+    env = {k: v for k, v in environ.items() if k not in _CODE_PATH_VARIABLES or k in wanted}
+    env.update(wanted)
+    return env
+
+
+_CODE_PATH_VARIABLES = frozenset(k for path in CPU_CODE_PATHS.values() for k in path)
+
+
+def restart_with_cpu_code_path(name: str) -> None:
+    """For a command-line tool (the benchmarks): if this process's environment does not fix the CPU code path
+    ``name``, start the same command again in one that does (torch and MKL read it when they load, so setting it
+    later has no effect); otherwise return."""
+    import sys
+
+    env = with_cpu_code_path(name, os.environ)
+    if env != dict(os.environ):
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
 
 
 def runtime_info() -> dict[str, str | int | None]:
