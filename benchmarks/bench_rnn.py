@@ -45,7 +45,7 @@ from modbound.models.rnn import CTRNNEnsemble, ensemble_loss, evaluate, next_bat
 from modbound.models.tasks import make_task
 
 OUT = Path(__file__).resolve().parent / "out" / "rnn.json"
-DEFAULT_CODE_PATH = load_config(Path(__file__).resolve().parents[1] / "config.yaml")["cpu_code_path"]
+CONFIG = Path(__file__).resolve().parents[1] / "config.yaml"  # its cpu_code_path: the jobs' code path
 PAPER_STEPS = 2000
 
 
@@ -77,7 +77,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=2000, help="updates of the full run (0: skip it)")
     parser.add_argument("--task", default="pdm", choices=["pdm", "gng", "multitask"])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--code-path", default=DEFAULT_CODE_PATH, choices=sorted(seeding.CPU_CODE_PATHS),
+    parser.add_argument("--code-path", default=load_config(CONFIG)["cpu_code_path"],
+                        choices=sorted(seeding.CPU_CODE_PATHS),
                         help="torch's and MKL's CPU code path (default: config.yaml's cpu_code_path, as the jobs)")
     parser.add_argument("--speed-steps", type=int, default=20, help="timed updates per speed measurement")
     parser.add_argument("--loop-models", type=int, default=10, help="networks timed in the per-model loop")

@@ -8,6 +8,7 @@ Sub-seeds are derived from the master seed and a path of names/indices with NumP
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from collections.abc import Mapping
 
@@ -60,6 +61,9 @@ def cpu_code_path_env(name: str) -> dict[str, str]:
     return dict(CPU_CODE_PATHS[name])
 
 
+_CODE_PATH_VARIABLES = frozenset(k for path in CPU_CODE_PATHS.values() for k in path)
+
+
 def with_cpu_code_path(name: str, environ: Mapping[str, str]) -> dict[str, str]:
     """A copy of ``environ`` that fixes the CPU code path ``name``: its variables set, and for 'native' the
     variables of the other paths removed (so a value left in the shell cannot choose the path instead)."""
@@ -69,15 +73,10 @@ def with_cpu_code_path(name: str, environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-_CODE_PATH_VARIABLES = frozenset(k for path in CPU_CODE_PATHS.values() for k in path)
-
-
 def restart_with_cpu_code_path(name: str) -> None:
     """For a command-line tool (the benchmarks): if this process's environment does not fix the CPU code path
     ``name``, start the same command again in one that does (torch and MKL read it when they load, so setting it
     later has no effect); otherwise return."""
-    import sys
-
     env = with_cpu_code_path(name, os.environ)
     if env != dict(os.environ):
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
